@@ -1,0 +1,202 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+
+/**
+ * The whole configuration (SPEC §2) as one zod schema, parsed once at start.
+ * Every problem is collected so the operator fixes them in one go.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A public, well-known development key: used only outside production, with a warning. */
+const DEVELOPMENT_ENCRYPTION_KEY = Buffer.from('phonekeys-development-only-key!!', 'utf8');
+
+const emptyToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const positiveNumber = (fallback: number, unit: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `must be a number of ${unit}` })
+      .refine((n) => Number.isFinite(n) && n > 0, `must be a positive number of ${unit}`)
+      .default(fallback),
+  );
+
+const nonNegativeNumber = (fallback: number, unit: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `must be a number of ${unit}` })
+      .refine((n) => Number.isFinite(n) && n >= 0, `must be zero (off) or a positive number of ${unit}`)
+      .default(fallback),
+  );
+
+const cronExpression = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .refine((expr) => cron.validate(expr), 'must be a valid cron expression (node-cron syntax)'),
+  );
+
+const booleanFlag = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .optional()
+      .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v))),
+  );
+
+const slackUserId = /^[UW][A-Z0-9]{2,}$/;
+const slackConversationId = /^[CGD][A-Z0-9]{2,}$/;
+
+const schema = z.object({
+  NODE_ENV: z.preprocess(emptyToUndefined, z.string().default('development')),
+  PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(3000),
+  ),
+  MONGODB_URI: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string')
+      .optional(),
+  ),
+  SLACK_BOT_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string({ error: 'is required (the bot token, xoxb-…)' }).startsWith('xoxb-', 'must be a bot token starting with xoxb-'),
+  ),
+  SLACK_SIGNING_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string({ error: 'is required (Basic Information → Signing Secret)' }).min(8, 'looks too short'),
+  ),
+  SLACK_API_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ error: 'must be an http(s) URL' })
+      .optional()
+      .transform((u) => (u === undefined ? undefined : u.endsWith('/') ? u : `${u}/`)),
+  ),
+  ALERT_CHANNEL_ID: z.preprocess(
+    emptyToUndefined,
+    z.string({ error: 'is required (the channel ID for on-call alerts, e.g. C0123ABCD)' }).regex(slackConversationId, 'must be a Slack channel ID such as C0123ABCD'),
+  ),
+  ADMIN_USER_IDS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((s) => (s ?? '').split(',').map((id) => id.trim()).filter(Boolean))
+      .refine((ids) => ids.every((id) => slackUserId.test(id)), 'must be comma-separated Slack user IDs such as U0123ABCD'),
+  ),
+  KEY_ENCRYPTION_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .refine((k) => k === undefined || Buffer.from(k, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)'),
+  ),
+  SILENT_AFTER_MINUTES: positiveNumber(30, 'minutes'),
+  SILENT_REMIND_MINUTES: nonNegativeNumber(0, 'minutes'),
+  KEY_ROTATION_DAYS: positiveNumber(90, 'days'),
+  ROTATION_GRACE_HOURS: positiveNumber(24, 'hours'),
+  REVEAL_TTL_MINUTES: positiveNumber(15, 'minutes'),
+  SILENT_PHONES_CRON: cronExpression('* * * * *'),
+  KEY_ROTATION_CRON: cronExpression('0 9 * * *'),
+  RUN_JOBS: booleanFlag(true),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().optional()),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+});
+
+type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  nodeEnv: string;
+  port: number;
+  mongodbUri: string | undefined;
+  slack: {
+    botToken: string;
+    signingSecret: string;
+    apiUrl: string | undefined;
+    alertChannelId: string;
+    adminUserIds: string[];
+  };
+  encryptionKey: Buffer;
+  /** True when the well-known development key is in use (never in production). */
+  usingDevelopmentEncryptionKey: boolean;
+  silentAfterMs: number;
+  silentRemindMs: number;
+  keyRotationMs: number;
+  rotationGraceMs: number;
+  revealTtlMs: number;
+  cron: { silentPhones: string; keyRotation: string };
+  runJobs: boolean;
+  /** Express `trust proxy` value, or undefined to use the socket address. */
+  trustProxy: boolean | number | string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MINUTE = 60_000;
+
+/** Parses the environment; throws ConfigError listing every problem by variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`);
+
+  if (parsed.success && parsed.data.NODE_ENV === 'production' && !parsed.data.KEY_ENCRYPTION_KEY) {
+    problems.push('KEY_ENCRYPTION_KEY is required when NODE_ENV=production (32 bytes, base64)');
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return toConfig(parsed.data);
+}
+
+function toConfig(raw: RawConfig): Config {
+  return {
+    nodeEnv: raw.NODE_ENV,
+    port: raw.PORT,
+    mongodbUri: raw.MONGODB_URI,
+    slack: {
+      botToken: raw.SLACK_BOT_TOKEN,
+      signingSecret: raw.SLACK_SIGNING_SECRET,
+      apiUrl: raw.SLACK_API_URL,
+      alertChannelId: raw.ALERT_CHANNEL_ID,
+      adminUserIds: raw.ADMIN_USER_IDS,
+    },
+    encryptionKey: raw.KEY_ENCRYPTION_KEY ? Buffer.from(raw.KEY_ENCRYPTION_KEY, 'base64') : DEVELOPMENT_ENCRYPTION_KEY,
+    usingDevelopmentEncryptionKey: !raw.KEY_ENCRYPTION_KEY,
+    silentAfterMs: raw.SILENT_AFTER_MINUTES * MINUTE,
+    silentRemindMs: raw.SILENT_REMIND_MINUTES * MINUTE,
+    keyRotationMs: raw.KEY_ROTATION_DAYS * 24 * 60 * MINUTE,
+    rotationGraceMs: raw.ROTATION_GRACE_HOURS * 60 * MINUTE,
+    revealTtlMs: raw.REVEAL_TTL_MINUTES * MINUTE,
+    cron: { silentPhones: raw.SILENT_PHONES_CRON, keyRotation: raw.KEY_ROTATION_CRON },
+    runJobs: raw.RUN_JOBS,
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    logLevel: raw.LOG_LEVEL,
+  };
+}
+
+/** Mirrors Express: true/false, a hop count, or a list of addresses/subnets. */
+function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

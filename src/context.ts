@@ -1,0 +1,20 @@
+import type { WebClient } from '@slack/web-api';
+import type { Config } from './config.js';
+import type { Database } from './db/connect.js';
+import type { Clock } from './domain/clock.js';
+import type { Logger } from './logger.js';
+import type { Models } from './models/index.js';
+
+/**
+ * What every adapter (bot, webhooks, jobs) is built from. Assembled once, in
+ * the composition root (src/main.ts via createPhonekeys), or by a test.
+ */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  models: Models;
+  clock: Clock;
+  /** Slack Web API client with the bot token, for work outside a Slack request (jobs, reveal expiry). */
+  slack: WebClient;
+}

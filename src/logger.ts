@@ -1,0 +1,66 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/**
+ * Anything shaped like a phone key, a Slack token or a Standard Webhooks
+ * signature is scrubbed from every log line, whatever field or message it hides in.
+ * Redaction by path alone would miss a key interpolated into an error message.
+ */
+const SECRET_PATTERNS: RegExp[] = [
+  /pk_[a-z2-7]{8}_[A-Za-z0-9_-]{16,}/g, // a full phone key (the public pk_<id> alone is fine)
+  /xox[abposr]-[A-Za-z0-9-]+/g, // Slack tokens
+  /xapp-[A-Za-z0-9-]+/g,
+  /v1,[A-Za-z0-9+/=]{20,}/g, // Standard Webhooks signatures
+  /v0=[a-f0-9]{64}/g, // Slack request signatures
+];
+
+export function scrubSecrets(line: string): string {
+  let out = line;
+  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '[REDACTED]');
+  return out;
+}
+
+const REDACT_PATHS = [
+  'key',
+  'secret',
+  'token',
+  'signingSecret',
+  'botToken',
+  'encryptionKey',
+  '*.key',
+  '*.secret',
+  '*.token',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-slack-signature"]',
+  'req.headers["webhook-signature"]',
+  'headers.authorization',
+  'headers["x-slack-signature"]',
+  'headers["webhook-signature"]',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where lines go; stdout by default. Tests pass a collector. */
+  destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const target: DestinationStream = options.destination ?? pino.destination({ dest: 1, sync: true });
+  const scrubbing: DestinationStream = {
+    write(line: string) {
+      target.write(scrubSecrets(line));
+    },
+  };
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: 'phonekeys' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    scrubbing,
+  );
+}

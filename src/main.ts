@@ -1,0 +1,65 @@
+import dotenv from 'dotenv';
+import { createPhonekeys } from './app.js';
+import { buildContext } from './bootstrap.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createScheduler } from './jobs/index.js';
+import { createLogger } from './logger.js';
+
+/**
+ * The composition root. `node dist/src/main.js` runs the web process (Slack,
+ * phone webhooks, health, and the scheduler unless RUN_JOBS=false);
+ * `--worker` runs only the scheduler.
+ */
+dotenv.config({ quiet: true });
+
+async function main(): Promise<void> {
+  const role = process.argv.includes('--worker') ? 'worker' : 'web';
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      createLogger({ level: 'info' }).fatal({ problems: error.problems }, error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const context = await buildContext(config, { logger });
+
+  let stop: () => Promise<void>;
+  if (role === 'worker') {
+    const scheduler = createScheduler(context);
+    scheduler.start();
+    logger.info('worker started: running scheduled jobs only');
+    stop = async () => {
+      await scheduler.stop();
+      await context.database.close();
+    };
+  } else {
+    const phonekeys = createPhonekeys(context);
+    await phonekeys.listen(config.port);
+    stop = () => phonekeys.close();
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  createLogger().fatal({ err: error }, `failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

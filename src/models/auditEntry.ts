@@ -1,0 +1,25 @@
+import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+
+/** Who did what to which key or phone, and when. Written for every change. */
+const auditEntrySchema = new Schema(
+  {
+    at: { type: Date, required: true, default: () => new Date() },
+    /** A Slack user ID, or `system:<job>` / `phone:<pk_id>` for automatic changes. */
+    actor: { type: String, required: true },
+    action: { type: String, required: true },
+    keyId: { type: String, default: null },
+    phoneNumber: { type: String, default: null },
+    details: { type: Schema.Types.Mixed, default: {} },
+  },
+  { collection: 'audit_entries', minimize: false },
+);
+
+auditEntrySchema.index({ at: -1 });
+auditEntrySchema.index({ keyId: 1, at: -1 });
+
+export type AuditEntryFields = InferSchemaType<typeof auditEntrySchema>;
+export type AuditEntryDocument = HydratedDocument<AuditEntryFields>;
+export type AuditEntryModel = Model<AuditEntryFields>;
+
+export const defineAuditEntryModel = (connection: Connection): AuditEntryModel =>
+  connection.model<AuditEntryFields>('AuditEntry', auditEntrySchema);

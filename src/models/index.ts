@@ -1,0 +1,47 @@
+import type { Connection } from 'mongoose';
+import { defineAuditEntryModel, type AuditEntryModel } from './auditEntry.js';
+import { defineJobLeaseModel, type JobLeaseModel } from './jobLease.js';
+import { defineKeyModel, type KeyModel } from './key.js';
+import { definePhoneModel, type PhoneModel } from './phone.js';
+import { definePhoneEventModel, type PhoneEventModel } from './phoneEvent.js';
+import { defineSilentAlertModel, type SilentAlertModel } from './silentAlert.js';
+import { defineWebhookRefusalModel, type WebhookRefusalModel } from './webhookRefusal.js';
+
+export * from './auditEntry.js';
+export * from './jobLease.js';
+export * from './key.js';
+export * from './phone.js';
+export * from './phoneEvent.js';
+export * from './silentAlert.js';
+export * from './webhookRefusal.js';
+
+export interface Models {
+  Key: KeyModel;
+  Phone: PhoneModel;
+  PhoneEvent: PhoneEventModel;
+  SilentAlert: SilentAlertModel;
+  AuditEntry: AuditEntryModel;
+  WebhookRefusal: WebhookRefusalModel;
+  JobLease: JobLeaseModel;
+}
+
+/**
+ * Models are bound to one connection (not mongoose's global one), so tests can run
+ * two instances of the app in one process against different databases.
+ */
+export function defineModels(connection: Connection): Models {
+  return {
+    Key: defineKeyModel(connection),
+    Phone: definePhoneModel(connection),
+    PhoneEvent: definePhoneEventModel(connection),
+    SilentAlert: defineSilentAlertModel(connection),
+    AuditEntry: defineAuditEntryModel(connection),
+    WebhookRefusal: defineWebhookRefusalModel(connection),
+    JobLease: defineJobLeaseModel(connection),
+  };
+}
+
+/** Builds every index (idempotent); unique indexes must exist before traffic. */
+export async function ensureIndexes(models: Models): Promise<void> {
+  await Promise.all(Object.values(models).map((model: { createIndexes(): Promise<unknown> }) => model.createIndexes()));
+}

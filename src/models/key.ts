@@ -1,0 +1,79 @@
+import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+
+export const KEY_STATUSES = ['active', 'rotating', 'revoked'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+export const IP_LOCK_MODES = ['off', 'first', 'list'] as const;
+export type IpLockMode = (typeof IP_LOCK_MODES)[number];
+
+/**
+ * A phone API key. The key itself is never stored: only its SHA-256 (to find a
+ * leaked key by value) and an AES-256-GCM ciphertext (the webhook signature
+ * check needs the key as HMAC secret). Linked phone numbers live on the phone
+ * documents, so "one key per number" is one field, never two to keep in step.
+ */
+const keySchema = new Schema(
+  {
+    /** The 8 base32 characters of `pk_<id>`. */
+    keyId: { type: String, required: true },
+    name: { type: String, required: true },
+    /** Lower-cased name while the key is not revoked; unset on revoke so the name can be reused. */
+    nameLower: { type: String },
+    description: { type: String, default: '' },
+    createdBy: { type: String, required: true },
+    hash: { type: String, required: true },
+    cipher: {
+      iv: { type: String, required: true },
+      tag: { type: String, required: true },
+      data: { type: String, required: true },
+    },
+    status: { type: String, enum: KEY_STATUSES, default: 'active', required: true },
+    ipLock: {
+      mode: { type: String, enum: IP_LOCK_MODES, default: 'off', required: true },
+      /** `list` mode: IPv4/IPv6 addresses and CIDR ranges. */
+      entries: { type: [String], default: [] },
+      /** `first` mode: the IP that first used the key successfully, set once atomically. */
+      firstIp: { type: String, default: null },
+    },
+    lastUsedAt: { type: Date, default: null },
+    timesUsed: { type: Number, default: 0 },
+    /** Rotation: the successor's keyId on the old key, the predecessor's on the new one. */
+    rotatedTo: { type: String, default: null },
+    rotatedFrom: { type: String, default: null },
+    graceEndsAt: { type: Date, default: null },
+    revokedAt: { type: Date, default: null },
+    revokedBy: { type: String, default: null },
+    rotationDue: { type: Boolean, default: false },
+    rotationFlaggedAt: { type: Date, default: null },
+    /**
+     * Bumped by every change the webhook receiver caches (status, IP lock), so
+     * each instance can poll one indexed query for what changed since it last looked.
+     */
+    changedAt: { type: Date, default: () => new Date(), required: true },
+    /** The DM that revealed the key once; redacted by the button or after REVEAL_TTL_MINUTES. */
+    reveal: {
+      userId: { type: String, default: null },
+      channel: { type: String, default: null },
+      ts: { type: String, default: null },
+      fileId: { type: String, default: null },
+      expiresAt: { type: Date, default: null },
+      redactedAt: { type: Date, default: null },
+    },
+  },
+  { timestamps: true, collection: 'keys' },
+);
+
+keySchema.index({ keyId: 1 }, { unique: true });
+keySchema.index({ hash: 1 }, { unique: true });
+keySchema.index({ nameLower: 1 }, { unique: true, sparse: true });
+keySchema.index({ status: 1, createdAt: 1 }); // rotation check: old active keys
+keySchema.index({ status: 1, graceEndsAt: 1 }); // expiry of rotated keys
+keySchema.index({ changedAt: 1 }); // receiver cache invalidation
+keySchema.index({ 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
+
+export type KeyFields = InferSchemaType<typeof keySchema>;
+export type KeyDocument = HydratedDocument<KeyFields>;
+export type KeyModel = Model<KeyFields>;
+
+export const defineKeyModel = (connection: Connection): KeyModel =>
+  connection.model<KeyFields>('Key', keySchema);

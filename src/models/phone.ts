@@ -1,0 +1,44 @@
+import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+
+/**
+ * `new`: linked but never heard from (never alerted); `up`: heartbeats arriving;
+ * `down`: silent, with an open alert. Paused is not a state: it is `pausedUntil`
+ * in the future, so a pause ending needs no job to flip it back.
+ */
+export const PHONE_STATES = ['new', 'up', 'down'] as const;
+export type PhoneState = (typeof PHONE_STATES)[number];
+
+/** A gateway phone number (E.164) and its health: the whole monitor state machine. */
+const phoneSchema = new Schema(
+  {
+    number: { type: String, required: true },
+    /** The key this number is linked to, or null when unlinked. */
+    keyId: { type: String, default: null },
+    linkedAt: { type: Date, default: null },
+    registeredAt: { type: Date, default: null },
+    device: { type: Schema.Types.Mixed, default: null },
+    lastHeartbeatAt: { type: Date, default: null },
+    charging: { type: Boolean, default: null },
+    battery: { type: Number, default: null },
+    state: { type: String, enum: PHONE_STATES, default: 'new', required: true },
+    /** When the current outage began (the last heartbeat before silence). */
+    downSince: { type: Date, default: null },
+    /** The open SilentAlert while `down`. */
+    alertId: { type: Schema.Types.ObjectId, default: null },
+    pausedUntil: { type: Date, default: null },
+    pausedBy: { type: String, default: null },
+  },
+  { timestamps: true, collection: 'phones' },
+);
+
+phoneSchema.index({ number: 1 }, { unique: true });
+phoneSchema.index({ keyId: 1 });
+// The silent-phone check: up phones whose last heartbeat is older than the threshold.
+phoneSchema.index({ state: 1, lastHeartbeatAt: 1 });
+
+export type PhoneFields = InferSchemaType<typeof phoneSchema>;
+export type PhoneDocument = HydratedDocument<PhoneFields>;
+export type PhoneModel = Model<PhoneFields>;
+
+export const definePhoneModel = (connection: Connection): PhoneModel =>
+  connection.model<PhoneFields>('Phone', phoneSchema);

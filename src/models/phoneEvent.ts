@@ -1,0 +1,28 @@
+import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+
+/** One accepted, verified webhook. (keyId, webhookId) is unique: retries are stored once. */
+const phoneEventSchema = new Schema(
+  {
+    keyId: { type: String, required: true },
+    webhookId: { type: String, required: true },
+    type: { type: String, required: true },
+    phoneNumber: { type: String, default: null },
+    /** The event's `data`, unknown extra fields included. */
+    data: { type: Schema.Types.Mixed, required: true },
+    /** The payload's own `timestamp`. */
+    occurredAt: { type: Date, required: true },
+    receivedAt: { type: Date, required: true },
+    ip: { type: String, default: null },
+  },
+  { collection: 'phone_events', minimize: false },
+);
+
+phoneEventSchema.index({ keyId: 1, webhookId: 1 }, { unique: true });
+phoneEventSchema.index({ phoneNumber: 1, receivedAt: -1 });
+
+export type PhoneEventFields = InferSchemaType<typeof phoneEventSchema>;
+export type PhoneEventDocument = HydratedDocument<PhoneEventFields>;
+export type PhoneEventModel = Model<PhoneEventFields>;
+
+export const definePhoneEventModel = (connection: Connection): PhoneEventModel =>
+  connection.model<PhoneEventFields>('PhoneEvent', phoneEventSchema);
