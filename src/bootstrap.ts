@@ -3,26 +3,29 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { connectDatabase } from './db/connect.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { createDomain } from './domain/index.js';
 import type { Logger } from './logger.js';
 import { defineModels, ensureIndexes } from './models/index.js';
 import { createSlackClient } from './slackClient.js';
 
 export interface BootstrapOptions {
+  /** Overrides config.mongodbUri (tests). */
+  mongodbUri?: string;
   logger: Logger;
   clock?: Clock;
   slackRetries?: RetryOptions;
 }
 
 /** Connects to MongoDB, builds the indexes and the Slack client: the context every process role shares. */
-export async function buildContext(config: Config, { logger, clock = systemClock, slackRetries }: BootstrapOptions): Promise<AppContext> {
+export async function buildContext(config: Config, { logger, clock = systemClock, slackRetries, mongodbUri }: BootstrapOptions): Promise<AppContext> {
   if (config.usingDevelopmentEncryptionKey) {
     logger.warn('KEY_ENCRYPTION_KEY is unset: using the public development key to encrypt phone keys (never do this in production)');
   }
   if (config.slack.adminUserIds.length === 0) {
     logger.warn('ADMIN_USER_IDS is empty: every workspace member may create, change and delete keys');
   }
-  const database = await connectDatabase({ uri: config.mongodbUri, logger });
+  const database = await connectDatabase({ uri: mongodbUri ?? config.mongodbUri, logger });
   const models = defineModels(database.connection);
   await ensureIndexes(models);
-  return { config, logger, database, models, clock, slack: createSlackClient(config, slackRetries) };
+  return { config, logger, database, models, clock, domain: createDomain(models, config, clock), slack: createSlackClient(config, slackRetries) };
 }

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
 import type { Clock } from './domain/clock.js';
+import type { Domain } from './domain/index.js';
 import type { Logger } from './logger.js';
 import type { Models } from './models/index.js';
 
@@ -15,6 +16,7 @@ export interface AppContext {
   database: Database;
   models: Models;
   clock: Clock;
+  domain: Domain;
   /** Slack Web API client with the bot token, for work outside a Slack request (jobs, reveal expiry). */
   slack: WebClient;
 }

@@ -1,4 +1,4 @@
-import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+import { Schema, type Connection, type HydratedDocument, type Model } from 'mongoose';
 
 export const KEY_STATUSES = ['active', 'rotating', 'revoked'] as const;
 export type KeyStatus = (typeof KEY_STATUSES)[number];
@@ -6,13 +6,45 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 export const IP_LOCK_MODES = ['off', 'first', 'list'] as const;
 export type IpLockMode = (typeof IP_LOCK_MODES)[number];
 
+export interface KeyFields {
+  keyId: string;
+  name: string;
+  nameLower?: string | null;
+  description: string;
+  createdBy: string;
+  hash: string;
+  cipher: { iv: string; tag: string; data: string };
+  status: KeyStatus;
+  ipLock: { mode: IpLockMode; entries: string[]; firstIp: string | null };
+  lastUsedAt: Date | null;
+  timesUsed: number;
+  rotatedTo: string | null;
+  rotatedFrom: string | null;
+  graceEndsAt: Date | null;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  rotationDue: boolean;
+  rotationFlaggedAt: Date | null;
+  changedAt: Date;
+  reveal: {
+    userId: string | null;
+    channel: string | null;
+    ts: string | null;
+    fileId: string | null;
+    expiresAt: Date | null;
+    redactedAt: Date | null;
+  };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 /**
  * A phone API key. The key itself is never stored: only its SHA-256 (to find a
  * leaked key by value) and an AES-256-GCM ciphertext (the webhook signature
  * check needs the key as HMAC secret). Linked phone numbers live on the phone
  * documents, so "one key per number" is one field, never two to keep in step.
  */
-const keySchema = new Schema(
+const keySchema = new Schema<KeyFields>(
   {
     /** The 8 base32 characters of `pk_<id>`. */
     keyId: { type: String, required: true },
@@ -29,6 +61,7 @@ const keySchema = new Schema(
     },
     status: { type: String, enum: KEY_STATUSES, default: 'active', required: true },
     ipLock: {
+      _id: false,
       mode: { type: String, enum: IP_LOCK_MODES, default: 'off', required: true },
       /** `list` mode: IPv4/IPv6 addresses and CIDR ranges. */
       entries: { type: [String], default: [] },
@@ -71,7 +104,6 @@ keySchema.index({ status: 1, graceEndsAt: 1 }); // expiry of rotated keys
 keySchema.index({ changedAt: 1 }); // receiver cache invalidation
 keySchema.index({ 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
 
-export type KeyFields = InferSchemaType<typeof keySchema>;
 export type KeyDocument = HydratedDocument<KeyFields>;
 export type KeyModel = Model<KeyFields>;
 

@@ -1,0 +1,76 @@
+import ipaddr from 'ipaddr.js';
+
+export type IpEntry = { kind: 'address'; address: ipaddr.IPv4 | ipaddr.IPv6; text: string } | { kind: 'range'; range: [ipaddr.IPv4 | ipaddr.IPv6, number]; text: string };
+
+export class InvalidIpEntry extends Error {
+  constructor(readonly entry: string) {
+    super(`"${entry}" is not an IPv4/IPv6 address or CIDR range`);
+    this.name = 'InvalidIpEntry';
+  }
+}
+
+/** Parses one address or CIDR range into its normal form; throws InvalidIpEntry. */
+export function parseIpEntry(raw: string): IpEntry {
+  const text = raw.trim();
+  try {
+    if (text.includes('/')) {
+      const [address, bits] = ipaddr.parseCIDR(text);
+      const normal = normalize(address);
+      // Keep the network address, so "10.0.0.7/24" is stored as "10.0.0.0/24".
+      const network = normal.kind() === 'ipv4'
+        ? ipaddr.IPv4.networkAddressFromCIDR(`${normal.toString()}/${bits}`)
+        : ipaddr.IPv6.networkAddressFromCIDR(`${normal.toString()}/${bits}`);
+      return { kind: 'range', range: [network, bits], text: `${network.toString()}/${bits}` };
+    }
+    if (!ipaddr.isValid(text)) throw new Error('invalid');
+    const address = normalize(ipaddr.parse(text));
+    return { kind: 'address', address, text: address.toString() };
+  } catch {
+    throw new InvalidIpEntry(text);
+  }
+}
+
+/** Parses a comma- or space-separated list; reports every bad entry at once. */
+export function parseIpList(raw: string): { entries: string[]; invalid: string[] } {
+  const parts = raw.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean);
+  const entries: string[] = [];
+  const invalid: string[] = [];
+  for (const part of parts) {
+    try {
+      const entry = parseIpEntry(part);
+      if (!entries.includes(entry.text)) entries.push(entry.text);
+    } catch {
+      invalid.push(part);
+    }
+  }
+  return { entries, invalid };
+}
+
+/** IPv4-mapped IPv6 (::ffff:1.2.3.4, as Node reports IPv4 clients on dual-stack sockets) → IPv4. */
+function normalize(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) return (address as ipaddr.IPv6).toIPv4Address();
+  return address;
+}
+
+/** The canonical text of a client IP ('' when unparseable). */
+export function normalizeIp(ip: string): string {
+  try {
+    return normalize(ipaddr.parse(ip)).toString();
+  } catch {
+    return '';
+  }
+}
+
+export function ipMatches(ip: string, entries: readonly string[]): boolean {
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    address = normalize(ipaddr.parse(ip));
+  } catch {
+    return false;
+  }
+  return entries.some((text) => {
+    const entry = parseIpEntry(text);
+    if (entry.kind === 'address') return entry.address.kind() === address.kind() && entry.address.toString() === address.toString();
+    return entry.range[0].kind() === address.kind() && address.match(entry.range as [never, number]);
+  });
+}

@@ -1,0 +1,71 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The phone key's format (SPEC §3): `pk_<id>_<secret>`, 76 characters.
+ * `<id>`: 8 lowercase base32 characters (40 random bits), the public part.
+ * `<secret>`: 64 base64url characters (48 random bytes).
+ */
+export const KEY_LENGTH = 76;
+export const KEY_PATTERN = /^pk_([a-z2-7]{8})_([A-Za-z0-9_-]{64})$/;
+export const PUBLIC_ID_PATTERN = /^pk_([a-z2-7]{8})$/;
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+export interface NewKey {
+  keyId: string;
+  /** The whole key: shown once, then only its hash and ciphertext remain. */
+  key: string;
+}
+
+export function generateKey(): NewKey {
+  const idBytes = randomBytes(5);
+  let bits = 0n;
+  for (const byte of idBytes) bits = (bits << 8n) | BigInt(byte);
+  let keyId = '';
+  for (let i = 7; i >= 0; i--) keyId += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
+  const secret = randomBytes(48).toString('base64url');
+  return { keyId, key: `pk_${keyId}_${secret}` };
+}
+
+export const publicIdOf = (keyId: string): string => `pk_${keyId}`;
+
+/** `pk_abcdefgh` → `abcdefgh`; anything else → undefined. */
+export function parsePublicId(value: string): string | undefined {
+  return PUBLIC_ID_PATTERN.exec(value.trim())?.[1];
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of two secrets (of any length). */
+export function secretsEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a).digest();
+  const right = createHash('sha256').update(b).digest();
+  return timingSafeEqual(left, right) && a.length === b.length;
+}
+
+export interface KeyCipher {
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+/**
+ * AES-256-GCM under KEY_ENCRYPTION_KEY. The key id is bound in as associated
+ * data, so a ciphertext copied onto another key's record does not decrypt.
+ */
+export function encryptKey(key: string, keyId: string, encryptionKey: Buffer): KeyCipher {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
+  cipher.setAAD(Buffer.from(keyId, 'utf8'));
+  const data = Buffer.concat([cipher.update(key, 'utf8'), cipher.final()]);
+  return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+}
+
+export function decryptKey(stored: KeyCipher, keyId: string, encryptionKey: Buffer): string {
+  const decipher = createDecipheriv('aes-256-gcm', encryptionKey, Buffer.from(stored.iv, 'base64'));
+  decipher.setAAD(Buffer.from(keyId, 'utf8'));
+  decipher.setAuthTag(Buffer.from(stored.tag, 'base64'));
+  return Buffer.concat([decipher.update(Buffer.from(stored.data, 'base64')), decipher.final()]).toString('utf8');
+}
