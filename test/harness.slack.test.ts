@@ -37,7 +37,7 @@ let client: WebClient;
 
 beforeAll(async () => {
   fake = await startFakeSlack();
-  client = new WebClient(TOKEN, { slackApiUrl: fake.url, retryConfig: { retries: 0 } });
+  client = new WebClient(TOKEN, { slackApiUrl: fake.url, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR });
 });
 afterAll(async () => {
   await fake.close();
@@ -210,6 +210,7 @@ describe('fake Slack Web API', () => {
     const strict = new WebClient(TOKEN, {
       slackApiUrl: fake.url,
       retryConfig: { retries: 0 },
+      logLevel: LogLevel.ERROR,
       rejectRateLimitedCalls: true,
     });
     fake.failNext('chat.postMessage', { status: 429, times: 2 });

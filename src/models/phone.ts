@@ -35,6 +35,8 @@ phoneSchema.index({ number: 1 }, { unique: true });
 phoneSchema.index({ keyId: 1 });
 // The silent-phone check: up phones whose last heartbeat is older than the threshold.
 phoneSchema.index({ state: 1, lastHeartbeatAt: 1 });
+// Recovered phones whose alert is still open (the heartbeat sets state 'up'; the job resolves the alert).
+phoneSchema.index({ alertId: 1, state: 1 });
 
 export type PhoneFields = InferSchemaType<typeof phoneSchema>;
 export type PhoneDocument = HydratedDocument<PhoneFields>;

@@ -862,7 +862,6 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       send(res, 500, { ok: false, error: 'fake_slack_error', detail: String(err) });
     });
   });
-  server.keepAliveTimeout = 1000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
