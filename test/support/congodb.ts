@@ -131,11 +131,26 @@ function findDuplicate(storage: Storage, db: string, coll: string, doc: Doc, sel
     if (keys.size === 0) continue;
     for (const [id, other] of docs) {
       if (id === selfId) continue;
-      for (const k of indexKeys(other, index).keys()) {
+      for (const k of storedKeys(other, index)) {
         if (keys.has(k)) return new DuplicateKeyError(`${db}.${coll}`, index, keys.get(k)!);
       }
     }
   }
+  return undefined;
+}
+
+/**
+ * The keys of a stored document, computed once per document object and index (so inserting n
+ * documents is not O(n²) key computations). Safe because CongoDB replaces a stored document on
+ * update rather than changing it in place.
+ */
+const keyCache = new WeakMap<Doc, WeakMap<IndexSpec, Set<string>>>();
+function storedKeys(doc: Doc, index: IndexSpec): Set<string> {
+  let byIndex = keyCache.get(doc);
+  if (!byIndex) keyCache.set(doc, (byIndex = new WeakMap()));
+  let keys = byIndex.get(index);
+  if (!keys) byIndex.set(index, (keys = new Set(indexKeys(doc, index).keys())));
+  return keys;
 }
 
 const EMPTY_ARRAY = Symbol('empty array'); // mongod indexes [] as `undefined`, not as null
@@ -251,7 +266,8 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 const INDEX_OPTIONS = ['unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'collation'] as const;
-const sameOptions = (a: IndexSpec, b: Doc) => INDEX_OPTIONS.every((o) => sameJson(a[o] ?? null, b[o] ?? null));
+const optionValue = (v: unknown) => (v === false || v === undefined ? null : v); // unique: false == absent
+const sameOptions = (a: Doc, b: Doc) => INDEX_OPTIONS.every((o) => sameJson(optionValue(a[o]), optionValue(b[o])));
 
 async function createIndexes({ storage, database, command }: HandlerContext): Promise<Doc> {
   const coll = command.createIndexes as string;
