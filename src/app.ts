@@ -45,6 +45,9 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     res.status(503).json({ error: 'server is shutting down; retry' });
   });
   app.use(healthRouter(context.database));
+  app.get('/metrics', async (_req, res) => {
+    res.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
+  });
 
   const webhooks = createPhoneWebhookReceiver(context);
   app.use('/webhooks/phone', webhooks.router);

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { createDomain } from './domain/index.js';
 import type { Logger } from './logger.js';
 import { defineModels, ensureIndexes } from './models/index.js';
+import { Metrics } from './metrics.js';
 import { createSlackClient } from './slackClient.js';
 
 export interface BootstrapOptions {
@@ -27,5 +28,7 @@ export async function buildContext(config: Config, { logger, clock = systemClock
   const database = await connectDatabase({ uri: mongodbUri ?? config.mongodbUri, logger });
   const models = defineModels(database.connection);
   await ensureIndexes(models);
-  return { config, logger, database, models, clock, domain: createDomain(models, config, clock), slack: createSlackClient(config, slackRetries) };
+  const metrics = new Metrics(models, clock);
+  const slack = createSlackClient(config, slackRetries, (method, error) => metrics.slackError(method, error));
+  return { config, logger, database, models, clock, domain: createDomain(models, config, clock), slack, metrics };
 }

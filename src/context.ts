@@ -4,6 +4,7 @@ import type { Database } from './db/connect.js';
 import type { Clock } from './domain/clock.js';
 import type { Domain } from './domain/index.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { Models } from './models/index.js';
 
 /**
@@ -17,6 +18,8 @@ export interface AppContext {
   models: Models;
   clock: Clock;
   domain: Domain;
+  /** Prometheus counters; adapters count what they see (webhook statuses, refusals, job runs, Slack errors). */
+  metrics: Metrics;
   /** Slack Web API client with the bot token, for work outside a Slack request (jobs, reveal expiry). */
   slack: WebClient;
 }

@@ -1,4 +1,4 @@
-import { WebClient, LogLevel, type RetryOptions } from '@slack/web-api';
+import { WebClient, LogLevel, type RetryOptions, type WebAPICallResult } from '@slack/web-api';
 import type { Config } from './config.js';
 
 /** Few, quick retries: a job must not sit for half an hour behind a Slack outage; the next run retries. */
@@ -13,6 +13,22 @@ export function slackClientOptions(config: Config, retryConfig: RetryOptions = D
   };
 }
 
-export function createSlackClient(config: Config, retryConfig?: RetryOptions): WebClient {
-  return new WebClient(config.slack.botToken, slackClientOptions(config, retryConfig));
+/** A WebClient that counts its failed calls, for /metrics. */
+class CountingWebClient extends WebClient {
+  constructor(token: string, options: ReturnType<typeof slackClientOptions>, private readonly onError: (method: string, error: unknown) => void) {
+    super(token, options);
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      this.onError(method, error);
+      throw error;
+    }
+  }
+}
+
+export function createSlackClient(config: Config, retryConfig?: RetryOptions, onError: (method: string, error: unknown) => void = () => {}): WebClient {
+  return new CountingWebClient(config.slack.botToken, slackClientOptions(config, retryConfig), onError);
 }
