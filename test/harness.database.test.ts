@@ -6,7 +6,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCongo } from './support/congodb.js';
-import { testDatabaseUri, withDatabaseName } from './support/database.js';
+import { redactUri, testDatabaseUri, withDatabaseName } from './support/database.js';
 
 interface Target {
   name: string;
@@ -64,6 +64,18 @@ function defineModels(conn: Connection) {
     Member: conn.model('HarnessMember', memberSchema),
   };
 }
+
+it('gives each test file its own database name on the same server', () => {
+  const a = testDatabaseUri('same');
+  const b = testDatabaseUri('same');
+  expect(a).not.toBe(b);
+  expect(withDatabaseName('mongodb://127.0.0.1:27017/', 'x')).toBe('mongodb://127.0.0.1:27017/x');
+  expect(withDatabaseName('mongodb://h1:1,h2:2/app?replicaSet=rs0', 'x')).toBe('mongodb://h1:1,h2:2/x?replicaSet=rs0');
+  // with credentials the old database stays the authSource
+  expect(withDatabaseName('mongodb://u:p@h:1/app?tls=true', 'x')).toBe('mongodb://u:p@h:1/x?tls=true&authSource=app');
+  expect(withDatabaseName('mongodb+srv://u:p@cluster.example.net', 'x')).toBe('mongodb+srv://u:p@cluster.example.net/x?authSource=admin');
+  expect(redactUri('mongodb://u:p@h:1/app')).toBe('mongodb://***@h:1/app');
+});
 
 describe.each(targets)('$name', (target) => {
   let conn: Connection;

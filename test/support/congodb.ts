@@ -6,7 +6,8 @@
  *     with mongod's E11000 errors, so the driver throws MongoServerError code 11000;
  *  b. index metadata lives in each server's own storage (CongoDB's IndexHandler caches it in a
  *     module-level map shared by all servers that survives dropDatabase), so we serve
- *     createIndexes/listIndexes/dropIndexes from `storage` ourselves;
+ *     createIndexes/listIndexes/dropIndexes from the storage's own per-collection index lists,
+ *     which CongoDB already drops with the collection or database;
  *  c. the uniqueness check and the write happen in one synchronous step (no await between them),
  *     so concurrent writes of one key cannot both pass the check.
  *
@@ -37,7 +38,6 @@ interface Storage {
   createCollection(db: string, coll: string): Promise<void>;
   collectionExists(db: string, coll: string): Promise<boolean>;
   getIndexes(db: string, coll: string): Promise<IndexSpec[]>;
-  saveIndex(db: string, coll: string, name: string, spec: Omit<IndexSpec, 'name'>): Promise<void>;
   dropIndex(db: string, coll: string, name: string): Promise<boolean>;
 }
 
@@ -129,6 +129,9 @@ function findDuplicate(storage: Storage, db: string, coll: string, doc: Doc, sel
     if (!index.unique || index.name === '_id_') continue; // _id is the storage's own map key
     const keys = indexKeys(doc, index);
     if (keys.size === 0) continue;
+    // an update that keeps this index's keys cannot create a duplicate (and is common: skip the scan)
+    const before = selfId === undefined ? undefined : docs.get(selfId);
+    if (before && sameKeys(storedKeys(before, index), keys)) continue;
     for (const [id, other] of docs) {
       if (id === selfId) continue;
       for (const k of storedKeys(other, index)) {
@@ -137,6 +140,10 @@ function findDuplicate(storage: Storage, db: string, coll: string, doc: Doc, sel
     }
   }
   return undefined;
+}
+
+function sameKeys(a: Set<string>, b: Map<string, Doc>): boolean {
+  return a.size === b.size && [...a].every((k) => b.has(k));
 }
 
 /**
@@ -274,10 +281,11 @@ async function createIndexes({ storage, database, command }: HandlerContext): Pr
   const ns = `${database}.${coll}`;
   const existedBefore = await storage.collectionExists(database, coll);
   await storage.createCollection(database, coll);
-  const numIndexesBefore = (await storage.getIndexes(database, coll)).length;
+  // From here on no await: the duplicate check and adding the index are atomic w.r.t. writes.
+  const existing = storage.indexes.get(database)!.get(coll)!; // created with the collection
+  const numIndexesBefore = existing.length;
   for (const spec of (command.indexes ?? []) as Doc[]) {
     const { name, key, v: _v, ns: _ns, ...options } = spec;
-    const existing = await storage.getIndexes(database, coll);
     const sameName = existing.find((i) => i.name === name);
     if (sameName) {
       if (sameJson(sameName.key, key) && sameOptions(sameName, options)) continue;
@@ -304,10 +312,9 @@ async function createIndexes({ storage, database, command }: HandlerContext): Pr
         }
       }
     }
-    await storage.saveIndex(database, coll, name, { key, ...options });
+    existing.push(index);
   }
-  const numIndexesAfter = (await storage.getIndexes(database, coll)).length;
-  return { ok: 1, numIndexesBefore, numIndexesAfter, createdCollectionAutomatically: !existedBefore };
+  return { ok: 1, numIndexesBefore, numIndexesAfter: existing.length, createdCollectionAutomatically: !existedBefore };
 }
 
 async function listIndexes({ storage, database, command }: HandlerContext): Promise<Doc> {

@@ -54,8 +54,9 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 async function startMemoryServer(kind: string): Promise<TestDatabase> {
   const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server');
   // Resolve (download if needed) the binary first: on failure this throws quietly, whereas
-  // MongoMemoryServer.create() prints a stack trace. Offline it fails with ENOTFOUND in ~7 s
-  // (3 attempts); the timeout guards against networks that hang instead of failing.
+  // MongoMemoryServer.create() prints a stack trace. Offline it fails with ENOTFOUND in ~7 s, all
+  // of it retry back-off (MONGOMS_MAX_RETRIES=1 makes it ~30 ms); the timeout guards against
+  // networks that hang instead of failing.
   await withTimeout(MongoBinary.getPath(), DOWNLOAD_TIMEOUT_MS, 'mongod download');
   const server = await MongoMemoryServer.create();
   return { uri: server.getUri(), kind, stop: async () => void (await server.stop()) };
