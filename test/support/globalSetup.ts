@@ -4,7 +4,11 @@
  * testDatabaseUri() from database.ts) and to child processes (PHONEKEYS_TEST_MONGO_URI).
  */
 import type { TestProject } from 'vitest/node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { redactUri, startTestDatabase } from './database.js';
+import { scanLogs } from './logScan.js';
 
 export default async function setup({ provide }: TestProject): Promise<() => Promise<void>> {
   const db = await startTestDatabase();
@@ -13,5 +17,17 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
   provide('mongoUri', db.uri);
   provide('mongoKind', db.kind);
   process.env.PHONEKEYS_TEST_MONGO_URI = db.uri;
-  return () => db.stop();
+  // Every test app appends its (unscrubbed) log lines here; scanned for secrets when the run ends.
+  const logDir = mkdtempSync(join(tmpdir(), 'phonekeys-test-logs-'));
+  process.env.PHONEKEYS_TEST_LOG_DIR = logDir;
+  return async () => {
+    await db.stop();
+    const { lines, leaks } = scanLogs(logDir);
+    rmSync(logDir, { recursive: true, force: true });
+    if (leaks.length > 0) {
+      const shown = leaks.slice(0, 10).map((l) => `  ${l.what} in ${l.file}: ${l.line}`).join('\n');
+      throw new Error(`log scan: ${leaks.length} log line(s) carry a secret:\n${shown}`);
+    }
+    console.log(`[phonekeys tests] log scan: ${lines} log lines, no key, token, secret or signature`);
+  };
 }

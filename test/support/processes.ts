@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 
@@ -35,7 +37,12 @@ export function runTs(script: string, args: string[], env: Record<string, string
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    // The process's log lines join the run's log scan (globalSetup).
+    const dir = process.env.PHONEKEYS_TEST_LOG_DIR;
+    if (dir) appendFileSync(join(dir, `process-${process.pid}-${child.pid}.log`), output.split('\n').filter((l) => l.startsWith('{')).join('\n') + '\n');
+    return (code ?? signal) as number | string;
+  });
   return {
     child,
     output: () => output,

@@ -75,8 +75,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig(env);
   const logs: string[] = [];
   const logFile = testLogFile();
+  if (logFile) rememberSecrets([env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.KEY_ENCRYPTION_KEY]);
   const logger = createLogger({
     level: config.logLevel,
+    // Unscrubbed: the run's log scan (globalSetup) must see what the code itself writes.
+    scrub: false,
     destination: {
       write(line: string) {
         logs.push(line);
@@ -109,7 +112,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-/** One log file per test run (the directory comes from globalSetup), or none outside vitest. */
+/** Secrets of this test process that must never appear in a log line (checked at the end of the run). */
+export function rememberSecrets(secrets: string[]): void {
+  const dir = process.env.PHONEKEYS_TEST_LOG_DIR;
+  if (dir) appendFileSync(join(dir, `secrets-${process.pid}.txt`), secrets.map((s) => `${s}\n`).join(''));
+}
+
+/** One log file per test process (the directory comes from globalSetup), or none outside vitest. */
 function testLogFile(): string | undefined {
   const dir = process.env.PHONEKEYS_TEST_LOG_DIR;
   if (!dir) return undefined;
