@@ -31,6 +31,7 @@ export class AuditLog {
 
   async recent({ keyId, limit = 20 }: { keyId?: string; limit?: number } = {}) {
     const filter = keyId ? { keyId } : {};
-    return this.models.AuditEntry.find(filter).sort({ at: -1 }).limit(limit).lean();
+    // _id orders entries written in the same millisecond (a change and its consequences).
+    return this.models.AuditEntry.find(filter).sort({ at: -1, _id: -1 }).limit(limit).lean();
   }
 }

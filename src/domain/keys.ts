@@ -67,6 +67,22 @@ export class KeyService {
     private readonly options: { encryptionKey: Buffer; rotationGraceMs: number },
   ) {}
 
+  private readonly changeListeners = new Set<(keyId: string) => void>();
+
+  /**
+   * Called on this instance right after every write that changes what the webhook check
+   * decides from (status, IP lock), so a cache here can drop the key at once; other
+   * instances learn of it from `changedAt`. Returns the unsubscribe function.
+   */
+  onChange(listener: (keyId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => void this.changeListeners.delete(listener);
+  }
+
+  private changed(keyId: string): void {
+    for (const listener of this.changeListeners) listener(keyId);
+  }
+
   // ── creation ──────────────────────────────────────────────────────────
 
   /** Validates everything first and reports every problem, so a form can show them all. */
@@ -81,6 +97,19 @@ export class KeyService {
     const { entries, error } = this.validateIpLock(input.ipLock);
     if (error) errors.ip_list = error;
     return { errors, entries };
+  }
+
+  /**
+   * validateNew plus the one rule that needs the database (a free name), for forms
+   * that show every problem inline before anything is created.
+   */
+  async checkNew(input: { name: string; description?: string; ipLock: IpLockInput }): Promise<{ errors: Record<string, string>; entries: string[] }> {
+    const result = this.validateNew(input);
+    const name = input.name.trim();
+    if (!result.errors.name && (await this.models.Key.exists({ nameLower: name.toLowerCase() }))) {
+      result.errors.name = duplicateName(name).message;
+    }
+    return result;
   }
 
   async create(input: { name: string; description?: string; ipLock: IpLockInput; actor: string; rotatedFrom?: string }): Promise<{ key: string; view: KeyView }> {
@@ -140,7 +169,8 @@ export class KeyService {
   /** Newest first. */
   async list({ includeRevoked = false, limit = 1000 } = {}): Promise<KeyView[]> {
     const filter = includeRevoked ? {} : { status: { $ne: 'revoked' as const } };
-    const records = await this.models.Key.find(filter).sort({ createdAt: -1 }).limit(limit).lean<KeyRecord[]>();
+    // _id breaks ties between keys created in the same millisecond (ObjectIds grow).
+    const records = await this.models.Key.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<KeyRecord[]>();
     const phones = await this.models.Phone.find({ keyId: { $in: records.map((r) => r.keyId) } }, { number: 1, keyId: 1 }).lean();
     return records.map((r) => this.viewOf(r, phones.filter((p) => p.keyId === r.keyId).map((p) => p.number)));
   }
@@ -167,6 +197,7 @@ export class KeyService {
       { returnDocument: 'after' },
     ).lean<KeyRecord>();
     if (!updated) throw revokedError(key);
+    this.changed(key.keyId);
     await this.audit.record({ actor, action: lock.mode === 'off' ? 'key.unlocked' : 'key.locked', keyId: key.keyId, details: { mode: lock.mode, entries } });
     return this.toView(updated);
   }
@@ -223,6 +254,7 @@ export class KeyService {
       { $set: { status: 'rotating', rotatedTo: successor.view.keyId, graceEndsAt, rotationDue: false, changedAt: now } },
       { returnDocument: 'after' },
     ).lean<KeyRecord>();
+    if (previous) this.changed(old.keyId);
     if (!previous) {
       // Someone revoked or rotated it meanwhile: the successor must not outlive that.
       await this.revokeRecord(successor.view.keyId, actor, 'rotation lost a race');
@@ -249,6 +281,7 @@ export class KeyService {
       { $set: { status: 'revoked', revokedAt: now, revokedBy: actor, changedAt: now }, $unset: { nameLower: 1 } },
       { returnDocument: 'after' },
     ).lean<KeyRecord>();
+    if (revoked) this.changed(keyId);
     if (revoked) await this.audit.record({ actor, action: 'key.revoked', keyId, details: { reason } });
     return revoked;
   }
@@ -306,17 +339,24 @@ export class KeyService {
    */
   async claimFirstIp(keyId: string, ip: string): Promise<boolean> {
     const client = normalizeIp(ip);
+    // An unparseable address must never become the lock (it would lock everyone out).
+    if (!client) return false;
     const claimed = await this.models.Key.findOneAndUpdate(
       { keyId, 'ipLock.mode': 'first', 'ipLock.firstIp': null },
       { $set: { 'ipLock.firstIp': client, changedAt: this.clock() } },
       { returnDocument: 'after', projection: { ipLock: 1 } },
     ).lean<KeyRecord>();
     if (claimed) {
+      this.changed(keyId);
       await this.audit.record({ actor: `phone:${publicIdOf(keyId)}`, action: 'key.ip_locked_on_first_use', keyId, details: { ip: client } });
       return true;
     }
+    // Lost the race, or the lock changed meanwhile: answer by the lock as it is now.
     const current = await this.models.Key.findOne({ keyId }, { ipLock: 1 }).lean<KeyRecord>();
-    return current?.ipLock.mode !== 'first' || current.ipLock.firstIp === client;
+    if (!current) return false;
+    if (current.ipLock.mode === 'first') return current.ipLock.firstIp === client;
+    if (current.ipLock.mode === 'list') return ipMatches(client, current.ipLock.entries);
+    return true;
   }
 
   // ── helpers ───────────────────────────────────────────────────────────

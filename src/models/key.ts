@@ -25,6 +25,10 @@ export interface KeyFields {
   revokedBy: string | null;
   rotationDue: boolean;
   rotationFlaggedAt: Date | null;
+  /** When the rotation-due DM to the creator went out (null: still to send). */
+  rotationDmAt: Date | null;
+  /** When the rotation-due notice in ALERT_CHANNEL_ID went out (null: still to send). */
+  rotationAnnouncedAt: Date | null;
   changedAt: Date;
   reveal: {
     userId: string | null;
@@ -78,6 +82,8 @@ const keySchema = new Schema<KeyFields>(
     revokedBy: { type: String, default: null },
     rotationDue: { type: Boolean, default: false },
     rotationFlaggedAt: { type: Date, default: null },
+    rotationDmAt: { type: Date, default: null },
+    rotationAnnouncedAt: { type: Date, default: null },
     /**
      * Bumped by every change the webhook receiver caches (status, IP lock), so
      * each instance can poll one indexed query for what changed since it last looked.
@@ -101,6 +107,7 @@ keySchema.index({ hash: 1 }, { unique: true });
 keySchema.index({ nameLower: 1 }, { unique: true, sparse: true });
 keySchema.index({ status: 1, createdAt: 1 }); // rotation check: old active keys
 keySchema.index({ status: 1, graceEndsAt: 1 }); // expiry of rotated keys
+keySchema.index({ rotationDue: 1, status: 1 }); // rotation notices still to send
 keySchema.index({ changedAt: 1 }); // receiver cache invalidation
 keySchema.index({ 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
 

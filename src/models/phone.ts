@@ -25,6 +25,11 @@ const phoneSchema = new Schema(
     downSince: { type: Date, default: null },
     /** The open SilentAlert while `down`. */
     alertId: { type: Schema.Types.ObjectId, default: null },
+    /**
+     * Set by the up → down transition and unset once its SilentAlert exists: only
+     * present if a job crashed between the two writes, so the next run can finish it.
+     */
+    alertPendingSince: { type: Date },
     pausedUntil: { type: Date, default: null },
     pausedBy: { type: String, default: null },
   },
@@ -37,6 +42,8 @@ phoneSchema.index({ keyId: 1 });
 phoneSchema.index({ state: 1, lastHeartbeatAt: 1 });
 // Recovered phones whose alert is still open (the heartbeat sets state 'up'; the job resolves the alert).
 phoneSchema.index({ alertId: 1, state: 1 });
+// Transitions whose alert was not yet written (a crash between two writes): tiny, sparse.
+phoneSchema.index({ alertPendingSince: 1 }, { sparse: true });
 
 export type PhoneFields = InferSchemaType<typeof phoneSchema>;
 export type PhoneDocument = HydratedDocument<PhoneFields>;

@@ -1,0 +1,326 @@
+import { Types } from 'mongoose';
+import type { Logger } from '../logger.js';
+import type { Models } from '../models/index.js';
+import { isDuplicateKeyError } from './errors.js';
+import { publicIdOf } from './keyMaterial.js';
+import type { KeyService } from './keys.js';
+
+/** A verified, well-formed webhook, ready to be recorded. */
+export interface IncomingPhoneEvent {
+  /** The signing key (bare id). */
+  keyId: string;
+  webhookId: string;
+  type: string;
+  /** The phone numbers it is about; each must be linked to the key (except for a registration, which links them). */
+  phoneNumbers: string[];
+  /** The event's `data`, extra fields included. */
+  data: Record<string, unknown>;
+  /** The payload's own timestamp. */
+  occurredAt: Date;
+  /** Server receive time: a heartbeat's `lastHeartbeatAt`, the key's `lastUsedAt`. */
+  receivedAt: Date;
+  ip: string;
+}
+
+export type IngestResult =
+  | { outcome: 'stored' }
+  /** This key already sent this webhook-id: nothing stored or changed again. */
+  | { outcome: 'duplicate' }
+  | { outcome: 'not_linked'; phoneNumber: string };
+
+/** The database failed (or the service is closing): nothing was recorded; the phone should retry. */
+export class IngestUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IngestUnavailableError';
+  }
+}
+
+export interface IngestOptions {
+  /** How long the first request of a batch waits for others (0: the same tick only). */
+  flushWindowMs?: number;
+  /** A batch is written at once when this many are queued. */
+  maxBatch?: number;
+  /** Requests queued beyond this are refused at once (the database cannot keep up). */
+  maxQueued?: number;
+}
+
+export interface IngestStats {
+  batches: number;
+  stored: number;
+  duplicates: number;
+  notLinked: number;
+  failed: number;
+  /** Database commands sent by batches (a heartbeat's share is commands / stored). */
+  commands: number;
+}
+
+interface Pending {
+  event: IncomingPhoneEvent;
+  resolve(result: IngestResult): void;
+  reject(error: unknown): void;
+}
+
+type EventDoc = {
+  _id: Types.ObjectId;
+  keyId: string;
+  webhookId: string;
+  type: string;
+  phoneNumber: string | null;
+  data: Record<string, unknown>;
+  occurredAt: Date;
+  receivedAt: Date;
+  ip: string | null;
+};
+
+const HEARTBEAT = 'phone.heartbeat';
+const REGISTERED = 'phone.registered';
+
+/**
+ * Records accepted phone webhooks. (keyId, webhookId) is unique in PhoneEvent, and the
+ * insert decides: an event's side effects (a heartbeat's phone update, the key's
+ * lastUsedAt/timesUsed) happen only for the documents the insert actually stored, so a
+ * retried or doubled webhook changes nothing twice, even when both copies arrive at once.
+ *
+ * Events other than registrations are written in batches: those arriving within
+ * `flushWindowMs` (or `maxBatch` of them) cost four commands together — the links of their
+ * numbers (one find), the events (one unordered insertMany), the phones (one bulkWrite) and the
+ * keys' usage counters (one bulkWrite). Batches are written one after another, so a phone's
+ * heartbeats are applied in arrival order. Each request is answered once its batch is
+ * written; a database error fails its batch, and the events it stored are deleted again so
+ * the phone's retry is not taken for a duplicate.
+ *
+ * Registrations (rare: the app's login) are recorded one by one: event, then the links
+ * (KeyService.linkPhones, audited), then the key's usage.
+ */
+export class PhoneEventIngest {
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private readonly flushWindowMs: number;
+  private readonly maxBatch: number;
+  private readonly maxQueued: number;
+  private readonly counters: IngestStats = { batches: 0, stored: 0, duplicates: 0, notLinked: 0, failed: 0, commands: 0 };
+
+  constructor(
+    private readonly models: Pick<Models, 'PhoneEvent' | 'Phone' | 'Key'>,
+    private readonly keys: KeyService,
+    private readonly logger: Logger,
+    options: IngestOptions = {},
+  ) {
+    this.flushWindowMs = options.flushWindowMs ?? 5;
+    this.maxBatch = Math.max(1, options.maxBatch ?? 200);
+    this.maxQueued = options.maxQueued ?? 10_000;
+  }
+
+  /** Resolves once the event is written (or found a duplicate, or refused); rejects with IngestUnavailableError. */
+  record(event: IncomingPhoneEvent): Promise<IngestResult> {
+    if (this.closed) return Promise.reject(new IngestUnavailableError('the server is shutting down'));
+    if (event.type === REGISTERED) return this.recordRegistration(event);
+    if (this.queue.length >= this.maxQueued) return Promise.reject(new IngestUnavailableError('too many events waiting for the database'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.startFlush();
+      else this.timer ??= setTimeout(() => this.startFlush(), this.flushWindowMs);
+    });
+  }
+
+  /** Writes everything queued, then refuses new events. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.startFlush();
+    await this.flushing;
+  }
+
+  stats(): IngestStats {
+    return { ...this.counters };
+  }
+
+  // ── batches ───────────────────────────────────────────────────────────
+
+  private startFlush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+      // Events queued while the last batch was written (and not taken by it) get their own timer.
+      if (this.queue.length > 0) this.timer ??= setTimeout(() => this.startFlush(), 0);
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        await this.writeBatch(batch);
+      } catch (error) {
+        // writeBatch settles every request itself; this is a last resort for a bug.
+        this.logger.error({ err: error }, 'phone event batch failed unexpectedly');
+        for (const item of batch) item.reject(new IngestUnavailableError('could not record the event', { cause: error }));
+      }
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    this.counters.batches++;
+    const { PhoneEvent, Phone, Key } = this.models;
+
+    // 1. Links: every number must be linked to the signing key, as of this batch.
+    const numbers = [...new Set(batch.flatMap((item) => item.event.phoneNumbers))];
+    let linkedTo: Map<string, string | null>;
+    try {
+      this.counters.commands++;
+      const phones = await Phone.find({ number: { $in: numbers } }, { number: 1, keyId: 1 }).lean();
+      linkedTo = new Map(phones.map((p) => [p.number, p.keyId ?? null]));
+    } catch (error) {
+      return this.failAll(batch, error);
+    }
+    const linked: Pending[] = [];
+    for (const item of batch) {
+      const unlinked = item.event.phoneNumbers.find((n) => linkedTo.get(n) !== item.event.keyId);
+      if (unlinked) {
+        this.counters.notLinked++;
+        item.resolve({ outcome: 'not_linked', phoneNumber: unlinked });
+      } else linked.push(item);
+    }
+    if (linked.length === 0) return;
+
+    // 2. Events: the unique (keyId, webhookId) index decides which are new.
+    const docs = linked.map((item) => eventDoc(item.event));
+    const failedAt = new Map<number, 'duplicate' | 'error'>();
+    try {
+      this.counters.commands++;
+      await PhoneEvent.collection.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+      if (!Array.isArray(writeErrors) || writeErrors.length === 0) {
+        // The outcome is unknown (e.g. the connection dropped): undo what may have been written.
+        await this.deleteEvents(docs);
+        return this.failAll(linked, error);
+      }
+      for (const writeError of writeErrors) failedAt.set(writeError.index, writeError.code === 11000 ? 'duplicate' : 'error');
+      if ([...failedAt.values()].includes('error')) this.logger.error({ err: error }, 'some phone events could not be stored');
+    }
+    const stored: { item: Pending; doc: EventDoc }[] = [];
+    linked.forEach((item, index) => {
+      const failure = failedAt.get(index);
+      if (failure === 'duplicate') {
+        this.counters.duplicates++;
+        item.resolve({ outcome: 'duplicate' });
+      } else if (failure === 'error') {
+        this.counters.failed++;
+        item.reject(new IngestUnavailableError('could not store the event'));
+      } else stored.push({ item, doc: docs[index]! });
+    });
+    if (stored.length === 0) return;
+
+    // 3. Side effects of what was stored: heartbeats on phones, usage on keys.
+    try {
+      const phoneOps = heartbeatUpdates(stored.map((s) => s.item.event));
+      const keyOps = usageUpdates(stored.map((s) => s.item.event));
+      this.counters.commands += (phoneOps.length > 0 ? 1 : 0) + 1;
+      await Promise.all([phoneOps.length > 0 ? Phone.bulkWrite(phoneOps, { ordered: false }) : undefined, Key.bulkWrite(keyOps, { ordered: false })]);
+    } catch (error) {
+      await this.deleteEvents(stored.map((s) => s.doc));
+      return this.failAll(stored.map((s) => s.item), error);
+    }
+    this.counters.stored += stored.length;
+    for (const { item } of stored) item.resolve({ outcome: 'stored' });
+  }
+
+  private failAll(items: Pending[], error: unknown): void {
+    this.counters.failed += items.length;
+    this.logger.warn({ err: error, events: items.length }, 'could not record phone events: the database failed');
+    for (const item of items) item.reject(new IngestUnavailableError('the database is unavailable', { cause: error }));
+  }
+
+  /** Best effort: the database just failed, so this may fail too (then a retry is answered 200). */
+  private async deleteEvents(docs: EventDoc[]): Promise<void> {
+    try {
+      await this.models.PhoneEvent.collection.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
+    } catch (error) {
+      this.logger.warn({ err: error, events: docs.length }, 'could not remove phone events of a failed batch; their retries will be answered as duplicates');
+    }
+  }
+
+  // ── registrations ─────────────────────────────────────────────────────
+
+  private async recordRegistration(event: IncomingPhoneEvent): Promise<IngestResult> {
+    const { PhoneEvent, Phone, Key } = this.models;
+    const doc = eventDoc(event);
+    try {
+      await PhoneEvent.collection.insertOne(doc);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) {
+        this.counters.duplicates++;
+        return { outcome: 'duplicate' };
+      }
+      this.counters.failed++;
+      throw new IngestUnavailableError('the database is unavailable', { cause: error });
+    }
+    try {
+      await this.keys.linkPhones(event.keyId, event.phoneNumbers, `phone:${publicIdOf(event.keyId)}`);
+      const device = event.data.device;
+      if (device && typeof device === 'object') {
+        await Phone.updateMany({ number: { $in: event.phoneNumbers }, keyId: event.keyId }, { $set: { device } });
+      }
+      await Key.updateOne({ keyId: event.keyId }, { $set: { lastUsedAt: event.receivedAt }, $inc: { timesUsed: 1 } });
+    } catch (error) {
+      await this.deleteEvents([doc]);
+      this.counters.failed++;
+      throw new IngestUnavailableError('the database is unavailable', { cause: error });
+    }
+    this.counters.stored++;
+    return { outcome: 'stored' };
+  }
+}
+
+function eventDoc(event: IncomingPhoneEvent): EventDoc {
+  return {
+    _id: new Types.ObjectId(),
+    keyId: event.keyId,
+    webhookId: event.webhookId,
+    type: event.type,
+    phoneNumber: event.phoneNumbers[0] ?? null,
+    data: event.data,
+    occurredAt: event.occurredAt,
+    receivedAt: event.receivedAt,
+    ip: event.ip || null,
+  };
+}
+
+/**
+ * One update per phone: its heartbeats of the batch applied in order (later fields win).
+ * A plain $set of state 'up' — the silent-phones job resolves an open alert (alertId) itself.
+ * `keyId` in the filter: a number unlinked meanwhile is not touched.
+ */
+function heartbeatUpdates(events: IncomingPhoneEvent[]) {
+  const perPhone = new Map<string, { keyId: string; set: Record<string, unknown> }>();
+  for (const event of events) {
+    if (event.type !== HEARTBEAT) continue;
+    for (const number of event.phoneNumbers) {
+      const entry = perPhone.get(number) ?? { keyId: event.keyId, set: {} };
+      entry.keyId = event.keyId;
+      Object.assign(entry.set, { lastHeartbeatAt: event.receivedAt, state: 'up' });
+      if (typeof event.data.charging === 'boolean') entry.set.charging = event.data.charging;
+      if (typeof event.data.battery === 'number') entry.set.battery = event.data.battery;
+      perPhone.set(number, entry);
+    }
+  }
+  return [...perPhone].map(([number, { keyId, set }]) => ({ updateOne: { filter: { number, keyId }, update: { $set: set } } }));
+}
+
+/** One update per key: when it was last used, and how many stored events used it. */
+function usageUpdates(events: IncomingPhoneEvent[]) {
+  const perKey = new Map<string, { count: number; last: Date }>();
+  for (const event of events) {
+    const entry = perKey.get(event.keyId) ?? { count: 0, last: event.receivedAt };
+    entry.count++;
+    if (event.receivedAt.getTime() >= entry.last.getTime()) entry.last = event.receivedAt;
+    perKey.set(event.keyId, entry);
+  }
+  return [...perKey].map(([keyId, { count, last }]) => ({
+    updateOne: { filter: { keyId }, update: { $set: { lastUsedAt: last }, $inc: { timesUsed: count } } },
+  }));
+}

@@ -1,0 +1,190 @@
+import { performance } from 'node:perf_hooks';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../logger.js';
+import type { KeyFields, KeyModel } from '../models/index.js';
+import type { Clock } from './clock.js';
+import type { KeyService, KeySnapshot } from './keys.js';
+
+export interface KeyCacheOptions {
+  /** Most keys kept (LRU). */
+  max?: number;
+  /** How often to ask the database which keys changed. */
+  pollIntervalMs?: number;
+  /**
+   * Each poll looks this far back before the newest `changedAt` it has seen, so a change
+   * whose `changedAt` was stamped a little before one already seen is not missed (commit
+   * latency, clocks of other instances). Must exceed the instances' clock differences.
+   */
+  overlapMs?: number;
+  /** Cached entries are used only while a poll that started this recently succeeded. */
+  maxStalenessMs?: number;
+  /** Milliseconds of a monotonic clock (performance.now); tests pass their own. */
+  monotonicNow?: () => number;
+}
+
+export interface KeyCacheStats {
+  size: number;
+  hits: number;
+  /** Snapshots read from the database (misses, and every get while polls fail). */
+  loads: number;
+  polls: number;
+  pollFailures: number;
+}
+
+interface PendingLoad {
+  promise: Promise<KeySnapshot | null>;
+  /** Set when the key changed while loading: the result must not be cached. */
+  stale: boolean;
+}
+
+const POLL_FIELDS = { keyId: 1, status: 1, changedAt: 1, createdAt: 1 } as const;
+
+/**
+ * The webhook receiver's key snapshots (status, IP lock, decrypted secret), so a heartbeat
+ * costs no key lookup. Revocation reaches it two ways:
+ *  - on this instance at once: KeyService calls `invalidate` after each change it writes
+ *    (the receiver subscribes with `keys.onChange`);
+ *  - from other instances within a second: every `pollIntervalMs` ONE indexed query
+ *    (`changedAt > newest seen − overlap`) names the keys that changed, which are dropped
+ *    and reloaded on their next use. Dropping, never overwriting with the polled document,
+ *    keeps a slow poll from putting back an older state than a reload already fetched.
+ * If polls fail for longer than `maxStalenessMs`, the cache is bypassed (every request reads
+ * the key) until a poll succeeds again, so a broken poll never serves a revoked key for long.
+ */
+export class KeyCache {
+  private readonly entries: LRUCache<string, KeySnapshot>;
+  private readonly loading = new Map<string, PendingLoad>();
+  private readonly pollIntervalMs: number;
+  private readonly overlapMs: number;
+  private readonly maxStalenessMs: number;
+  private readonly monotonicNow: () => number;
+  /** The newest `changedAt` a poll returned (the writers' clock, not ours). */
+  private newestChange: Date;
+  private lastGoodPollStartedAt = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private stopped = true;
+  private failingSince: number | undefined;
+  private readonly counters = { hits: 0, loads: 0, polls: 0, pollFailures: 0 };
+  /** Changes (`keyId|changedAt`) still inside the overlap, and how many more polls may drop their key. */
+  private recentChanges = new Map<string, number>();
+  private readonly dropsPerChange: number;
+
+  constructor(
+    private readonly keys: KeyService,
+    private readonly Key: KeyModel,
+    clock: Clock,
+    private readonly logger: Logger,
+    options: KeyCacheOptions = {},
+  ) {
+    this.entries = new LRUCache({ max: options.max ?? 10_000 });
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.overlapMs = options.overlapMs ?? 2_000;
+    this.maxStalenessMs = options.maxStalenessMs ?? 1_000;
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
+    this.dropsPerChange = Math.max(1, Math.ceil(this.overlapMs / this.pollIntervalMs));
+    this.newestChange = clock();
+  }
+
+  /** Starts polling (the first poll at once). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const tick = async () => {
+      this.polling = this.poll();
+      await this.polling;
+      if (!this.stopped) this.timer = setTimeout(tick, this.pollIntervalMs).unref();
+    };
+    void tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.polling;
+  }
+
+  /** The key's snapshot, null for an unknown key. Throws when the database fails. */
+  async get(keyId: string): Promise<KeySnapshot | null> {
+    if (this.fresh()) {
+      const hit = this.entries.get(keyId);
+      if (hit) {
+        this.counters.hits++;
+        return hit;
+      }
+    }
+    return this.load(keyId);
+  }
+
+  /** Forgets the key, and any load of it in flight: its next use reads the database. */
+  invalidate(keyId: string): void {
+    this.entries.delete(keyId);
+    const pending = this.loading.get(keyId);
+    if (pending) {
+      pending.stale = true;
+      this.loading.delete(keyId);
+    }
+  }
+
+  stats(): KeyCacheStats {
+    return { size: this.entries.size, ...this.counters };
+  }
+
+  /** One indexed query for keys changed since the newest change seen (minus the overlap). */
+  async poll(): Promise<void> {
+    const startedAt = this.monotonicNow();
+    const since = new Date(this.newestChange.getTime() - this.overlapMs);
+    this.counters.polls++;
+    try {
+      const changed = await this.Key.find({ changedAt: { $gt: since } }, POLL_FIELDS).lean<Pick<KeyFields, 'keyId' | 'status' | 'changedAt' | 'createdAt'>[]>();
+      const stillRecent = new Map<string, number>();
+      for (const { keyId, status, changedAt, createdAt } of changed) {
+        if (changedAt.getTime() > this.newestChange.getTime()) this.newestChange = changedAt;
+        // A new key, unchanged since: nothing about it can be cached (unknown ids are not).
+        if (status === 'active' && createdAt && changedAt.getTime() === createdAt.getTime()) continue;
+        // Each change is seen by every poll within the overlap; its key is dropped on the
+        // first few (a second write in the same millisecond is caught too), not forever.
+        const change = `${keyId}|${changedAt.getTime()}`;
+        const drops = this.recentChanges.get(change) ?? this.dropsPerChange;
+        if (drops > 0) this.invalidate(keyId);
+        stillRecent.set(change, Math.max(0, drops - 1));
+      }
+      this.recentChanges = stillRecent;
+      this.lastGoodPollStartedAt = startedAt;
+      if (this.failingSince !== undefined) this.logger.info('key cache: polling works again');
+      this.failingSince = undefined;
+    } catch (error) {
+      this.counters.pollFailures++;
+      if (this.failingSince === undefined) {
+        this.failingSince = startedAt;
+        this.logger.warn({ err: error }, 'key cache: polling for changed keys failed; reading keys from the database until it works again');
+      }
+    }
+  }
+
+  /** Entries may be used only while a recent poll vouches for them. */
+  private fresh(): boolean {
+    return this.monotonicNow() - this.lastGoodPollStartedAt <= this.maxStalenessMs;
+  }
+
+  /** Reads the key once however many requests want it at the same moment. */
+  private load(keyId: string): Promise<KeySnapshot | null> {
+    const inFlight = this.loading.get(keyId);
+    if (inFlight) return inFlight.promise;
+    this.counters.loads++;
+    const pending: PendingLoad = { stale: false, promise: undefined as unknown as Promise<KeySnapshot | null> };
+    pending.promise = this.keys.snapshot(keyId).then(
+      (snapshot) => {
+        if (this.loading.get(keyId) === pending) this.loading.delete(keyId);
+        if (snapshot && !pending.stale) this.entries.set(keyId, snapshot);
+        return snapshot;
+      },
+      (error: unknown) => {
+        if (this.loading.get(keyId) === pending) this.loading.delete(keyId);
+        throw error;
+      },
+    );
+    this.loading.set(keyId, pending);
+    return pending.promise;
+  }
+}

@@ -1,0 +1,122 @@
+import type { Models, PhoneFields } from '../models/index.js';
+import type { AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { DomainError } from './errors.js';
+import { publicIdOf } from './keyMaterial.js';
+import { normalizePhoneNumber } from './phoneNumbers.js';
+
+export const PHONE_STATUSES = ['online', 'silent', 'never seen', 'paused'] as const;
+export type PhoneStatus = (typeof PHONE_STATUSES)[number];
+
+export const DEFAULT_PAUSE_MINUTES = 60;
+export const MAX_PAUSE_MINUTES = 7 * 24 * 60;
+
+export interface PhoneView {
+  number: string;
+  keyId: string | null;
+  publicId: string | null;
+  keyName: string | null;
+  status: PhoneStatus;
+  lastHeartbeatAt: Date | null;
+  charging: boolean | null;
+  battery: number | null;
+  pausedUntil: Date | null;
+  pausedBy: string | null;
+  /** While silent: the last heartbeat before the outage. */
+  downSince: Date | null;
+}
+
+type PhoneRecord = Pick<PhoneFields, 'number' | 'keyId' | 'state' | 'lastHeartbeatAt' | 'charging' | 'battery' | 'pausedUntil' | 'pausedBy' | 'downSince'>;
+
+/** What people see of the monitor's state: a pause in force wins over up/down/new. */
+export function phoneStatus(phone: Pick<PhoneRecord, 'state' | 'pausedUntil'>, now: Date): PhoneStatus {
+  if (phone.pausedUntil && phone.pausedUntil.getTime() > now.getTime()) return 'paused';
+  if (phone.state === 'up') return 'online';
+  if (phone.state === 'down') return 'silent';
+  return 'never seen';
+}
+
+/** Phones as people see them (status, battery…) and the pause of their silent-phone alerts. */
+export class PhoneService {
+  constructor(
+    private readonly models: Pick<Models, 'Phone' | 'Key'>,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Every known phone, by number; unlinked ones have no key. */
+  async list({ limit = 1000 }: { limit?: number } = {}): Promise<PhoneView[]> {
+    const phones = await this.models.Phone.find({}).sort({ number: 1 }).limit(limit).lean<PhoneRecord[]>();
+    return this.views(phones);
+  }
+
+  async get(rawNumber: string): Promise<PhoneView> {
+    const number = parseNumber(rawNumber);
+    const phone = await this.models.Phone.findOne({ number }).lean<PhoneRecord>();
+    if (!phone) throw unknownPhone(number);
+    return (await this.views([phone]))[0]!;
+  }
+
+  /** Pauses silent-phone alerts for `minutes` (default 60, at most 7 days). */
+  async pause(rawNumber: string, minutes: number | undefined, actor: string): Promise<PhoneView> {
+    const number = parseNumber(rawNumber);
+    const length = minutes ?? DEFAULT_PAUSE_MINUTES;
+    if (!Number.isFinite(length) || length <= 0 || length > MAX_PAUSE_MINUTES) {
+      throw new DomainError('invalid', `Pause for 1 to ${MAX_PAUSE_MINUTES} minutes (7 days); "${minutes}" is not that.`, 'minutes');
+    }
+    const pausedUntil = new Date(this.clock().getTime() + Math.round(length * 60_000));
+    const phone = await this.models.Phone.findOneAndUpdate(
+      { number },
+      { $set: { pausedUntil, pausedBy: actor } },
+      { returnDocument: 'after' },
+    ).lean<PhoneRecord>();
+    if (!phone) throw unknownPhone(number);
+    await this.audit.record({ actor, action: 'phone.paused', keyId: phone.keyId ?? null, phoneNumber: number, details: { minutes: length, until: pausedUntil } });
+    return (await this.views([phone]))[0]!;
+  }
+
+  async resume(rawNumber: string, actor: string): Promise<PhoneView> {
+    const number = parseNumber(rawNumber);
+    const phone = await this.models.Phone.findOneAndUpdate(
+      { number, pausedUntil: { $gt: this.clock() } },
+      { $set: { pausedUntil: null, pausedBy: null } },
+      { returnDocument: 'after' },
+    ).lean<PhoneRecord>();
+    if (!phone) {
+      if (await this.models.Phone.exists({ number })) throw new DomainError('conflict', `${number} is not paused.`, 'phone_number');
+      throw unknownPhone(number);
+    }
+    await this.audit.record({ actor, action: 'phone.resumed', keyId: phone.keyId ?? null, phoneNumber: number });
+    return (await this.views([phone]))[0]!;
+  }
+
+  private async views(phones: PhoneRecord[]): Promise<PhoneView[]> {
+    const keyIds = [...new Set(phones.map((p) => p.keyId).filter((id): id is string => Boolean(id)))];
+    const keys = keyIds.length ? await this.models.Key.find({ keyId: { $in: keyIds } }, { keyId: 1, name: 1 }).lean() : [];
+    const names = new Map(keys.map((k) => [k.keyId, k.name]));
+    const now = this.clock();
+    return phones.map((p) => ({
+      number: p.number,
+      keyId: p.keyId ?? null,
+      publicId: p.keyId ? publicIdOf(p.keyId) : null,
+      keyName: p.keyId ? (names.get(p.keyId) ?? null) : null,
+      status: phoneStatus(p, now),
+      lastHeartbeatAt: p.lastHeartbeatAt ?? null,
+      charging: p.charging ?? null,
+      battery: p.battery ?? null,
+      pausedUntil: p.pausedUntil ?? null,
+      pausedBy: p.pausedBy ?? null,
+      downSince: p.downSince ?? null,
+    }));
+  }
+}
+
+function parseNumber(raw: string): string {
+  const number = normalizePhoneNumber(raw);
+  if (!number) throw new DomainError('invalid', `"${raw.trim()}" is not a phone number in E.164 form (like +2348012345678).`, 'phone_number');
+  return number;
+}
+
+function unknownPhone(number: string): DomainError {
+  return new DomainError('not_found', `No phone ${number} is known (a phone appears once it registers; see /keys phones).`, 'phone_number');
+}
