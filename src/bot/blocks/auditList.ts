@@ -1,0 +1,35 @@
+import { escape, mention, slackDate } from '../format.js';
+import { context, header, section, type Block } from './kit.js';
+import { linesToSections } from './phoneList.js';
+
+export interface AuditLine {
+  at: Date;
+  actor: string;
+  action: string;
+  keyId?: string | null;
+  phoneNumber?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+function actorText(actor: string): string {
+  return /^[UW][A-Z0-9]+$/.test(actor) ? mention(actor) : `\`${escape(actor)}\``;
+}
+
+function detailsText(details: Record<string, unknown> | null | undefined): string {
+  if (!details) return '';
+  const parts = Object.entries(details)
+    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${k}: ${escape(v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))}`);
+  return parts.length ? ` (${parts.join('; ').slice(0, 300)})` : '';
+}
+
+/** `/keys audit [key]`: who did what to which key or phone, and when; newest first. */
+export function auditList(entries: AuditLine[], about?: string): { text: string; blocks: Block[] } {
+  const title = about ? `Audit: ${about}` : 'Audit: recent changes';
+  if (entries.length === 0) return { text: `${title}: nothing yet.`, blocks: [section(`*${escape(title)}*: nothing yet.`)] };
+  const lines = entries.map(
+    (e) =>
+      `${slackDate(e.at)} · ${actorText(e.actor)} · *${escape(e.action)}*${e.keyId ? ` \`pk_${e.keyId}\`` : ''}${e.phoneNumber ? ` ${e.phoneNumber}` : ''}${detailsText(e.details)}`,
+  );
+  return { text: title, blocks: [header(title), ...linesToSections(lines), context(`The ${entries.length} most recent entries.`)] };
+}

@@ -1,0 +1,40 @@
+import { MAX_DESCRIPTION_LENGTH } from '../../domain/keys.js';
+import { ActionId, BlockId, CallbackId } from '../ids.js';
+import { ipLockInputs } from './ipLockInputs.js';
+import { context, plain, type ModalView } from './kit.js';
+
+/** `/keys create [name]`: name (prefilled), description, IP lock. Invalid input comes back inline. */
+export function createKeyModal({ name, privateMetadata }: { name: string; privateMetadata: string }): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CallbackId.createKey,
+    private_metadata: privateMetadata,
+    title: plain('New phone key'),
+    submit: plain('Create key'),
+    close: plain('Cancel'),
+    blocks: [
+      {
+        type: 'input',
+        block_id: BlockId.name,
+        label: plain('Name'),
+        hint: plain('Unique; letters, digits, dots, dashes and underscores, e.g. lagos-gw-1. Used in /keys commands.'),
+        element: {
+          type: 'plain_text_input',
+          action_id: ActionId.input,
+          max_length: 64,
+          ...(name ? { initial_value: name.slice(0, 64) } : {}),
+          placeholder: plain('lagos-gw-1'),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BlockId.description,
+        optional: true,
+        label: plain('Description'),
+        element: { type: 'plain_text_input', action_id: ActionId.input, multiline: true, max_length: MAX_DESCRIPTION_LENGTH },
+      },
+      ...ipLockInputs({ mode: 'off', entries: [] }),
+      context('The key is sent to you in a DM, once, with a QR code for the phone app.'),
+    ],
+  };
+}

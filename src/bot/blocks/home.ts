@@ -1,0 +1,46 @@
+import type { KeyView } from '../../domain/keys.js';
+import type { PhoneView } from '../../domain/phones.js';
+import { escape, ipLockText, slackDate } from '../format.js';
+import { keyStatusText } from './keyList.js';
+import { context, divider, header, LIMITS, section, type Block, type HomeView } from './kit.js';
+import { linesToSections, phoneLine } from './phoneList.js';
+
+const MAX_KEYS = 40;
+const MAX_PHONES = 60;
+
+const PHONE_ORDER = { silent: 0, 'never seen': 1, paused: 2, online: 3 } as const;
+
+/** Keys due for rotation first, then newest. */
+export function homeKeyOrder(keys: KeyView[]): KeyView[] {
+  return [...keys].sort((a, b) => Number(b.rotationDue) - Number(a.rotationDue));
+}
+
+/** Silent phones first, then never seen, paused, online; by number within each. */
+export function homePhoneOrder(phones: PhoneView[]): PhoneView[] {
+  return [...phones].sort((a, b) => PHONE_ORDER[a.status] - PHONE_ORDER[b.status] || a.number.localeCompare(b.number));
+}
+
+/** App Home: a summary of keys (rotation due first) and phones (silent first). */
+export function homeView({ keys, phones, now }: { keys: KeyView[]; phones: PhoneView[]; now: Date }): HomeView {
+  const due = keys.filter((k) => k.rotationDue).length;
+  const silent = phones.filter((p) => p.status === 'silent').length;
+  const keyLines = homeKeyOrder(keys)
+    .slice(0, MAX_KEYS)
+    .map(
+      (k) =>
+        `${k.rotationDue ? ':warning: ' : ''}*${escape(k.name)}* \`${k.publicId}\` · ${keyStatusText(k)} · ${k.phoneNumbers.length} phone${k.phoneNumbers.length === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · last used ${slackDate(k.lastUsedAt)}`,
+    );
+  const phoneLines = homePhoneOrder(phones).slice(0, MAX_PHONES).map(phoneLine);
+  const blocks: Block[] = [
+    header('Phone keys'),
+    context(`${keys.length} key${keys.length === 1 ? '' : 's'} · ${due} due for rotation · updated ${slackDate(now)} · \`/keys help\` for commands`),
+    ...(keyLines.length ? linesToSections(keyLines) : [section('No keys yet. Create one with `/keys create [name]`.')]),
+    ...(keys.length > MAX_KEYS ? [context(`… and ${keys.length - MAX_KEYS} more: \`/keys list\`.`)] : []),
+    divider(),
+    header('Phones'),
+    context(`${phones.length} phone${phones.length === 1 ? '' : 's'} · ${silent} silent`),
+    ...(phoneLines.length ? linesToSections(phoneLines) : [section('No phones yet: a phone appears once it registers with a key.')]),
+    ...(phones.length > MAX_PHONES ? [context(`… and ${phones.length - MAX_PHONES} more: \`/keys phones\`.`)] : []),
+  ];
+  return { type: 'home', blocks: blocks.slice(0, LIMITS.blocksPerView) };
+}

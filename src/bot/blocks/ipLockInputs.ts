@@ -1,0 +1,38 @@
+import type { IpLockMode } from '../../models/index.js';
+import { IP_LOCK_LABELS } from '../format.js';
+import { ActionId, BlockId } from '../ids.js';
+import { option, plain, type Block } from './kit.js';
+
+const MODES: IpLockMode[] = ['off', 'first', 'list'];
+
+/** The IP lock inputs the create and lock modals share: a mode and, for `list`, the addresses. */
+export function ipLockInputs(current: { mode: IpLockMode; entries: string[] }): Block[] {
+  const options = MODES.map((mode) => option(mode, IP_LOCK_LABELS[mode]));
+  return [
+    {
+      type: 'input',
+      block_id: BlockId.ipMode,
+      label: plain('IP lock'),
+      element: {
+        type: 'radio_buttons',
+        action_id: ActionId.input,
+        options,
+        initial_option: options[MODES.indexOf(current.mode)],
+      },
+    },
+    {
+      type: 'input',
+      block_id: BlockId.ipList,
+      optional: true,
+      label: plain('IP addresses and CIDR ranges'),
+      hint: plain('Only used with "IP list". One per line or comma-separated, e.g. 203.0.113.7, 10.0.0.0/24, 2001:db8::/32'),
+      element: {
+        type: 'plain_text_input',
+        action_id: ActionId.input,
+        multiline: true,
+        ...(current.entries.length ? { initial_value: current.entries.join('\n') } : {}),
+        placeholder: plain('203.0.113.7'),
+      },
+    },
+  ];
+}

@@ -1,0 +1,23 @@
+import { escape } from '../format.js';
+import { section, type Block } from './kit.js';
+
+/** Plain text: escaped before it goes in mrkdwn (the `<key>` placeholders are not markup). */
+export const USAGE = [
+  '*`/keys`: phone API keys for the SMS-gateway phones.*  `<key>` is a key\'s `pk_…` id or its name.',
+  '`/keys create [name]`: create a key (a form opens; the key comes to you by DM, once)',
+  '`/keys list`: all keys, with buttons to lock, unlink, rotate and delete',
+  '`/keys lock <key> <ip-or-cidr>[,…]`: only these IPs may use the key',
+  '`/keys lock <key> first`: lock the key to the first IP that uses it',
+  '`/keys unlock <key>`: any IP may use the key',
+  '`/keys unlink <key> <phone-number>`: unlink a phone number from the key',
+  '`/keys rotate <key>`: a new key replaces it (the old one works for a grace period)',
+  '`/keys delete <key>`: revoke the key at once (asks first)',
+  '`/keys phones`: phones and their status',
+  '`/keys pause <phone-number> [minutes]` · `/keys resume <phone-number>`: pause silent-phone alerts (default 60 minutes)',
+  '`/keys audit [key]`: recent changes',
+].join('\n');
+
+export function usageMessage(error?: string): { text: string; blocks: Block[] } {
+  const text = escape(error ? `:x: ${error}\n\n${USAGE}` : USAGE);
+  return { text: error ? escape(`${error} See /keys help.`) : 'How to use /keys', blocks: [section(text)] };
+}

@@ -1,0 +1,34 @@
+/**
+ * Every identifier Slack echoes back to us, in one place: the views and the
+ * listeners must agree on them. Input block ids equal the domain's field names
+ * (DomainError.field, validateNew's keys), so a domain error lands on its input.
+ */
+export const KEYS_COMMAND = '/keys';
+
+export const CallbackId = {
+  createKey: 'key_create',
+  lockKey: 'key_lock',
+  unlinkPhone: 'key_unlink',
+  notice: 'key_notice',
+} as const;
+
+export const ActionId = {
+  hideReveal: 'reveal_hide',
+  openLockModal: 'key_lock_open',
+  openUnlinkModal: 'key_unlink_open',
+  rotateKey: 'key_rotate',
+  deleteKey: 'key_delete',
+  listPage: 'keys_list_page',
+  /** The element inside every input block. */
+  input: 'value',
+} as const;
+
+export const BlockId = {
+  name: 'name',
+  description: 'description',
+  ipMode: 'ip_mode',
+  ipList: 'ip_list',
+  phoneNumber: 'phone_number',
+  /** The actions block of `/keys delete`'s confirmation message (replaced once done). */
+  deleteConfirmation: 'key_delete_confirmation',
+} as const;

@@ -1,0 +1,31 @@
+import type { ViewOutput } from '@slack/bolt';
+import type { IpLockInput } from '../../../domain/keys.js';
+import { IP_LOCK_MODES, type IpLockMode } from '../../../models/index.js';
+import { ActionId, BlockId } from '../../ids.js';
+
+/** Reading submitted modal inputs (block id → the `value` element), and placing errors on them. */
+
+type Values = ViewOutput['state']['values'];
+
+export function textOf(values: Values, blockId: string): string {
+  return values[blockId]?.[ActionId.input]?.value ?? '';
+}
+
+export function selectedOf(values: Values, blockId: string): string | undefined {
+  return values[blockId]?.[ActionId.input]?.selected_option?.value ?? undefined;
+}
+
+export function ipLockOf(values: Values): IpLockInput {
+  const mode = selectedOf(values, BlockId.ipMode);
+  return { mode: IP_LOCK_MODES.includes(mode as IpLockMode) ? (mode as IpLockMode) : 'off', list: textOf(values, BlockId.ipList) };
+}
+
+/** Domain field → the block showing it (they share names); anything else goes on `fallback`. */
+export function inlineErrors(errors: Record<string, string>, blockIds: string[], fallback: string): Record<string, string> {
+  const placed: Record<string, string> = {};
+  for (const [field, message] of Object.entries(errors)) {
+    const block = blockIds.includes(field) ? field : fallback;
+    placed[block] = placed[block] ? `${placed[block]} ${message}` : message;
+  }
+  return placed;
+}

@@ -1,0 +1,86 @@
+import type { RespondFn } from '@slack/bolt';
+import type { AppContext } from '../context.js';
+import { DomainError } from '../domain/errors.js';
+import type { Block } from './blocks/kit.js';
+import { escape } from './format.js';
+
+/** An ephemeral answer to the user who acted. Never holds a full key. */
+export interface Message {
+  text: string;
+  blocks?: Block[];
+}
+
+/** Sends a Message to the user who acted, wherever that is (response_url, ephemeral, DM). */
+export type Reply = (message: Message) => Promise<void>;
+
+export const SOMETHING_WENT_WRONG =
+  ':warning: Something went wrong on our side, so that did not happen. Try again in a moment; if it keeps failing, tell the phonekeys operators.';
+
+/** A reply through Bolt's respond(): ephemeral, as a new message unless told to replace the one acted on. */
+export function respondReply(respond: RespondFn, { replaceOriginal = false } = {}): Reply {
+  return async (message) => {
+    await respond({ response_type: 'ephemeral', replace_original: replaceOriginal, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+  };
+}
+
+/**
+ * A reply for work that outlives its request (a modal submission): the response_url
+ * the modal was opened from, else an ephemeral in its channel, else a DM.
+ */
+export function laterReply(context: AppContext, userId: string, target: { responseUrl?: string; channelId?: string }): Reply {
+  return async (message) => {
+    if (target.responseUrl) {
+      const res = await fetch(target.responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...message }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.ok) return;
+      context.logger.warn({ status: res.status }, 'response_url refused a reply; falling back to an ephemeral message');
+    }
+    if (target.channelId) {
+      try {
+        await context.slack.chat.postEphemeral({ channel: target.channelId, user: userId, ...message });
+        return;
+      } catch (error) {
+        context.logger.warn({ err: slackErrorSummary(error) }, 'chat.postEphemeral failed; falling back to a DM');
+      }
+    }
+    await context.slack.chat.postMessage({ channel: userId, ...message });
+  };
+}
+
+/** Turns a failure into what the user may see: a DomainError's message, or a generic line (the error is logged). */
+export function failureMessage(context: AppContext, error: unknown, during: string): Message {
+  // Domain messages may quote what the user typed: escaped, so it cannot turn into markup or mentions.
+  if (error instanceof DomainError) return { text: `:x: ${escape(error.message)}` };
+  context.logger.error({ err: error, during }, 'Slack request failed');
+  return { text: SOMETHING_WENT_WRONG };
+}
+
+/** Replies, and logs (instead of throwing) when even the reply fails. */
+export async function replySafely(context: AppContext, reply: Reply, message: Message): Promise<void> {
+  try {
+    await reply(message);
+  } catch (error) {
+    context.logger.error({ err: slackErrorSummary(error) }, 'could not reply to the user');
+  }
+}
+
+/** Runs a listener's work, turning any failure into a reply. */
+export async function withReply(context: AppContext, reply: Reply, during: string, work: () => Promise<Message | void>): Promise<void> {
+  let message: Message | void;
+  try {
+    message = await work();
+  } catch (error) {
+    message = failureMessage(context, error, during);
+  }
+  if (message) await replySafely(context, reply, message);
+}
+
+/** The Slack error code (or message) of a Web API failure: enough to log, never the request. */
+export function slackErrorSummary(error: unknown): { code?: string; error?: string; message?: string } {
+  const e = error as { code?: string; data?: { error?: string }; message?: string };
+  return { code: e?.code, error: e?.data?.error, message: e?.message };
+}

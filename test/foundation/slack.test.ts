@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { signSlackRequest } from '../support/slackRequests.js';
+import { startTestApp, type TestApp } from '../support/testApp.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const usageText = (body: unknown) => JSON.stringify(body);
+
+test('a signed slash command reaches the app and is answered ephemerally', async () => {
+  const response = await app.slack.command('help');
+  expect(response.status).toBe(200);
+  expect(usageText(response.body)).toContain('/keys create');
+  expect((response.body as { response_type?: string }).response_type ?? 'ephemeral').toBe('ephemeral');
+});
+
+test('a bad or stale signature gets 401 and reaches no listener', async () => {
+  const body = new URLSearchParams({ command: '/keys', text: 'list', user_id: 'UADMIN', team_id: 'T0001' }).toString();
+  const wrongSecret = signSlackRequest('not-the-signing-secret', body);
+  expect((await app.slack.raw(body, { ...wrongSecret })).status).toBe(401);
+  const stale = signSlackRequest(app.signingSecret, body, Math.floor(Date.now() / 1000) - 10 * 60);
+  expect((await app.slack.raw(body, { ...stale })).status).toBe(401);
+  const tampered = signSlackRequest(app.signingSecret, body);
+  expect((await app.slack.raw(body.replace('list', 'help'), { ...tampered })).status).toBe(401);
+  expect(app.fake.ephemerals).toHaveLength(0);
+  expect(app.fake.responses).toHaveLength(0);
+});
+
+test('a failed auth.test at start is not cached: the next request asks again', async () => {
+  const fresh = await startTestApp({ fake: app.fake });
+  try {
+    app.fake.failNext('auth.test', { error: 'internal_error', status: 500 });
+    const first = await fresh.slack.command('help');
+    // Bolt acknowledges but calls no listener when authorization fails.
+    expect(usageText(first.body)).not.toContain('/keys create');
+    const authTests = app.fake.callsTo('auth.test').length;
+    const second = await fresh.slack.command('help');
+    expect(second.status).toBe(200);
+    expect(usageText(second.body)).toContain('/keys create');
+    expect(app.fake.callsTo('auth.test').length).toBe(authTests + 1);
+  } finally {
+    await fresh.close();
+  }
+});
