@@ -11,7 +11,7 @@ export function requestLog(logger: Logger): RequestHandler {
     res.locals.log = {} as Record<string, unknown>;
     res.on('finish', () => {
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const fields = { method: req.method, path: req.path, status: res.statusCode, latencyMs: Math.round(latencyMs * 10) / 10, ...res.locals.log };
+      const fields = { method: req.method, path: req.baseUrl + req.path, status: res.statusCode, latencyMs: Math.round(latencyMs * 10) / 10, ...res.locals.log };
       if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') logger.debug(fields, 'request');
       else logger.info(fields, 'request');
     });

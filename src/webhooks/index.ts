@@ -1,14 +1,192 @@
-import { Router } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../context.js';
+import { IngestUnavailableError, PhoneEventIngest, type IngestOptions, type IngestStats } from '../domain/ingest.js';
+import { normalizeIp } from '../domain/ipLock.js';
+import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from '../domain/keyCache.js';
+import { parsePublicId, publicIdOf } from '../domain/keyMaterial.js';
+import { parseWebhookEvent, phoneNumbersOf } from './events.js';
+import { RefusalRecorder } from './refusals.js';
+import { PHONE_KEY_ID_HEADER } from './signing.js';
+import { checkTimestamp, readSignedHeaders, signatureMatches, signatureMismatch, type Refusal, type RefusalReason } from './verify.js';
+
+/** SPEC §5: a body is at most 64 KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface PhoneWebhookReceiver {
   /** Mounted at /webhooks/phone; brings its own raw-body parser. */
   router: Router;
-  /** Flushes anything buffered (accepted events) before shutdown. */
+  /** Flushes anything buffered (accepted events, refusal counts) before shutdown. */
   close(): Promise<void>;
+  /** Counters for benchmarks and diagnostics. */
+  stats(): { keyCache: KeyCacheStats; ingest: IngestStats };
 }
 
-export function createPhoneWebhookReceiver(_context: AppContext): PhoneWebhookReceiver {
-  // Filled by the webhook receiver work (issue 4).
-  return { router: Router(), close: async () => {} };
+export interface PhoneWebhookReceiverOptions {
+  /** Batching of accepted events (default: a 5 ms window, 200 per batch). */
+  ingest?: IngestOptions;
+  keyCache?: KeyCacheOptions;
+  /** How often refusal counts are written (default 1 s). */
+  refusalFlushMs?: number;
+}
+
+type Log = Record<string, unknown>;
+
+/**
+ * POST /webhooks/phone (SPEC §5). The checks, in order, each refusing with its status:
+ * content type (415) → body size (413) → the four headers (401) → timestamp (401) →
+ * key id known (401) → signature (401) → key revoked / past its grace (401) → IP lock (403)
+ * → JSON (400) → event schema (400) → `first` IP lock claimed (403) → numbers linked to the
+ * key (403) → stored (202) or a duplicate webhook-id (200); the database failing is 503.
+ * Everything about a key is only said to a request signed with it, except "unknown".
+ */
+export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWebhookReceiverOptions = {}): PhoneWebhookReceiver {
+  const { domain, models, clock } = context;
+  const logger = context.logger.child({ component: 'webhooks' });
+  const keyCache = new KeyCache(domain.keys, models.Key, clock, logger, options.keyCache);
+  // A key changed by this instance (revoked, relocked) is dropped at once; others' changes come by polling.
+  const unsubscribe = domain.keys.onChange((keyId) => keyCache.invalidate(keyId));
+  keyCache.start();
+  const ingest = new PhoneEventIngest(models, domain.keys, logger, options.ingest);
+  const refusals = new RefusalRecorder(models.WebhookRefusal, clock, logger, options.refusalFlushMs);
+
+  const logOf = (res: Response): Log => (res.locals.log ??= {}) as Log;
+  const clientIp = (req: Request) => normalizeIp(req.ip ?? '') || req.ip || '';
+
+  /** The key id the request names, when well-formed (unverified: for logs and refusal counts only). */
+  const namedKeyId = (req: Request) => parsePublicId(String(req.headers[PHONE_KEY_ID_HEADER] ?? '')) ?? null;
+
+  const refuse = (req: Request, res: Response, refusal: Refusal, keyId: string | null = namedKeyId(req)) => {
+    const log = logOf(res);
+    log.reason = refusal.reason;
+    if (keyId) log.keyId = publicIdOf(keyId);
+    refusals.count({ ...refusal, keyId, ip: clientIp(req) || null });
+    res.status(refusal.status).json({ error: refusal.message });
+  };
+
+  const requireJson: RequestHandler = (req, res, next) => {
+    const contentType = req.headers['content-type'];
+    if (!contentType) return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: 'Content-Type is missing: send application/json' });
+    const [mediaType = '', ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+    const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    if (mediaType !== 'application/json') {
+      return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: `Content-Type must be application/json, not ${JSON.stringify(contentType.slice(0, 100))}` });
+    }
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: `Content-Type charset must be utf-8, not ${JSON.stringify(charset.slice(0, 40))}` });
+    }
+    next();
+  };
+
+  // The exact bytes, for the signature; no JSON parser in front of it.
+  const rawBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false });
+
+  const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, req, res, next) => {
+    if (res.headersSent) return next(error);
+    if (error.type === 'entity.too.large') {
+      return refuse(req, res, { status: 413, reason: 'body_too_large', message: `the body is larger than ${MAX_BODY_BYTES / 1024} KiB (${MAX_BODY_BYTES} bytes)` });
+    }
+    if (error.type === 'encoding.unsupported') {
+      return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: 'Content-Encoding is not supported: send the body uncompressed' });
+    }
+    if (error.status && error.status >= 400 && error.status < 500) {
+      return refuse(req, res, { status: 400, reason: 'bad_request', message: 'the body could not be read' });
+    }
+    logger.error({ err: error }, 'webhook request failed');
+    res.status(500).json({ error: 'internal error' });
+  };
+
+  const receive = async (req: Request, res: Response): Promise<void> => {
+    const log = logOf(res);
+    const receivedAt = clock();
+    const ip = clientIp(req);
+    const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+
+    const signed = readSignedHeaders(req.headers);
+    if ('status' in signed) return refuse(req, res, signed);
+    const { keyId } = signed;
+    log.keyId = publicIdOf(keyId);
+    const stale = checkTimestamp(signed.timestamp, receivedAt);
+    if (stale) return refuse(req, res, stale, keyId);
+
+    const snapshot = await keyCache.get(keyId);
+    if (!snapshot) return refuse(req, res, { status: 401, reason: 'unknown_key', message: `unknown key id ${publicIdOf(keyId)}` }, keyId);
+    if (!signatureMatches(snapshot.secret, signed, body)) return refuse(req, res, signatureMismatch(keyId), keyId);
+
+    const decision = domain.keys.judge(snapshot, ip, receivedAt);
+    if (!decision.ok) {
+      const status = decision.reason === 'ip_not_allowed' ? 403 : 401;
+      return refuse(req, res, { status, reason: decision.reason as RefusalReason, message: decision.message }, keyId);
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    } catch (error) {
+      const detail = error instanceof SyntaxError ? error.message.slice(0, 200) : 'not valid UTF-8';
+      return refuse(req, res, { status: 400, reason: 'invalid_json', message: `the body is not JSON: ${detail}` }, keyId);
+    }
+    const parsed = parseWebhookEvent(json);
+    if (!parsed.ok) return refuse(req, res, { status: 400, reason: parsed.reason, message: parsed.message }, keyId);
+    const { event } = parsed;
+    log.eventType = event.type;
+
+    // `first` mode: the first IP whose request is accepted locks the key; of two at once one wins.
+    if (decision.claimFirstIp && !(await domain.keys.claimFirstIp(keyId, ip))) {
+      keyCache.invalidate(keyId);
+      return refuse(req, res, { status: 403, reason: 'ip_not_allowed', message: `key ${publicIdOf(keyId)} is locked to the first IP that used it; ${ip} is not it` }, keyId);
+    }
+
+    const result = await ingest.record({
+      keyId,
+      webhookId: signed.webhookId,
+      type: event.type,
+      phoneNumbers: phoneNumbersOf(event),
+      data: event.data as Record<string, unknown>,
+      occurredAt: new Date(event.timestamp),
+      receivedAt,
+      ip,
+    });
+    if (result.outcome === 'not_linked') {
+      return refuse(
+        req,
+        res,
+        { status: 403, reason: 'not_linked', message: `phone number ${result.phoneNumber} is not linked to key ${publicIdOf(keyId)}: register the phone (phone.registered) with this key first` },
+        keyId,
+      );
+    }
+    if (result.outcome === 'duplicate') {
+      log.duplicate = true;
+      res.status(200).json({ status: 'duplicate', webhook_id: signed.webhookId, message: 'this webhook-id was already received; nothing was stored again' });
+      return;
+    }
+    res.status(202).json({ status: 'accepted', webhook_id: signed.webhookId });
+  };
+
+  const router = Router();
+  router.post('/', requireJson, rawBody, async (req, res) => {
+    try {
+      await receive(req, res);
+    } catch (error) {
+      // Anything thrown here came from the database (key lookup, IP claim, ingest): the phone retries.
+      logOf(res).reason = 'database_unavailable';
+      if (!(error instanceof IngestUnavailableError)) logger.warn({ err: error }, 'webhook could not be processed: the database failed');
+      const why = error instanceof IngestUnavailableError ? error.message : 'the database is unavailable';
+      if (!res.headersSent) res.status(503).json({ error: `${why}; retry later` });
+    }
+  });
+  router.use(bodyErrors);
+  router.all('/', (_req, res) => {
+    res.setHeader('Allow', 'POST');
+    res.status(405).json({ error: 'use POST' });
+  });
+
+  return {
+    router,
+    stats: () => ({ keyCache: keyCache.stats(), ingest: ingest.stats() }),
+    async close() {
+      unsubscribe();
+      await ingest.close();
+      await Promise.all([keyCache.stop(), refusals.close()]);
+    },
+  };
 }

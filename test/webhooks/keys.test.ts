@@ -1,0 +1,201 @@
+/**
+ * The key side of the check: revoked and expired keys, IP locks (from a second loopback
+ * source address, not a forged header), revocation across instances within 1 s, and the
+ * key cache (no key lookup per heartbeat once warm; bypassed when polls fail).
+ */
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyCache } from '../../src/domain/keyCache.js';
+import { defineModels } from '../../src/models/index.js';
+import { testDatabaseUri } from '../support/database.js';
+import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { createKey, heartbeatEvent, newNumber, phoneEvent, post, register, stateOf } from './support.js';
+
+const clock = testClock('2026-11-22T10:00:00Z');
+const encryptionKey = randomBytes(32).toString('base64');
+const databaseUri = testDatabaseUri('webhook_keys');
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startTestApp({ clock: clock.now, mongodbUri: databaseUri, env: { KEY_ENCRYPTION_KEY: encryptionKey } });
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+/** Counts the app's key lookups (findOne on keys) while `work` runs. */
+async function keyLookupsDuring(target: TestApp, work: () => Promise<void>): Promise<number> {
+  let lookups = 0;
+  target.context.database.connection.set('debug', (collection: string, method: string) => {
+    if (collection === 'keys' && method === 'findOne') lookups++;
+  });
+  try {
+    await work();
+  } finally {
+    target.context.database.connection.set('debug', false);
+  }
+  return lookups;
+}
+
+describe('key status (401)', () => {
+  it('a revoked key is refused at once on the instance that revoked it', async () => {
+    const key = await createKey(app);
+    const number = newNumber();
+    await register(app, clock, key, [number]);
+    expect((await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202); // cached now
+    await app.context.domain.keys.revoke(key.publicId, 'UADMIN');
+    const before = await stateOf(app, key, [number]);
+    const response = await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) });
+    expect(response).toMatchObject({ status: 401, body: { error: `key ${key.publicId} is revoked` } });
+    expect(await stateOf(app, key, [number])).toEqual(before);
+  });
+
+  it('a rotated key works during its grace period and is refused after it', async () => {
+    const key = await createKey(app);
+    const number = newNumber();
+    await register(app, clock, key, [number]);
+    const rotated = await app.context.domain.keys.rotate(key.publicId, 'UADMIN');
+    expect((await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202);
+
+    clock.advance(app.context.config.rotationGraceMs + 60_000);
+    const before = await stateOf(app, key, [number]);
+    const response = await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) });
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe(`key ${key.publicId} was rotated and its grace period has ended; use its successor`);
+    expect(await stateOf(app, key, [number])).toEqual(before);
+
+    // the successor takes the phone over by registering
+    const successor = { key: rotated.key, publicId: rotated.view.publicId, keyId: rotated.view.keyId };
+    await register(app, clock, successor, [number]);
+    expect((await post(app, clock, { key: successor.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202);
+  });
+});
+
+describe('IP lock (403)', () => {
+  it('list: a request from an address outside the lock is refused', async () => {
+    const key = await createKey(app, { mode: 'list', list: '127.0.0.1' });
+    const number = newNumber();
+    await register(app, clock, key, [number]);
+    const before = await stateOf(app, key, [number]);
+    const response = await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]), localAddress: '127.0.0.2' });
+    expect(response).toMatchObject({ status: 403, body: { error: `IP 127.0.0.2 is not allowed by the IP lock of ${key.publicId}` } });
+    expect(await stateOf(app, key, [number])).toEqual(before);
+    expect((await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]), localAddress: '127.0.0.1' })).status).toBe(202);
+  });
+
+  it('a forged X-Forwarded-For does not get past the lock (TRUST_PROXY unset)', async () => {
+    const key = await createKey(app, { mode: 'list', list: '127.0.0.2' });
+    const response = await post(app, clock, {
+      key: key.key,
+      event: phoneEvent('phone.registered', { phone_numbers: [newNumber()] }, clock.now()),
+      headers: { 'x-forwarded-for': '127.0.0.2' },
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('first: the first accepted request locks the key to its IP; a refused one does not', async () => {
+    const key = await createKey(app, { mode: 'first' });
+    const number = newNumber();
+    // a request that is refused (bad body) claims nothing
+    const invalid = await post(app, clock, { key: key.key, body: '{', localAddress: '127.0.0.2' });
+    expect(invalid.status).toBe(400);
+    expect((await app.context.domain.keys.get(key.publicId)).ipLock.firstIp).toBeNull();
+
+    await register(app, clock, key, [number]); // from 127.0.0.1
+    expect((await app.context.domain.keys.get(key.publicId)).ipLock).toMatchObject({ mode: 'first', firstIp: '127.0.0.1' });
+    const before = await stateOf(app, key, [number]);
+    const response = await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]), localAddress: '127.0.0.2' });
+    expect(response.status).toBe(403);
+    expect(response.body.error).toContain(`key ${key.publicId} is locked to the first IP that used it; 127.0.0.2 is not it`);
+    expect(await stateOf(app, key, [number])).toEqual(before);
+    expect((await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202);
+  });
+
+  it('first: of two first requests from different IPs at once, exactly one wins', async () => {
+    const key = await createKey(app, { mode: 'first' });
+    const responses = await Promise.all(
+      ['127.0.0.1', '127.0.0.2'].map((localAddress) =>
+        post(app, clock, { key: key.key, event: phoneEvent('phone.registered', { phone_numbers: [newNumber()] }, clock.now()), localAddress }),
+      ),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([202, 403]);
+    const winner = ['127.0.0.1', '127.0.0.2'][responses.findIndex((r) => r.status === 202)];
+    expect((await app.context.domain.keys.get(key.publicId)).ipLock.firstIp).toBe(winner);
+  });
+});
+
+describe('the key cache', () => {
+  it('a key revoked on another instance is refused here within 1 second', async () => {
+    const other = await startTestApp({ clock: clock.now, mongodbUri: databaseUri, env: { KEY_ENCRYPTION_KEY: encryptionKey }, fake: app.fake });
+    try {
+      const key = await createKey(app);
+      const number = newNumber();
+      await register(app, clock, key, [number]);
+      expect((await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202); // cached here
+
+      await other.context.domain.keys.revoke(key.publicId, 'UADMIN');
+      const revokedAt = performance.now();
+      let status = 0;
+      while (performance.now() - revokedAt < 3_000) {
+        status = (await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) })).status;
+        if (status === 401) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(status).toBe(401);
+      const latency = performance.now() - revokedAt;
+      console.log(`[webhooks] revocation reached the other instance after ${Math.round(latency)} ms`);
+      expect(latency).toBeLessThan(1_000);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a warm cache costs no key lookup per heartbeat', async () => {
+    const key = await createKey(app);
+    const number = newNumber();
+    await register(app, clock, key, [number]);
+    expect((await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202);
+    const lookups = await keyLookupsDuring(app, async () => {
+      for (let i = 0; i < 20; i++) {
+        clock.advance(1_000);
+        expect((await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202);
+      }
+    });
+    expect(lookups).toBe(0);
+  });
+
+  it('drops keys that changed (by polling), and reads every key while polls fail', async () => {
+    const key = await createKey(app);
+    let now = 0;
+    // The polls use a connection of their own, so they can be made to fail while key reads still work.
+    const pollingModels = defineModels(await mongoose.createConnection(databaseUri, { bufferCommands: false }).asPromise());
+    const cache = new KeyCache(app.context.domain.keys, pollingModels.Key, clock.now, app.context.logger, { monotonicNow: () => now, maxStalenessMs: 1_000 });
+
+    await cache.poll();
+    expect(await cache.get(key.keyId)).toMatchObject({ keyId: key.keyId, status: 'active', secret: key.key });
+    await cache.get(key.keyId);
+    expect(cache.stats()).toMatchObject({ loads: 1, hits: 1 });
+
+    // another instance locks the key: the next poll drops it, the next get reads it
+    clock.advance(1_000);
+    await app.context.models.Key.updateOne({ keyId: key.keyId }, { $set: { 'ipLock.mode': 'list', 'ipLock.entries': ['10.0.0.1'], changedAt: clock.now() } });
+    expect(await cache.get(key.keyId)).toMatchObject({ ipLock: { mode: 'off' } }); // not polled yet
+    now += 500;
+    await cache.poll();
+    expect(await cache.get(key.keyId)).toMatchObject({ ipLock: { mode: 'list', entries: ['10.0.0.1'] } });
+    expect(cache.stats()).toMatchObject({ loads: 2 });
+
+    // polls fail: within 1 s of the last good poll the cache still answers, then every get reads the key
+    await pollingModels.Key.db.close();
+    now += 500;
+    await cache.poll();
+    expect(cache.stats().pollFailures).toBe(1);
+    await cache.get(key.keyId);
+    expect(cache.stats().loads).toBe(2);
+    now += 600; // 1.1 s after the last good poll started
+    await cache.get(key.keyId);
+    await cache.get(key.keyId);
+    expect(cache.stats().loads).toBe(4);
+  });
+});

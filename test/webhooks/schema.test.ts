@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { WEBHOOK_SCHEMA_FILE, webhookEventsJsonSchema, webhookEventsJsonSchemaText } from '../../src/webhooks/events.js';
+import { REPO_ROOT } from '../support/processes.js';
+
+it(`${WEBHOOK_SCHEMA_FILE} is generated from the current zod schemas (else: npx tsx scripts/generate-webhook-schema.ts)`, () => {
+  expect(readFileSync(join(REPO_ROOT, WEBHOOK_SCHEMA_FILE), 'utf8')).toBe(webhookEventsJsonSchemaText());
+});
+
+it('describes every event type of SPEC §5, with E.164 numbers and extra fields allowed', () => {
+  const schema = webhookEventsJsonSchema() as { oneOf: { properties: { type: { const: string }; data: { additionalProperties: unknown } } }[] };
+  expect(schema.oneOf.map((s) => s.properties.type.const)).toEqual([
+    'phone.registered',
+    'phone.heartbeat',
+    'message.phone.received',
+    'message.phone.sent',
+    'message.phone.delivered',
+    'message.send.failed',
+    'message.send.expired',
+    'message.call.missed',
+  ]);
+  for (const event of schema.oneOf) expect(event.properties.data.additionalProperties).toEqual({});
+  expect(JSON.stringify(schema)).toContain('"pattern":"^\\\\+[1-9]\\\\d{6,14}$"');
+});
