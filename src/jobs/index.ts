@@ -1,7 +1,129 @@
+import { performance } from 'node:perf_hooks';
+import cron, { type ScheduledTask } from 'node-cron';
+import { redactExpiredReveals } from '../bot/reveal.js';
 import type { AppContext } from '../context.js';
+import type { Logger } from '../logger.js';
+import { expireRotatedKeysJob, keyRotationJob } from './keyRotation.js';
+import { acquireLease, leaseHolder, newHolderId } from './lease.js';
+import { silentPhonesJob } from './silentPhones.js';
 
+/**
+ * The scheduled jobs (SPEC §6). Every run — on a schedule or from `npm run job` — goes
+ * through runJob: it takes the job's lease in MongoDB (one run at a time across all
+ * instances), runs, releases, and reports its outcome. Nothing here ever throws: errors are
+ * logged and become a 'failed' (or, with the database away, 'skipped') outcome.
+ *
+ * Schedules: silent-phones and expire-rotated-keys on SILENT_PHONES_CRON (the expiry is one
+ * indexed query, and a rotated key should leave `rotating` soon after its grace ends);
+ * key-rotation on KEY_ROTATION_CRON; reveal-expiry every minute.
+ */
+
+/** The jobs `npm run job -- <name>` runs. */
 export const JOB_NAMES = ['silent-phones', 'key-rotation', 'expire-rotated-keys'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
+/** Everything the scheduler runs: the jobs and the redaction of expired reveal DMs. */
+export type TaskName = JobName | 'reveal-expiry';
+
+export const REVEAL_EXPIRY_CRON = '* * * * *';
+
+export type JobOutcome = 'ok' | 'failed' | 'skipped';
+
+export interface JobRunResult {
+  name: TaskName;
+  outcome: JobOutcome;
+  /** Wall-clock duration of the run (not the injectable clock). */
+  seconds: number;
+  /** What the job did (counts), when it ran. */
+  summary?: Record<string, number>;
+  /** Why it was skipped or failed. */
+  reason?: string;
+}
+
+export function isJobName(name: string): name is JobName {
+  return (JOB_NAMES as readonly string[]).includes(name);
+}
+
+/** Each task returns counts of what it did (its run's summary). */
+const TASKS: Record<TaskName, (context: AppContext) => Promise<object>> = {
+  'silent-phones': silentPhonesJob,
+  'key-rotation': keyRotationJob,
+  'expire-rotated-keys': expireRotatedKeysJob,
+  'reveal-expiry': async (context) => ({ redacted: await redactExpiredReveals(context) }),
+};
+
+// ── run observers (metrics) ─────────────────────────────────────────────
+
+type JobRunListener = (result: JobRunResult) => void;
+const listeners = new Set<JobRunListener>();
+
+/**
+ * Calls `listener` after every job run in this process (outcome and duration), e.g. for
+ * Prometheus counters and histograms. Returns the unsubscribe function.
+ */
+export function onJobRun(listener: JobRunListener): () => void {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+}
+
+function report(result: JobRunResult, logger: Logger): JobRunResult {
+  for (const listener of listeners) {
+    try {
+      listener(result);
+    } catch (error) {
+      logger.warn({ err: error, job: result.name }, 'a job-run listener threw');
+    }
+  }
+  return result;
+}
+
+// ── one run ─────────────────────────────────────────────────────────────
+
+export interface RunJobOptions {
+  /** Lease length (default 5 min). */
+  leaseMs?: number;
+}
+
+/** Runs one job once, through its lease. Never throws; the result says what happened. */
+export async function runJob(name: TaskName, context: AppContext, options: RunJobOptions = {}): Promise<JobRunResult> {
+  const log = context.logger.child({ job: name });
+  const started = performance.now();
+  const seconds = () => Math.round(performance.now() - started) / 1000;
+
+  // No readyState pre-check: mongoose reports 'disconnected' for a while after one missed
+  // server heartbeat although commands still work; taking the lease is the real test.
+  let lease;
+  try {
+    lease = await acquireLease(context.models, name, { holder: newHolderId(), now: context.clock(), ttlMs: options.leaseMs });
+  } catch (error) {
+    log.warn({ err: error }, 'could not take the job lease (database unavailable?); job run skipped');
+    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'database unavailable' }, log);
+  }
+  if (!lease) {
+    const holder = await leaseHolder(context.models, name, context.clock()).catch(() => null);
+    log.debug({ holder: holder?.holder, until: holder?.until }, 'job is running elsewhere (lease held); run skipped');
+    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'lease held by another run' }, log);
+  }
+
+  let result: JobRunResult;
+  try {
+    const summary = (await TASKS[name](context)) as Record<string, number>;
+    result = { name, outcome: 'ok', seconds: seconds(), summary };
+    const didSomething = Object.values(summary).some((n) => n > 0);
+    log[didSomething ? 'info' : 'debug']({ ...summary, seconds: result.seconds }, 'job run finished');
+  } catch (error) {
+    result = { name, outcome: 'failed', seconds: seconds(), reason: (error as Error)?.message ?? String(error) };
+    log.error({ err: error, seconds: result.seconds }, 'job run failed');
+  }
+  try {
+    await lease.release(context.clock(), result.outcome === 'failed' ? result.reason : null);
+  } catch (error) {
+    // The lease expires on its own; the next run after that goes ahead.
+    log.warn({ err: error }, 'could not release the job lease; it will expire');
+  }
+  return report(result, log);
+}
+
+// ── the scheduler ───────────────────────────────────────────────────────
 
 export interface Scheduler {
   start(): void;
@@ -9,11 +131,59 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function createScheduler(_context: AppContext): Scheduler {
-  // Filled by the scheduled jobs work (issue 5).
-  return { start() {}, async stop() {} };
+export interface Schedule {
+  name: TaskName;
+  expression: string;
 }
 
-export async function runJob(_name: JobName, _context: AppContext): Promise<void> {
-  // Filled by the scheduled jobs work (issue 5).
+/** Which task runs when: configuration decides the jobs' schedules. */
+export function schedules(context: AppContext): Schedule[] {
+  const { cron: expressions } = context.config;
+  return [
+    { name: 'silent-phones', expression: expressions.silentPhones },
+    { name: 'expire-rotated-keys', expression: expressions.silentPhones },
+    { name: 'key-rotation', expression: expressions.keyRotation },
+    { name: 'reveal-expiry', expression: REVEAL_EXPIRY_CRON },
+  ];
+}
+
+export function createScheduler(context: AppContext): Scheduler {
+  const log = context.logger.child({ component: 'scheduler' });
+  const tasks: ScheduledTask[] = [];
+  const running = new Set<Promise<JobRunResult>>();
+  let stopped = false;
+
+  const trigger = (name: TaskName): Promise<JobRunResult> | undefined => {
+    if (stopped) return undefined;
+    const run = runJob(name, context).finally(() => running.delete(run));
+    running.add(run);
+    return run;
+  };
+
+  return {
+    start() {
+      if (stopped || tasks.length > 0) return;
+      for (const { name, expression } of schedules(context)) {
+        // noOverlap: a run still going when the next tick comes makes node-cron skip that tick.
+        tasks.push(cron.schedule(expression, () => trigger(name), { name: `phonekeys:${name}`, noOverlap: true, logger: cronLogger(log) }));
+      }
+      log.info({ schedules: schedules(context) }, 'scheduler started');
+    },
+    async stop() {
+      stopped = true;
+      for (const task of tasks.splice(0)) await task.destroy();
+      await Promise.allSettled([...running]);
+    },
+  };
+}
+
+/** node-cron's own messages (missed ticks, its errors) through our logger. */
+function cronLogger(log: Logger) {
+  const text = (message: string | Error) => (message instanceof Error ? message.message : message);
+  return {
+    info: (message: string) => log.debug(message),
+    warn: (message: string) => log.warn(message),
+    error: (message: string | Error) => log.error(text(message)),
+    debug: (message: string | Error) => log.debug(text(message)),
+  };
 }

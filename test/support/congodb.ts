@@ -68,7 +68,9 @@ export async function startCongo(): Promise<CongoHandle> {
   await server.start();
   // `server.port` reports the configured 0; the listening socket knows the real one.
   const port = internals.server!.address().port;
-  return { uri: `mongodb://127.0.0.1:${port}/`, stop: () => server.stop(), server };
+  // The emulator now and then breaks the driver's streaming server monitor ("ended
+  // moreToCome unexpectedly"), stalling commands ~500 ms while the pool is cleared; polling avoids it.
+  return { uri: `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll`, stop: () => server.stop(), server };
 }
 
 // ---------------------------------------------------------------------------------------------

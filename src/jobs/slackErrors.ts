@@ -1,0 +1,29 @@
+/** What a failed Slack Web API call says went wrong, for logs and `lastError` (never a token). */
+export function slackErrorCode(error: unknown): string {
+  const e = error as { code?: string; data?: { error?: string }; statusCode?: number; message?: string };
+  if (e?.data?.error) return e.data.error;
+  if (e?.statusCode) return `http_${e.statusCode}`;
+  return e?.message ?? String(error);
+}
+
+/** Errors that another attempt will not fix: the notice is given up (and logged). */
+const PERMANENT_DM_ERRORS = new Set([
+  'user_not_found',
+  'user_not_visible',
+  'user_disabled',
+  'users_not_found',
+  'cannot_dm_bot',
+  'invalid_users',
+  'not_allowed_token_type',
+]);
+
+export function isPermanentDmError(error: unknown): boolean {
+  return PERMANENT_DM_ERRORS.has(slackErrorCode(error));
+}
+
+/** chat.update answers for a message that is gone or can no longer be edited: skip the update. */
+const UNEDITABLE_MESSAGE_ERRORS = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+
+export function isUneditableMessageError(error: unknown): boolean {
+  return UNEDITABLE_MESSAGE_ERRORS.has(slackErrorCode(error));
+}

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { testDatabaseUri } from '../support/database.js';
+import { ALERT_CHANNEL, startTestApp, type TestApp } from '../support/testApp.js';
+import { HOUR, keyWithPhones } from './helpers.js';
+
+/** `npm run job -- <name>` is `tsx src/cli/job.ts <name>`: run it as a real process. */
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const uri = testDatabaseUri('jobs_cli');
+const encryptionKey = randomBytes(32).toString('base64');
+let app: TestApp;
+
+beforeAll(async () => {
+  // The app (system clock) seeds the database the process then works on, and owns the fake Slack.
+  app = await startTestApp({ mongodbUri: uri, env: { KEY_ENCRYPTION_KEY: encryptionKey } });
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/job.ts', ...args], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('npm run job -- silent-phones posts the alert of a due phone and exits 0', async () => {
+  const { numbers, publicId } = await keyWithPhones(app.context, 'gw-cli');
+  const number = numbers[0]!;
+  // Silent for two hours, by the real clock the process uses.
+  await app.context.models.Phone.updateOne({ number }, { $set: { lastHeartbeatAt: new Date(Date.now() - 2 * HOUR), state: 'up' } });
+
+  const exit = await runCli(['silent-phones'], {
+    MONGODB_URI: uri,
+    SLACK_BOT_TOKEN: `xoxb-cli-${randomBytes(6).toString('hex')}`,
+    SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
+    SLACK_API_URL: app.fake.url,
+    ALERT_CHANNEL_ID: ALERT_CHANNEL,
+    KEY_ENCRYPTION_KEY: encryptionKey,
+    LOG_LEVEL: 'warn',
+  });
+  expect(exit.stderr).toBe('');
+  expect(exit.code).toBe(0);
+  expect(exit.stdout).toContain('silent-phones done');
+
+  const posted = app.fake.messagesIn(ALERT_CHANNEL);
+  expect(posted).toHaveLength(1);
+  expect(posted[0]!.text).toContain(number);
+  expect(posted[0]!.text).toContain(publicId);
+  expect(await app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'down' });
+  expect(await app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean()).toMatchObject({ ts: posted[0]!.ts });
+  // The lease was released when the process finished.
+  expect(await app.context.models.JobLease.findOne({ name: 'silent-phones' }).lean()).toMatchObject({ until: null, lastError: null });
+});
+
+test('an unknown job name prints the usage with the job names and exits 2', async () => {
+  const exit = await runCli(['silent-phone']);
+  expect(exit.code).toBe(2);
+  expect(exit.stderr).toContain('unknown job "silent-phone"');
+  for (const name of ['silent-phones', 'key-rotation', 'expire-rotated-keys']) expect(exit.stderr).toContain(name);
+});
+
+test('invalid configuration prints the problems and exits 1', async () => {
+  const exit = await runCli(['key-rotation'], { SLACK_BOT_TOKEN: 'not-a-bot-token' });
+  expect(exit.code).toBe(1);
+  expect(exit.stderr).toContain('SLACK_BOT_TOKEN');
+  expect(exit.stderr).toContain('ALERT_CHANNEL_ID');
+});

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../../src/context.js';
+
+/** A Slack admin who creates the test keys. */
+export const CREATOR = 'UCREATOR';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/**
+ * What an accepted heartbeat does (the webhook receiver's contract with the jobs): `$set`
+ * lastHeartbeatAt (server time), charging, battery and state 'up' — never alertId — and one
+ * PhoneEvent per heartbeat.
+ */
+export async function heartbeat(context: AppContext, number: string, at: Date = context.clock()): Promise<void> {
+  const phone = await context.models.Phone.findOneAndUpdate(
+    { number },
+    { $set: { lastHeartbeatAt: at, charging: true, battery: 80, state: 'up' } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!phone) throw new Error(`heartbeat: no phone ${number}`);
+  await context.models.PhoneEvent.create({
+    keyId: phone.keyId ?? 'unknown',
+    webhookId: `msg_${randomBytes(8).toString('hex')}`,
+    type: 'phone.heartbeat',
+    phoneNumber: number,
+    data: { phone_numbers: [number], charging: true, battery: 80 },
+    occurredAt: at,
+    receivedAt: at,
+  });
+}
+
+let phoneCounter = 0;
+/** A fresh E.164 number per call, so tests never share phones. */
+export function newNumber(): string {
+  phoneCounter += 1;
+  return `+23480${String(process.pid % 1000).padStart(3, '0')}${String(phoneCounter).padStart(5, '0')}`;
+}
+
+/** A key (named `name`) with `count` phones linked to it, never heard from (state 'new'). */
+export async function keyWithPhones(context: AppContext, name: string, count = 1): Promise<{ keyId: string; publicId: string; numbers: string[] }> {
+  const { view } = await context.domain.keys.create({ name, ipLock: { mode: 'off' }, actor: CREATOR });
+  const numbers = Array.from({ length: count }, () => newNumber());
+  await context.domain.keys.linkPhones(view.keyId, numbers, `phone:${view.publicId}`);
+  return { keyId: view.keyId, publicId: view.publicId, numbers };
+}
+
+/** Empties what the jobs read and write, between tests sharing one database. */
+export async function wipe(context: AppContext): Promise<void> {
+  const { Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry } = context.models;
+  await Promise.all([Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry].map((model: { deleteMany(filter: object): PromiseLike<unknown> }) => model.deleteMany({})));
+}

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { createScheduler, onJobRun, runJob, schedules, type JobRunResult } from '../../src/jobs/index.js';
+import { acquireLease, DEFAULT_LEASE_MS } from '../../src/jobs/lease.js';
+import { ALERT_CHANNEL, startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { heartbeat, keyWithPhones, MINUTE, wipe } from './helpers.js';
+
+const T0 = '2026-11-22T10:00:00Z';
+const clock = testClock(T0);
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startTestApp({ clock: clock.now });
+});
+afterAll(async () => {
+  await app?.close();
+});
+beforeEach(async () => {
+  clock.set(T0);
+  await wipe(app.context);
+  app.fake.reset();
+});
+
+describe('job lease', () => {
+  test('of two acquisitions at once exactly one wins', async () => {
+    const { JobLease } = app.context.models;
+    for (let round = 0; round < 5; round++) {
+      await JobLease.deleteMany({});
+      const now = clock.now();
+      const leases = await Promise.all(Array.from({ length: 4 }, () => acquireLease(app.context.models, 'race', { now })));
+      expect(leases.filter(Boolean)).toHaveLength(1);
+    }
+    // The document exists now: the held-lease path (no insert) is raced too.
+    const now = clock.now();
+    const again = await Promise.all(Array.from({ length: 4 }, () => acquireLease(app.context.models, 'race', { now })));
+    expect(again.filter(Boolean)).toHaveLength(0);
+    expect(await JobLease.countDocuments({ name: 'race' })).toBe(1);
+  });
+
+  test('a held lease blocks until released or expired; an expired one is taken over', async () => {
+    const models = app.context.models;
+    const first = await acquireLease(models, 'takeover', { now: clock.now(), holder: 'crashed-process#1' });
+    expect(first).not.toBeNull();
+
+    clock.advance(DEFAULT_LEASE_MS - 1);
+    expect(await acquireLease(models, 'takeover', { now: clock.now() })).toBeNull();
+
+    clock.advance(1); // until <= now: expired
+    const second = await acquireLease(models, 'takeover', { now: clock.now(), holder: 'survivor#1' });
+    expect(second).not.toBeNull();
+    // The crashed holder coming back to release must not free the survivor's lease.
+    await first!.release(clock.now());
+    expect(await acquireLease(models, 'takeover', { now: clock.now() })).toBeNull();
+
+    await second!.release(clock.now(), 'it went wrong');
+    expect(await models.JobLease.findOne({ name: 'takeover' }).lean()).toMatchObject({ holder: 'survivor#1', until: null, lastError: 'it went wrong' });
+    expect(await acquireLease(models, 'takeover', { now: clock.now() })).not.toBeNull();
+  });
+
+  test('a job run skips while another holds its lease, and runs once it expired', async () => {
+    const { numbers } = await keyWithPhones(app.context, 'gw-lease');
+    await heartbeat(app.context, numbers[0]!);
+    clock.advance(31 * MINUTE);
+    await acquireLease(app.context.models, 'silent-phones', { now: clock.now(), holder: 'other-instance#7' });
+
+    expect(await runJob('silent-phones', app.context)).toMatchObject({ outcome: 'skipped', reason: 'lease held by another run' });
+    expect(await app.context.models.SilentAlert.countDocuments()).toBe(0);
+
+    clock.advance(DEFAULT_LEASE_MS);
+    expect(await runJob('silent-phones', app.context)).toMatchObject({ outcome: 'ok' });
+    expect(app.fake.messagesIn(ALERT_CHANNEL)).toHaveLength(1);
+    // Released at the end: the next run need not wait.
+    expect(await runJob('silent-phones', app.context)).toMatchObject({ outcome: 'ok' });
+  });
+});
+
+describe('runJob', () => {
+  test('a job that throws is a failed run: logged, lease released, reported; never thrown', async () => {
+    const seen: JobRunResult[] = [];
+    const unsubscribe = onJobRun((result) => seen.push(result));
+    try {
+      vi.spyOn(app.context.domain.monitor, 'detectSilent').mockRejectedValueOnce(new Error('boom'));
+      const failed = await runJob('silent-phones', app.context);
+      expect(failed).toMatchObject({ name: 'silent-phones', outcome: 'failed', reason: 'boom' });
+      expect(await app.context.models.JobLease.findOne({ name: 'silent-phones' }).lean()).toMatchObject({ until: null, lastError: 'boom' });
+      expect(app.logs.some((line) => line.includes('"job":"silent-phones"') && line.includes('job run failed'))).toBe(true);
+
+      const ok = await runJob('silent-phones', app.context);
+      expect(ok.outcome).toBe('ok');
+      expect(ok.seconds).toBeGreaterThanOrEqual(0);
+      expect(seen.map((r) => r.outcome)).toEqual(['failed', 'ok']);
+    } finally {
+      unsubscribe();
+      vi.restoreAllMocks();
+    }
+  });
+
+  test('every task runs through runJob (reveal-expiry included)', async () => {
+    for (const { name } of schedules(app.context)) {
+      expect((await runJob(name, app.context)).outcome).toBe('ok');
+    }
+  });
+});
+
+describe('scheduler', () => {
+  test('runs the jobs on their schedules and stop() waits for the run in progress', async () => {
+    const sched = testClock(T0);
+    const ticking = await startTestApp({ clock: sched.now, env: { SILENT_PHONES_CRON: '* * * * * *' } });
+    const runs: JobRunResult[] = [];
+    const unsubscribe = onJobRun((result) => runs.push(result));
+    try {
+      const { numbers } = await keyWithPhones(ticking.context, 'gw-tick');
+      await heartbeat(ticking.context, numbers[0]!);
+      sched.advance(31 * MINUTE);
+      // Slow Slack: the run is still posting when stop() is called.
+      ticking.fake.setDelay('chat.postMessage', 400);
+
+      const scheduler = createScheduler(ticking.context);
+      scheduler.start();
+      await vi.waitFor(() => expect(ticking.fake.calls.some((c) => c.method === 'chat.postMessage'), JSON.stringify(runs)).toBe(true), { timeout: 5000, interval: 20 });
+      await scheduler.stop();
+      // The run finished (alert recorded as posted) before stop() resolved.
+      const alert = await ticking.context.models.SilentAlert.findOne({}).lean();
+      expect(alert!.postedAt).not.toBeNull();
+      expect(runs.some((r) => r.name === 'silent-phones' && r.outcome === 'ok')).toBe(true);
+
+      // Stopped: no more runs.
+      const count = runs.length;
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect(runs.length).toBe(count);
+    } finally {
+      unsubscribe();
+      await ticking.close();
+    }
+  });
+
+  test('a run with the database gone is skipped, not thrown', async () => {
+    const gone = await startTestApp({ clock: clock.now });
+    await gone.context.database.close();
+    try {
+      expect(await runJob('silent-phones', gone.context)).toMatchObject({ outcome: 'skipped', reason: 'database unavailable' });
+    } finally {
+      await gone.close().catch(() => undefined);
+    }
+  });
+});
