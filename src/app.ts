@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import express from 'express';
+import { botAuthorization } from './bot/authorize.js';
 import { registerListeners } from './bot/index.js';
 import type { AppContext } from './context.js';
 import { healthRouter } from './http/health.js';
@@ -61,7 +62,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     processBeforeResponse: false,
   });
   const bolt = new App({
-    token: config.slack.botToken,
+    authorize: botAuthorization(config.slack.botToken, context.slack),
     receiver,
     logger: boltLogger(logger),
     clientOptions: slackClientOptions(config, options.slackRetries),

@@ -37,8 +37,9 @@ export async function connectDatabase({ uri, logger, serverSelectionTimeoutMS = 
     connection,
     kind,
     async ping(timeoutMs = 1000) {
+      // Not readyState: mongoose reports 0 for a while under load though the server answers.
       const db = connection.db;
-      if (!db || connection.readyState !== 1) return false;
+      if (!db) return false;
       try {
         await Promise.race([
           db.command({ ping: 1 }),
