@@ -65,7 +65,9 @@ export function onJobRun(listener: JobRunListener): () => void {
   return () => void listeners.delete(listener);
 }
 
-function report(result: JobRunResult, logger: Logger): JobRunResult {
+function report(result: JobRunResult, logger: Logger, context: AppContext): JobRunResult {
+  context.metrics.jobRuns.inc({ job: result.name, outcome: result.outcome });
+  if (result.outcome !== 'skipped') context?.metrics.jobDuration.observe({ job: result.name }, result.seconds);
   for (const listener of listeners) {
     try {
       listener(result);
@@ -96,12 +98,12 @@ export async function runJob(name: TaskName, context: AppContext, options: RunJo
     lease = await acquireLease(context.models, name, { holder: newHolderId(), now: context.clock(), ttlMs: options.leaseMs });
   } catch (error) {
     log.warn({ err: error }, 'could not take the job lease (database unavailable?); job run skipped');
-    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'database unavailable' }, log);
+    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'database unavailable' }, log, context);
   }
   if (!lease) {
     const holder = await leaseHolder(context.models, name, context.clock()).catch(() => null);
     log.debug({ holder: holder?.holder, until: holder?.until }, 'job is running elsewhere (lease held); run skipped');
-    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'lease held by another run' }, log);
+    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'lease held by another run' }, log, context);
   }
 
   let result: JobRunResult;
@@ -120,7 +122,7 @@ export async function runJob(name: TaskName, context: AppContext, options: RunJo
     // The lease expires on its own; the next run after that goes ahead.
     log.warn({ err: error }, 'could not release the job lease; it will expire');
   }
-  return report(result, log);
+  return report(result, log, context);
 }
 
 // ── the scheduler ───────────────────────────────────────────────────────

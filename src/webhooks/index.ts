@@ -163,6 +163,15 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
   };
 
   const router = Router();
+  // Metrics: every request by event type and status; refusals by reason (also 503s).
+  router.use((_req, res, next) => {
+    res.on('finish', () => {
+      const log = logOf(res);
+      context.metrics.webhookRequests.inc({ type: typeof log.eventType === 'string' ? log.eventType : 'unknown', status: String(res.statusCode) });
+      if (typeof log.reason === 'string') context.metrics.webhookRefusals.inc({ reason: log.reason });
+    });
+    next();
+  });
   router.post('/', requireJson, rawBody, async (req, res) => {
     try {
       await receive(req, res);
