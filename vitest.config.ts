@@ -6,6 +6,7 @@ export default defineConfig({
     // starts the test database once per run: MongoDB if available, else the CongoDB emulator
     globalSetup: ['test/support/globalSetup.ts'],
     pool: 'forks',
+    reporters: ['default', './test/support/summaryReporter.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
