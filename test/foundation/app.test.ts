@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestApp, type TestApp } from './support/testApp.js';
+import { startTestApp, type TestApp } from '../support/testApp.js';
 
 let app: TestApp;
 beforeAll(async () => {
