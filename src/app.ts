@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
@@ -40,12 +41,13 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
   let shuttingDown = false;
   app.use(requestLog(logger));
   app.use((_req, res, next) => {
+    closeConnectionOnceShuttingDown(res, () => shuttingDown);
     if (!shuttingDown) return next();
     // A request on a kept-alive connection after shutdown began: refuse it so the client retries elsewhere.
-    res.setHeader('Connection', 'close');
     res.status(503).json({ error: 'server is shutting down; retry' });
   });
   app.use(healthRouter(context.database));
+  context.metrics.watchDatabase(context.database);
   app.get('/metrics', async (_req, res) => {
     res.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
   });
@@ -70,6 +72,19 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
   bolt.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
+  // Slack's request is answered at ack(); the listener's work goes on after it. Counted here, and
+  // remembered until done so a shutdown lets it finish (its replies, its writes) before closing MongoDB.
+  const slackWork = new Set<Promise<void>>();
+  bolt.use(async ({ body, next }) => {
+    context.metrics.slackRequest(body);
+    const work = next();
+    slackWork.add(work);
+    try {
+      await work;
+    } finally {
+      slackWork.delete(work);
+    }
+  });
   registerListeners(bolt, context);
 
   // Anything else: JSON 404 rather than Express's HTML page.
@@ -79,6 +94,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
 
   const scheduler = createScheduler(context);
   let server: Server | undefined;
+  let closing: Promise<void> | undefined;
 
   return {
     express: app,
@@ -95,22 +111,72 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
       logger.info({ port: bound }, 'listening');
       return bound;
     },
-    async close() {
-      shuttingDown = true;
-      if (server) {
-        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-        server.closeIdleConnections();
-        // Requests in flight get up to 8 s; then remaining connections are cut.
-        const force = setTimeout(() => server!.closeAllConnections(), 8000);
-        await closed;
-        clearTimeout(force);
-      }
-      await scheduler.stop();
-      await webhooks.close();
-      await context.database.close();
-      logger.info('stopped');
+    close() {
+      closing ??= (async () => {
+        const started = performance.now();
+        const left = () => Math.max(0, SHUTDOWN_GRACE_MS - (performance.now() - started));
+        shuttingDown = true;
+        // No new job runs from now on; runs in progress finish (stop() waits for them below).
+        const jobsStopped = scheduler.stop();
+        if (server) await closeServer(server, SHUTDOWN_GRACE_MS);
+        const slackDone = await settledWithin([...slackWork], left());
+        if (!slackDone) logger.warn({ pending: slackWork.size }, 'Slack work still running at shutdown; its replies may be lost');
+        await jobsStopped;
+        // Events accepted but not yet written: written now (each was answered only once written, so none is lost).
+        await webhooks.close();
+        await context.database.close();
+        logger.info({ seconds: Math.round(performance.now() - started) / 1000 }, 'stopped');
+      })();
+      return closing;
     },
   };
+}
+
+/** Requests in flight get this long to finish at shutdown; then their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 8_000;
+
+/**
+ * Responses sent once shutdown has begun carry `Connection: close`, so a kept-alive client
+ * opens a new connection (to another instance) for its next request instead of reusing this
+ * one, and Node closes the socket as soon as the response is out.
+ */
+function closeConnectionOnceShuttingDown(res: ServerResponse, shuttingDown: () => boolean): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+    if (shuttingDown() && !this.headersSent) this.setHeader('Connection', 'close');
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
+}
+
+/**
+ * Stops listening and resolves once every connection is closed: idle kept-alive ones at once
+ * (and any that goes idle later), busy ones after their response; after `forceAfterMs` the
+ * remaining ones are cut.
+ */
+function closeServer(server: Server, forceAfterMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    const force = setTimeout(() => server.closeAllConnections(), forceAfterMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** True when every promise settled within ms. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
+  if (promises.length === 0) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const all = Promise.allSettled(promises).then(() => true);
+  try {
+    return await Promise.race([all, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Bolt logs through our JSON logger (so its lines get the same redaction). */

@@ -12,6 +12,9 @@ import { createLogger } from './logger.js';
  */
 dotenv.config({ quiet: true });
 
+/** SIGTERM to exit, at most. */
+const HARD_STOP_MS = 9_500;
+
 async function main(): Promise<void> {
   const role = process.argv.includes('--worker') ? 'worker' : 'web';
   let config: Config;
@@ -47,6 +50,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Requests in flight get 8 s (SHUTDOWN_GRACE_MS); whatever still hangs after this (a job stuck on
+    // an unreachable database) must not keep the process past a platform's kill (Heroku: 30 s).
+    setTimeout(() => {
+      logger.error({ afterMs: HARD_STOP_MS }, 'shutdown did not finish in time; exiting anyway');
+      process.exit(1);
+    }, HARD_STOP_MS).unref();
     stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ActionId, CallbackId } from './bot/ids.js';
+import { parseKeysCommand } from './bot/commandParser.js';
 import type { Models } from './models/index.js';
 import type { Clock } from './domain/clock.js';
 
@@ -19,14 +21,14 @@ export class Metrics {
 
   readonly webhookRefusals = new Counter({
     name: 'phonekeys_webhook_refusals_total',
-    help: 'Refused phone webhooks, by reason (missing_header, bad_signature, stale_timestamp, unknown_key, revoked, ip_not_allowed, …)',
+    help: 'Refused phone webhooks, by reason (missing_header, signature_mismatch, stale_timestamp, unknown_key, revoked, ip_not_allowed, not_linked, …; database_unavailable and database_timeout for 503s)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
   readonly jobRuns = new Counter({
     name: 'phonekeys_job_runs_total',
-    help: 'Scheduled job runs, by job and outcome (ok, error, skipped: lease held elsewhere)',
+    help: 'Scheduled job runs, by job and outcome (ok; failed; skipped: lease held elsewhere or the database unavailable)',
     labelNames: ['job', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -46,8 +48,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly slackRequests = new Counter({
+    name: 'phonekeys_slack_requests_total',
+    help: 'Slack requests handled, by kind (command, action, view_submission, view_closed, event, other) and name (the /keys subcommand, action_id, callback_id or event type)',
+    labelNames: ['kind', 'name'] as const,
+    registers: [this.registry],
+  });
+
   constructor(models?: Models, clock?: Clock) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'phonekeys_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'phonekeys_' });
     if (!models || !clock) return;
 
     new Gauge({
@@ -57,22 +66,24 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         // During a database outage the last values stay; /metrics itself keeps answering.
-        try {
         const now = clock();
         const linked = { keyId: { $ne: null } };
         const notPaused = { $or: [{ pausedUntil: null }, { pausedUntil: { $lte: now } }] };
-        const [paused, online, silent, neverSeen] = await Promise.all([
-          models.Phone.countDocuments({ ...linked, pausedUntil: { $gt: now } }),
-          models.Phone.countDocuments({ ...linked, ...notPaused, state: 'up' }),
-          models.Phone.countDocuments({ ...linked, ...notPaused, state: 'down' }),
-          models.Phone.countDocuments({ ...linked, ...notPaused, state: 'new' }),
-        ]);
+        const counts = await withinScrapeBudget(
+          Promise.all([
+            models.Phone.countDocuments({ ...linked, pausedUntil: { $gt: now } }),
+            models.Phone.countDocuments({ ...linked, ...notPaused, state: 'up' }),
+            models.Phone.countDocuments({ ...linked, ...notPaused, state: 'down' }),
+            models.Phone.countDocuments({ ...linked, ...notPaused, state: 'new' }),
+          ]),
+        );
+        if (!counts) return;
+        const [paused, online, silent, neverSeen] = counts;
         this.reset();
         this.set({ status: 'online' }, online);
         this.set({ status: 'silent' }, silent);
         this.set({ status: 'never_seen' }, neverSeen);
         this.set({ status: 'paused' }, paused);
-        } catch {}
       },
     });
 
@@ -82,21 +93,41 @@ export class Metrics {
       labelNames: ['status'] as const,
       registers: [this.registry],
       async collect() {
-        try {
-        const [active, rotating, revoked, due] = await Promise.all([
-          models.Key.countDocuments({ status: 'active' }),
-          models.Key.countDocuments({ status: 'rotating' }),
-          models.Key.countDocuments({ status: 'revoked' }),
-          models.Key.countDocuments({ status: 'active', rotationDue: true }),
-        ]);
+        const counts = await withinScrapeBudget(
+          Promise.all([
+            models.Key.countDocuments({ status: 'active' }),
+            models.Key.countDocuments({ status: 'rotating' }),
+            models.Key.countDocuments({ status: 'revoked' }),
+            models.Key.countDocuments({ status: 'active', rotationDue: true }),
+          ]),
+        );
+        if (!counts) return;
+        const [active, rotating, revoked, due] = counts;
         this.reset();
         this.set({ status: 'active' }, active);
         this.set({ status: 'rotating' }, rotating);
         this.set({ status: 'revoked' }, revoked);
         this.set({ status: 'rotation_due' }, due);
-        } catch {}
       },
     });
+  }
+
+  /** `phonekeys_database_up`: 1 when MongoDB answers a ping at scrape time, else 0 (the alert to page on). */
+  watchDatabase(database: { ping(timeoutMs?: number): Promise<boolean> }): void {
+    if (this.registry.getSingleMetric('phonekeys_database_up')) return;
+    new Gauge({
+      name: 'phonekeys_database_up',
+      help: 'Whether MongoDB answered a ping when scraped (1) or not (0)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await database.ping(SCRAPE_BUDGET_MS)) ? 1 : 0);
+      },
+    });
+  }
+
+  /** Counts a Slack request (a Bolt global middleware calls this once per request). */
+  slackRequest(body: unknown): void {
+    this.slackRequests.inc(slackRequestLabels(body));
   }
 
   /** Counts a failed Slack call; returns the error so callers can rethrow. */
@@ -104,5 +135,50 @@ export class Metrics {
     const code = (error as { data?: { error?: string }; code?: string })?.data?.error ?? (error as { code?: string })?.code ?? 'unknown';
     this.slackApiErrors.inc({ method, error: code });
     return error;
+  }
+}
+
+/** A scrape must not wait for a database that does not answer: the gauges' reads get this long. */
+const SCRAPE_BUDGET_MS = 1_000;
+
+/** The result, or undefined when it failed or took longer than the scrape budget. */
+async function withinScrapeBudget<T>(work: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), SCRAPE_BUDGET_MS)));
+  try {
+    return await Promise.race([work, late]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => {}); // a late failure is not an unhandled rejection
+  }
+}
+
+const KNOWN_ACTIONS = new Set<string>(Object.values(ActionId));
+const KNOWN_CALLBACKS = new Set<string>(Object.values(CallbackId));
+
+/** Labels of a Slack request; names are our own ids (a bounded set), anything else is `other`. */
+export function slackRequestLabels(body: unknown): { kind: string; name: string } {
+  const b = (body ?? {}) as {
+    type?: string;
+    command?: string;
+    text?: string;
+    actions?: { action_id?: string }[];
+    view?: { callback_id?: string };
+    event?: { type?: string };
+  };
+  const known = (set: Set<string>, value: string | undefined) => (value && set.has(value) ? value : 'other');
+  if (typeof b.command === 'string') return { kind: 'command', name: parseKeysCommand(b.text ?? '').kind };
+  switch (b.type) {
+    case 'block_actions':
+      return { kind: 'action', name: known(KNOWN_ACTIONS, b.actions?.[0]?.action_id) };
+    case 'view_submission':
+    case 'view_closed':
+      return { kind: b.type, name: known(KNOWN_CALLBACKS, b.view?.callback_id) };
+    case 'event_callback':
+      return { kind: 'event', name: /^[a-z_]{1,40}$/.test(b.event?.type ?? '') ? b.event!.type! : 'other' };
+    default:
+      return { kind: 'other', name: typeof b.type === 'string' && /^[a-z_]{1,40}$/.test(b.type) ? b.type : 'other' };
   }
 }

@@ -1,5 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import type { AppContext } from '../context.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { DomainError } from '../domain/errors.js';
 import type { Block } from './blocks/kit.js';
 import { escape } from './format.js';
@@ -12,6 +13,10 @@ export interface Message {
 
 /** Sends a Message to the user who acted, wherever that is (response_url, ephemeral, DM). */
 export type Reply = (message: Message) => Promise<void>;
+
+/** What a user is told while MongoDB cannot be reached: nothing they can fix, only wait. */
+export const DATABASE_UNAVAILABLE =
+  ':hourglass: The database is unavailable; try again shortly. If you asked for a change, check whether it happened (`/keys list`) before repeating it.';
 
 export const SOMETHING_WENT_WRONG =
   ':warning: Something went wrong on our side, so that did not happen. Try again in a moment; if it keeps failing, tell the phonekeys operators.';
@@ -55,6 +60,10 @@ export function laterReply(context: AppContext, userId: string, target: { respon
 export function failureMessage(context: AppContext, error: unknown, during: string): Message {
   // Domain messages may quote what the user typed: escaped, so it cannot turn into markup or mentions.
   if (error instanceof DomainError) return { text: `:x: ${escape(error.message)}` };
+  if (isDatabaseUnavailable(error)) {
+    context.logger.warn({ err: error, during }, 'Slack request could not be done: the database is unavailable');
+    return { text: DATABASE_UNAVAILABLE };
+  }
   context.logger.error({ err: error, during }, 'Slack request failed');
   return { text: SOMETHING_WENT_WRONG };
 }

@@ -11,6 +11,45 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * How soon a lost server is noticed. A refused or reset connection fails at once; but with the
+ * driver's defaults (a 30 s connect timeout, a heartbeat every 10 s) an operation on a connection
+ * that silently stopped answering (a network partition) hangs for up to ~40 s. With these the
+ * heartbeat gives up after 5 s and the driver fails the operations in flight: measured, the first
+ * one fails after ~13 s (a read is retried once), later ones after the 3 s server selection
+ * timeout. (Phone webhooks do not wait for that: their own deadline is 4 s.)
+ * An option set in MONGODB_URI wins.
+ */
+const MONITORING_DEFAULTS = { connectTimeoutMS: 5_000, heartbeatFrequencyMS: 5_000 } as const;
+
+function monitoringDefaults(uri: string): Partial<typeof MONITORING_DEFAULTS> {
+  const query = uri.split('?')[1] ?? '';
+  const set = new Set(query.split('&').map((pair) => pair.split('=')[0]!.toLowerCase()));
+  return Object.fromEntries(Object.entries(MONITORING_DEFAULTS).filter(([name]) => !set.has(name.toLowerCase())));
+}
+
+/**
+ * The driver reconnects by itself (nothing to do here but say so): a lost connection is a
+ * warning, its return is info, so an outage's start and end are in the log.
+ */
+function logConnectionChanges(connection: Connection, logger: Logger): { closing(): void } {
+  let lost = false;
+  let closing = false;
+  connection.on('disconnected', () => {
+    if (lost || closing) return;
+    lost = true;
+    logger.warn('MongoDB connection lost; the driver keeps trying to reconnect (requests needing the database are answered 503 meanwhile)');
+  });
+  connection.on('reconnected', () => {
+    if (!lost) return;
+    lost = false;
+    logger.info('MongoDB connection is back');
+  });
+  // Without a listener an 'error' event would crash the process; the driver reports failures per operation anyway.
+  connection.on('error', (error: unknown) => logger.warn({ err: error }, 'MongoDB connection error'));
+  return { closing: () => void (closing = true) };
+}
+
 export interface ConnectOptions {
   uri: string | undefined;
   logger: Logger;
@@ -28,10 +67,12 @@ export async function connectDatabase({ uri, logger, serverSelectionTimeoutMS = 
     autoCreate: true,
     // Fail fast instead of queueing forever while the database is away.
     bufferCommands: false,
+    ...monitoringDefaults(target),
   });
   await connection.asPromise();
   const kind = embedded?.kind ?? 'MongoDB (MONGODB_URI)';
   logger.info({ database: kind, host: connection.host, name: connection.name }, 'connected to MongoDB');
+  const changes = logConnectionChanges(connection, logger);
 
   return {
     connection,
@@ -51,6 +92,7 @@ export async function connectDatabase({ uri, logger, serverSelectionTimeoutMS = 
       }
     },
     async close() {
+      changes.closing();
       await connection.close();
       await embedded?.stop();
     },

@@ -1,18 +1,33 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
+/** Probes and scrapes come every few seconds: logged at debug level only. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
- * One JSON line per request, written when the response finishes. Adapters add
- * context through `res.locals.log` (e.g. the webhook's event type and `pk_<id>`).
+ * One JSON line per request, written once it is over: `method`, `path`, `status`, `latencyMs`,
+ * plus what adapters add through `res.locals.log` (a webhook's `eventType`, `webhookId`,
+ * `pk_<id>` as `keyId`, a refusal's `reason`). A request whose client went away before the
+ * answer was sent is logged too, with `aborted: true`.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    // The path as requested (routers rewrite req.path on the way), without the query string.
+    const path = req.originalUrl.split('?')[0]!.slice(0, 200);
     res.locals.log = {} as Record<string, unknown>;
-    res.on('finish', () => {
+    res.once('close', () => {
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const fields = { method: req.method, path: req.baseUrl + req.path, status: res.statusCode, latencyMs: Math.round(latencyMs * 10) / 10, ...res.locals.log };
-      if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') logger.debug(fields, 'request');
+      const aborted = !res.writableFinished;
+      const fields = {
+        method: req.method,
+        path,
+        status: res.headersSent ? res.statusCode : null,
+        latencyMs: Math.round(latencyMs * 10) / 10,
+        ...(aborted ? { aborted } : {}),
+        ...res.locals.log,
+      };
+      if (QUIET_PATHS.has(path) && !aborted) logger.debug(fields, 'request');
       else logger.info(fields, 'request');
     });
     next();

@@ -27,7 +27,16 @@ export interface PhoneWebhookReceiverOptions {
   keyCache?: KeyCacheOptions;
   /** How often refusal counts are written (default 1 s). */
   refusalFlushMs?: number;
+  /**
+   * A request not answered within this long gets 503 (the phone retries), whatever it waits for:
+   * a database that stopped answering must not hold phones' requests for the driver's timeouts.
+   * Its work may still finish (then the retry is answered 200, a duplicate). Default 4 s.
+   */
+  deadlineMs?: number;
 }
+
+/** SPEC §5's 503: the phone retries. */
+const DEFAULT_DEADLINE_MS = 4_000;
 
 type Log = Record<string, unknown>;
 
@@ -56,6 +65,8 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
   const namedKeyId = (req: Request) => parsePublicId(String(req.headers[PHONE_KEY_ID_HEADER] ?? '')) ?? null;
 
   const refuse = (req: Request, res: Response, refusal: Refusal, keyId: string | null = namedKeyId(req)) => {
+    // Already answered (the deadline passed): the phone was told to retry; nothing more to say or count.
+    if (res.headersSent) return;
     const log = logOf(res);
     log.reason = refusal.reason;
     if (keyId) log.keyId = publicIdOf(keyId);
@@ -105,6 +116,7 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     if ('status' in signed) return refuse(req, res, signed);
     const { keyId } = signed;
     log.keyId = publicIdOf(keyId);
+    log.webhookId = signed.webhookId;
     const stale = checkTimestamp(signed.timestamp, receivedAt);
     if (stale) return refuse(req, res, stale, keyId);
 
@@ -154,6 +166,7 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
         keyId,
       );
     }
+    if (res.headersSent) return;
     if (result.outcome === 'duplicate') {
       log.duplicate = true;
       res.status(200).json({ status: 'duplicate', webhook_id: signed.webhookId, message: 'this webhook-id was already received; nothing was stored again' });
@@ -172,15 +185,24 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     });
     next();
   });
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   router.post('/', requireJson, rawBody, async (req, res) => {
+    const deadline = setTimeout(() => {
+      if (res.headersSent) return;
+      logOf(res).reason = 'database_timeout';
+      res.status(503).json({ error: `the database did not answer within ${deadlineMs / 1000} s; retry later` });
+    }, deadlineMs);
     try {
       await receive(req, res);
     } catch (error) {
+      if (res.headersSent) return;
       // Anything thrown here came from the database (key lookup, IP claim, ingest): the phone retries.
       logOf(res).reason = 'database_unavailable';
       if (!(error instanceof IngestUnavailableError)) logger.warn({ err: error }, 'webhook could not be processed: the database failed');
       const why = error instanceof IngestUnavailableError ? error.message : 'the database is unavailable';
-      if (!res.headersSent) res.status(503).json({ error: `${why}; retry later` });
+      res.status(503).json({ error: `${why}; retry later` });
+    } finally {
+      clearTimeout(deadline);
     }
   });
   router.use(bodyErrors);
