@@ -48,8 +48,10 @@ const POLL_FIELDS = { keyId: 1, status: 1, changedAt: 1, createdAt: 1 } as const
  *    (`changedAt > newest seen − overlap`) names the keys that changed, which are dropped
  *    and reloaded on their next use. Dropping, never overwriting with the polled document,
  *    keeps a slow poll from putting back an older state than a reload already fetched.
- * If polls fail for longer than `maxStalenessMs`, the cache is bypassed (every request reads
- * the key) until a poll succeeds again, so a broken poll never serves a revoked key for long.
+ * When the last good poll is older than `maxStalenessMs` because polls run late (a busy database
+ * or event loop), a request for a cached key waits for a poll (one for all of them) rather than
+ * reading its key. If polls fail, the cache is bypassed (every request reads the key) until a
+ * poll succeeds again, so a broken poll never serves a revoked key for long.
  */
 export class KeyCache {
   private readonly entries: LRUCache<string, KeySnapshot>;
@@ -91,11 +93,18 @@ export class KeyCache {
     if (!this.stopped) return;
     this.stopped = false;
     const tick = async () => {
-      this.polling = this.poll();
-      await this.polling;
+      await this.pollNow();
       if (!this.stopped) this.timer = setTimeout(tick, this.pollIntervalMs).unref();
     };
     void tick();
+  }
+
+  /** The poll in flight, or a new one: never two at once. */
+  private pollNow(): Promise<void> {
+    this.polling ??= this.poll().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
   }
 
   async stop(): Promise<void> {
@@ -106,6 +115,12 @@ export class KeyCache {
 
   /** The key's snapshot, null for an unknown key. Throws when the database fails. */
   async get(keyId: string): Promise<KeySnapshot | null> {
+    // A late poll (a busy database, a busy event loop) must not turn every request into a key
+    // read: one poll vouches for the whole cache again, so requests wait for that one instead.
+    // (Twice at most: a poll already in flight may have started too long ago to vouch.)
+    for (let attempt = 0; attempt < 2 && !this.fresh() && this.entries.has(keyId) && !this.stopped && this.failingSince === undefined; attempt++) {
+      await this.pollNow();
+    }
     if (this.fresh()) {
       const hit = this.entries.get(keyId);
       if (hit) {

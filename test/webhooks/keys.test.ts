@@ -198,4 +198,35 @@ describe('the key cache', () => {
     await cache.get(key.keyId);
     expect(cache.stats().loads).toBe(4);
   });
+
+  it('when polls run late, requests for cached keys wait for one poll instead of each reading its key', async () => {
+    const keys = [await createKey(app), await createKey(app)];
+    let now = 0;
+    // A long interval: only the first poll (at start) and the ones the requests ask for happen.
+    const cache = new KeyCache(app.context.domain.keys, app.context.models.Key, clock.now, app.context.logger, {
+      monotonicNow: () => now,
+      maxStalenessMs: 1_000,
+      pollIntervalMs: 60_000,
+    });
+    cache.start();
+    try {
+      await cache.get(keys[0]!.keyId); // misses: loaded
+      await cache.get(keys[1]!.keyId);
+      expect(cache.stats()).toMatchObject({ polls: 1, loads: 2 });
+
+      now += 1_100; // the last poll is too old to vouch for the cache
+      const snapshots = await Promise.all([...keys, ...keys].map((k) => cache.get(k.keyId)));
+      expect(snapshots.map((s) => s?.keyId)).toEqual([...keys, ...keys].map((k) => k.keyId));
+      expect(cache.stats()).toMatchObject({ polls: 2, loads: 2, hits: 4 });
+
+      // What that poll finds changed is dropped before the requests use the cache.
+      clock.advance(1_000);
+      await app.context.domain.keys.revoke(keys[0]!.publicId, 'UADMIN');
+      now += 1_100;
+      expect(await cache.get(keys[0]!.keyId)).toMatchObject({ status: 'revoked' });
+      expect(cache.stats()).toMatchObject({ polls: 3, loads: 3 });
+    } finally {
+      await cache.stop();
+    }
+  });
 });

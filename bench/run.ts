@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: the performance benchmark (see bench/README.md). Starts what it needs on
+ * loopback (a database process, the product's server, a bare Express baseline, a fake Slack Web
+ * API), measures, prints a table and writes it with the details to bench/results.json.
+ * Ratios and counts within one run, not absolute times: the machines are shared and noisy.
+ *
+ * Knobs (environment): BENCH_PHONES (1000), BENCH_CONNECTIONS (= phones), BENCH_REQUESTS_PER_CONNECTION
+ * (8, per measured phase), BENCH_ROUNDS (3), BENCH_FLEETS (1000,100000), BENCH_CPU_PROF=<file>.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseReady } from './databaseProcess.js';
+import { benchIngest, type IngestReport } from './ingest.js';
+import { REPO_ROOT, startChild } from './ipc.js';
+import { LOG_DIR, logFile } from './setup.js';
+import { benchSilentScaling, type SilentScalingReport } from './silentScaling.js';
+import { benchSlackAck, type SlackAckReport } from './slackAck.js';
+import { formatTable, type Row } from './table.js';
+
+const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
+
+const setting = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s`;
+const progress = (line: string) => console.log(`[bench ${elapsed()}] ${line}`);
+
+const phones = setting('BENCH_PHONES', 1000);
+const settings = {
+  phones,
+  connections: setting('BENCH_CONNECTIONS', phones),
+  requestsPerConnection: setting('BENCH_REQUESTS_PER_CONNECTION', 8),
+  rounds: setting('BENCH_ROUNDS', 3),
+  fleets: (process.env.BENCH_FLEETS ?? '1000,100000').split(',').map(Number),
+  silentDue: 100,
+  slackDelayMs: 2000,
+  slackRequests: 100,
+  slackIntervalMs: 100,
+};
+
+const database = await startChild<DatabaseReady>('bench/databaseProcess.ts', { logFile: logFile('database') });
+console.log(`database: ${database.ready.kind}${database.ready.note ? ` — ${database.ready.note}` : ''}`);
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, node ${process.version}; process logs in ${LOG_DIR}`);
+
+let ingest: IngestReport;
+let slackAck: SlackAckReport;
+let silent: SilentScalingReport;
+try {
+  ingest = await benchIngest({ database, ...settings, progress });
+  slackAck = await benchSlackAck({
+    databaseUri: database.ready.uri,
+    requests: settings.slackRequests,
+    intervalMs: settings.slackIntervalMs,
+    slackDelayMs: settings.slackDelayMs,
+    progress,
+  });
+  silent = await benchSilentScaling({ database, sizes: settings.fleets, due: settings.silentDue, progress });
+} finally {
+  await database.stop();
+}
+
+const rows = tableRows(ingest, slackAck, silent, database.ready);
+const seconds = Math.round((performance.now() - started) / 1000);
+console.log('');
+console.log(formatTable(rows));
+console.log('');
+const count = (met: Row['met']) => rows.filter((r) => r.met === met).length;
+console.log(`targets: ${count('yes')} met, ${count('no')} not met, ${count('n/a')} not measurable on this database; ${seconds} s in all. Written to ${RESULTS_FILE}`);
+
+writeFileSync(
+  RESULTS_FILE,
+  `${JSON.stringify(
+    {
+      generatedAt: new Date().toISOString(),
+      seconds,
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, platform: process.platform },
+      database: { kind: database.ready.kind, realMongod: database.ready.realMongod, note: database.ready.note },
+      settings,
+      table: rows,
+      details: { ingest, slackAck, silentPhones: silent },
+    },
+    null,
+    2,
+  )}\n`,
+);
+
+// ── the table ───────────────────────────────────────────────────────────────
+
+function tableRows(ingest: IngestReport, ack: SlackAckReport, silent: SilentScalingReport, db: DatabaseReady): Row[] {
+  const { product, bare, commands, revocation } = ingest;
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  const fixed = (n: number, digits = 2) => n.toFixed(digits);
+  const yes = (ok: boolean) => (ok ? 'yes' : 'no');
+  const [small, large] = [silent.runs[0]!, silent.runs[silent.runs.length - 1]!];
+  const load = `${ingest.phones} phones, ${ingest.connections} connections`;
+  const rows: Row[] = [
+    { metric: 'database', value: db.kind, target: '', met: '' },
+    {
+      metric: `1. ingest CPU ratio (${load})`,
+      value: `${fixed(ingest.cpuRatio)} (${Math.round(product.cpuMicrosPerRequest)} µs per accepted heartbeat / ${Math.round(bare.cpuMicrosPerRequest)} µs per bare request; rounds ${ingest.perRound.map((r) => r.cpuRatio).join(', ')})`,
+      target: '≤ 2.0',
+      met: yes(ingest.cpuRatio <= 2.0),
+    },
+    {
+      metric: '2. throughput ratio',
+      value: `${fixed(ingest.throughputRatio)} (${Math.round(product.perSecond)} accepted heartbeats/s / ${Math.round(bare.perSecond)} bare requests/s; the database process spent ${Math.round(ingest.databaseCpuMicrosPerHeartbeat)} µs CPU per heartbeat)`,
+      target: 'reported',
+      met: '',
+    },
+    {
+      metric: '2. latency p50 / p99',
+      value: `heartbeat ${ms(product.latencyMs.p50)} / ${ms(product.latencyMs.p99)}; bare ${ms(bare.latencyMs.p50)} / ${ms(bare.latencyMs.p99)}`,
+      target: 'reported',
+      met: '',
+    },
+    {
+      metric: '1–2. refused or failed requests',
+      value: `phonekeys ${product.requests - product.accepted} of ${product.requests} not 202, ${product.errors} unanswered; bare ${bare.requests - (bare.statuses['200'] ?? 0)} not 200, ${bare.errors} unanswered; ${product.storedEvents} heartbeats stored for ${product.accepted} accepted`,
+      target: '0',
+      met: yes(product.requests === product.accepted && product.errors === 0 && product.storedEvents === product.accepted),
+    },
+    {
+      metric: '3. database commands per accepted heartbeat',
+      value: `${fixed(commands.perAcceptedHeartbeat, 3)} (${commands.total} for ${product.accepted}: ${Object.entries(commands.byName).map(([name, n]) => `${name} ${n}`).join(', ')})`,
+      target: '≤ 0.25',
+      met: yes(commands.perAcceptedHeartbeat <= 0.25),
+    },
+    {
+      metric: '3. key lookups per heartbeat (warm cache)',
+      value: `${fixed(commands.keyLookupsPerHeartbeat, 3)} (${commands.keyLookups} lookups; the cache's change polls: ${fixed(commands.keyPollsPerSecond, 1)}/s)`,
+      target: '0',
+      met: yes(commands.keyLookups === 0),
+    },
+    {
+      metric: '3. revocation on another instance, under load',
+      value: `refused from ${ms(revocation.refusedAfterMs)} after revoke (last accepted probe sent at ${ms(revocation.lastAcceptedAfterMs)}; ${revocation.probes} probes)`,
+      target: '≤ 1000 ms',
+      met: yes(revocation.refusedAfterMs <= 1000),
+    },
+    {
+      metric: `4. Slack ack, /keys list (Slack API ${ack.slackDelayMs / 1000} s per call)`,
+      value: `p50 ${ms(ack.keysList.p50)}, p99 ${ms(ack.keysList.p99)} (${ack.keysList.requests} requests, ${ack.rate} per second; ${ack.keysList.notAcked} not acked)`,
+      target: 'p99 ≤ 100 ms',
+      met: yes(ack.keysList.p99 <= 100 && ack.keysList.notAcked === 0),
+    },
+    {
+      metric: '4. Slack ack, create-modal submission',
+      value: `p50 ${ms(ack.createSubmission.p50)}, p99 ${ms(ack.createSubmission.p99)} (${ack.createSubmission.requests} requests; ${ack.createSubmission.notAcked} not acked)`,
+      target: 'p99 ≤ 100 ms',
+      met: yes(ack.createSubmission.p99 <= 100 && ack.createSubmission.notAcked === 0),
+    },
+    {
+      metric: `5. silent-phones run, ${small.phones} vs ${large.phones} phones (${small.due} due)`,
+      value: `${ms(small.runMs)} vs ${ms(large.runMs)} (×${fixed(silent.runTimeRatio, 1)}); ${small.commands} vs ${large.commands} commands; phone documents returned ${small.phoneDocsReturned} vs ${large.phoneDocsReturned}; alerts posted ${small.posted} vs ${large.posted}`,
+      target: 'roughly equal',
+      met: silent.database === 'mongod' ? yes(silent.runTimeRatio <= 2) : 'n/a',
+    },
+  ];
+  if (silent.database === 'mongod') {
+    rows.push({
+      metric: '5. documents examined by the due query',
+      value: `${small.dueQueryDocsExamined} vs ${large.dueQueryDocsExamined} (index keys ${small.dueQueryKeysExamined} vs ${large.dueQueryKeysExamined})`,
+      target: 'roughly equal',
+      met: yes(silent.examinedRatio <= 2),
+    });
+  } else {
+    rows.push({
+      metric: '5. documents examined (emulator: reads whole collections)',
+      value: `${small.emulatorPhoneDocsScanned} vs ${large.emulatorPhoneDocsScanned} phone documents read by the emulator, which has no index use: its run time grows with the fleet whatever the queries; mongod figures need MONGODB_URI or MONGOMS_SYSTEM_BINARY`,
+      target: 'roughly equal',
+      met: 'n/a',
+    });
+  }
+  return rows;
+}
