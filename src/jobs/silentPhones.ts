@@ -56,66 +56,82 @@ interface PassResult {
   failed: number;
 }
 
-/** Posts every alert not yet in Slack: new ones and those whose earlier post failed. */
-async function postPendingAlerts(context: AppContext, keys: KeyLabels): Promise<PassResult> {
+/**
+ * Works through claimed alerts one at a time: claim, do the Slack part, record it. A failed
+ * Slack call releases the claim (the next run retries); after a few failures in a row the
+ * rest waits for the next run. Recording is outside the catch: a database error there must
+ * not release the claim of a message that did reach Slack.
+ */
+async function drainClaims<T>(
+  context: AppContext,
+  what: string,
+  claimNext: (tried: Types.ObjectId[]) => Promise<AlertRecord | null>,
+  post: (alert: AlertRecord) => Promise<T>,
+  record: (alert: AlertRecord, posted: T) => Promise<void>,
+): Promise<PassResult> {
   const { monitor } = context.domain;
   const log = context.logger.child({ job: 'silent-phones' });
   const tried: Types.ObjectId[] = [];
   const result = { done: 0, failed: 0 };
   let failuresInARow = 0;
   while (tried.length < MAX_POSTS_PER_RUN && failuresInARow < MAX_FAILURES_IN_A_ROW) {
-    const alert = await monitor.claimNextUnposted(CLAIM_MS, tried);
+    const alert = await claimNext(tried);
     if (!alert) break;
     tried.push(alert._id);
-    const message = alertMessage(alert, await keys.of(alert.keyId), context.clock());
-    let ts: string | undefined;
+    let posted: T;
     try {
-      ts = (await context.slack.chat.postMessage({ channel: alert.channel, ...message, unfurl_links: false, unfurl_media: false })).ts;
+      posted = await post(alert);
     } catch (error) {
       result.failed++;
       failuresInARow++;
-      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), error: slackErrorCode(error) }, 'could not post a silent-phone alert; retrying on the next run');
+      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), error: slackErrorCode(error) }, `could not post ${what}; retrying on the next run`);
       await monitor.releaseClaim(alert._id, slackErrorCode(error));
       continue;
     }
     failuresInARow = 0;
-    await monitor.markPosted(alert._id, ts ?? '');
+    await record(alert, posted);
     result.done++;
-    log.info({ phoneNumber: alert.phoneNumber, keyId: alert.keyId, alertId: String(alert._id), silentSince: alert.silentSince }, 'silent-phone alert posted');
   }
   return result;
 }
 
-/** For each resolved alert: the message becomes its resolved form, and a reply in its thread says how long it lasted. */
-async function postRecoveryNotices(context: AppContext, keys: KeyLabels): Promise<PassResult> {
+/** Posts every alert not yet in Slack: new ones and those whose earlier post failed. */
+function postPendingAlerts(context: AppContext, keys: KeyLabels): Promise<PassResult> {
   const { monitor } = context.domain;
   const log = context.logger.child({ job: 'silent-phones' });
-  const tried: Types.ObjectId[] = [];
-  const result = { done: 0, failed: 0 };
-  let failuresInARow = 0;
-  while (tried.length < MAX_POSTS_PER_RUN && failuresInARow < MAX_FAILURES_IN_A_ROW) {
-    const alert = await monitor.claimNextRecoveryNotice(CLAIM_MS, tried);
-    if (!alert) break;
-    tried.push(alert._id);
-    try {
+  return drainClaims(
+    context,
+    'a silent-phone alert',
+    (tried) => monitor.claimNextUnposted(CLAIM_MS, tried),
+    async (alert) => {
+      const message = alertMessage(alert, await keys.of(alert.keyId), context.clock());
+      return (await context.slack.chat.postMessage({ channel: alert.channel, ...message, unfurl_links: false, unfurl_media: false })).ts;
+    },
+    async (alert, ts) => {
+      await monitor.markPosted(alert._id, ts ?? '');
+      log.info({ phoneNumber: alert.phoneNumber, keyId: alert.keyId, alertId: String(alert._id), silentSince: alert.silentSince }, 'silent-phone alert posted');
+    },
+  );
+}
+
+/** For each resolved alert: the message becomes its resolved form, and a reply in its thread says how long it lasted. */
+function postRecoveryNotices(context: AppContext, keys: KeyLabels): Promise<PassResult> {
+  const { monitor } = context.domain;
+  const log = context.logger.child({ job: 'silent-phones' });
+  return drainClaims(
+    context,
+    'a recovery notice',
+    (tried) => monitor.claimNextRecoveryNotice(CLAIM_MS, tried),
+    async (alert) => {
       await updateToResolved(context, alert, await keys.of(alert.keyId));
       await context.slack.chat.postMessage({ channel: alert.channel, thread_ts: alert.ts ?? undefined, ...recoveryReply(alert) });
-    } catch (error) {
-      result.failed++;
-      failuresInARow++;
-      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), error: slackErrorCode(error) }, 'could not post a recovery notice; retrying on the next run');
-      await monitor.releaseClaim(alert._id, slackErrorCode(error));
-      continue;
-    }
-    failuresInARow = 0;
-    await monitor.markRecoveryPosted(alert._id);
-    result.done++;
-    log.info(
-      { phoneNumber: alert.phoneNumber, alertId: String(alert._id), outageSeconds: Math.round(((alert.resolvedAt?.getTime() ?? 0) - alert.silentSince.getTime()) / 1000) },
-      'phone back online; alert resolved',
-    );
-  }
-  return result;
+    },
+    async (alert) => {
+      await monitor.markRecoveryPosted(alert._id);
+      const outageSeconds = Math.round(((alert.resolvedAt?.getTime() ?? 0) - alert.silentSince.getTime()) / 1000);
+      log.info({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), outageSeconds }, 'phone back online; alert resolved');
+    },
+  );
 }
 
 /** chat.update to the resolved form; a message deleted or too old to edit is left as it is. */

@@ -4,7 +4,7 @@ import { noticeModal } from '../../blocks/noticeModal.js';
 import { BlockId } from '../../ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { createKey } from '../../operations.js';
-import { refuseChange } from '../../permissions.js';
+import { refusedSubmission } from '../../permissions.js';
 import { failureMessage, laterReply, withReply } from '../../replies.js';
 import { inlineErrors, ipLockOf, textOf } from './forms.js';
 
@@ -15,11 +15,7 @@ import { inlineErrors, ipLockOf, textOf } from './forms.js';
 export function createKeySubmission(context: AppContext) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
-    const refusal = refuseChange(context.config, userId);
-    if (refusal) {
-      await ack({ response_action: 'update', view: noticeModal('Not allowed', refusal) });
-      return;
-    }
+    if (await refusedSubmission(context.config, userId, ack)) return;
     const values = view.state.values;
     const input = { name: textOf(values, BlockId.name), description: textOf(values, BlockId.description), ipLock: ipLockOf(values) };
     let errors: Record<string, string>;

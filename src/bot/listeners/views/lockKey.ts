@@ -1,10 +1,9 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
-import { noticeModal } from '../../blocks/noticeModal.js';
 import { BlockId } from '../../ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { setIpLock } from '../../operations.js';
-import { refuseChange } from '../../permissions.js';
+import { refusedSubmission } from '../../permissions.js';
 import { laterReply, withReply } from '../../replies.js';
 import { ipLockOf } from './forms.js';
 
@@ -12,11 +11,7 @@ import { ipLockOf } from './forms.js';
 export function lockKeySubmission(context: AppContext) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
-    const refusal = refuseChange(context.config, userId);
-    if (refusal) {
-      await ack({ response_action: 'update', view: noticeModal('Not allowed', refusal) });
-      return;
-    }
+    if (await refusedSubmission(context.config, userId, ack)) return;
     const metadata = decodeMetadata(view.private_metadata);
     const lock = ipLockOf(view.state.values);
     const { error } = context.domain.keys.validateIpLock(lock);
