@@ -67,6 +67,7 @@ type EventDoc = {
   webhookId: string;
   type: string;
   phoneNumber: string | null;
+  phoneNumbers: string[];
   data: Record<string, unknown>;
   occurredAt: Date;
   receivedAt: Date;
@@ -292,6 +293,7 @@ function eventDoc(event: IncomingPhoneEvent): EventDoc {
     webhookId: event.webhookId,
     type: event.type,
     phoneNumber: event.phoneNumbers[0] ?? null,
+    phoneNumbers: event.phoneNumbers,
     data: event.data,
     occurredAt: event.occurredAt,
     receivedAt: event.receivedAt,

@@ -176,7 +176,7 @@ export class PhoneMonitor {
   /** When the phone's first heartbeat after `since` arrived (server time), if it is on record. */
   async firstHeartbeatAfter(phoneNumber: string, since: Date): Promise<Date | null> {
     const event = await this.models.PhoneEvent.findOne(
-      { phoneNumber, receivedAt: { $gt: since }, type: 'phone.heartbeat' },
+      { phoneNumbers: phoneNumber, receivedAt: { $gt: since }, type: 'phone.heartbeat' },
       { receivedAt: 1 },
     )
       .sort({ receivedAt: 1 })

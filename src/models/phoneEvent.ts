@@ -6,7 +6,10 @@ const phoneEventSchema = new Schema(
     keyId: { type: String, required: true },
     webhookId: { type: String, required: true },
     type: { type: String, required: true },
+    /** The first number the event names (kept for queries by one number)… */
     phoneNumber: { type: String, default: null },
+    /** …and all of them: a dual-SIM heartbeat speaks for both numbers. */
+    phoneNumbers: { type: [String], default: [] },
     /** The event's `data`, unknown extra fields included. */
     data: { type: Schema.Types.Mixed, required: true },
     /** The payload's own `timestamp`. */
@@ -18,7 +21,8 @@ const phoneEventSchema = new Schema(
 );
 
 phoneEventSchema.index({ keyId: 1, webhookId: 1 }, { unique: true });
-phoneEventSchema.index({ phoneNumber: 1, receivedAt: -1 });
+// The first heartbeat of a number after an outage (multikey: either SIM's number).
+phoneEventSchema.index({ phoneNumbers: 1, receivedAt: 1 });
 
 export type PhoneEventFields = InferSchemaType<typeof phoneEventSchema>;
 export type PhoneEventDocument = HydratedDocument<PhoneEventFields>;

@@ -25,6 +25,7 @@ export async function heartbeat(context: AppContext, number: string, at: Date = 
     webhookId: `msg_${randomBytes(8).toString('hex')}`,
     type: 'phone.heartbeat',
     phoneNumber: number,
+    phoneNumbers: [number],
     data: { phone_numbers: [number], charging: true, battery: 80 },
     occurredAt: at,
     receivedAt: at,

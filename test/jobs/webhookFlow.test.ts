@@ -49,3 +49,29 @@ test('a phone that stops heartbeating is alerted, and its next heartbeat resolve
   expect(replies[0]!.text).toContain('after 40 minutes');
   expect(await app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'up', alertId: null, battery: 70 });
 });
+
+test("a dual-SIM phone: each number's outage ends at the first heartbeat that names it", async () => {
+  const { key } = await app.context.domain.keys.create({ name: 'gw-dual-sim', ipLock: { mode: 'off' }, actor: CREATOR });
+  const numbers = ['+2348011111111', '+2348022222222'];
+  const send = async (type: string, data: Record<string, unknown>) => {
+    const response = await postPhoneWebhook(app.baseUrl, { key, event: phoneEvent(type, data, clock.now()), timestamp: clock.now() });
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+  };
+  await send('phone.registered', { phone_numbers: numbers });
+  await send('phone.heartbeat', { phone_numbers: numbers });
+  clock.advance(31 * MINUTE);
+  await runJob('silent-phones', app.context);
+  const alerts = app.fake.messagesIn(ALERT_CHANNEL).filter((m) => numbers.some((n) => m.text?.includes(n)));
+  expect(alerts).toHaveLength(2);
+
+  clock.advance(9 * MINUTE); // back 40 minutes after the last heartbeat
+  await send('phone.heartbeat', { phone_numbers: numbers });
+  clock.advance(5 * MINUTE); // another heartbeat before the job sees the recovery
+  await send('phone.heartbeat', { phone_numbers: numbers });
+  await runJob('silent-phones', app.context);
+  for (const alert of alerts) {
+    const replies = app.fake.threadReplies(ALERT_CHANNEL, alert.ts);
+    expect(replies, alert.text).toHaveLength(1);
+    expect(replies[0]!.text).toContain('after 40 minutes');
+  }
+});
