@@ -63,8 +63,9 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     logger: boltLogger(logger),
     processBeforeResponse: false,
   });
+  const authorization = botAuthorization(config.slack.botToken, context.slack);
   const bolt = new App({
-    authorize: botAuthorization(config.slack.botToken, context.slack),
+    authorize: authorization.authorize,
     receiver,
     logger: boltLogger(logger),
     clientOptions: slackClientOptions(config, options.slackRetries),
@@ -107,6 +108,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
         server!.listen(port, host, () => resolve());
       });
       if (options.runJobs ?? config.runJobs) scheduler.start();
+      authorization.warm((error) => logger.warn({ error: (error as Error)?.message }, 'auth.test failed; Slack requests will ask again'));
       const bound = (server.address() as AddressInfo).port;
       logger.info({ port: bound }, 'listening');
       return bound;
