@@ -55,7 +55,8 @@ export async function startEmbeddedDatabase(logger: Logger): Promise<EmbeddedDat
       'MONGODB_URI is unset and no mongod could be started: using the in-process development emulator. ' +
         'It does not enforce unique indexes and loses data on exit; set MONGODB_URI for anything real',
     );
-    return { uri: `mongodb://127.0.0.1:${address.port}/phonekeys`, kind: 'development emulator (CongoDB)', stop: () => server.stop() };
+    // Polling monitor: the emulator now and then breaks the driver's streaming one (a spurious "connection lost").
+    return { uri: `mongodb://127.0.0.1:${address.port}/phonekeys?serverMonitoringMode=poll`, kind: 'development emulator (CongoDB)', stop: () => server.stop() };
   } catch (error) {
     reasons.push(`development emulator: ${(error as Error).message}`);
   }
