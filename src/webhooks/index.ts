@@ -40,6 +40,9 @@ const DEFAULT_DEADLINE_MS = 4_000;
 
 type Log = Record<string, unknown>;
 
+/** Strict UTF-8 (invalid bytes throw); stateless between calls, so one serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * POST /webhooks/phone (SPEC §5). The checks, in order, each refusing with its status:
  * content type (415) → body size (413) → the four headers (401) → timestamp (401) →
@@ -132,7 +135,7 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
 
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+      json = JSON.parse(UTF8.decode(body));
     } catch (error) {
       const detail = error instanceof SyntaxError ? error.message.slice(0, 200) : 'not valid UTF-8';
       return refuse(req, res, { status: 400, reason: 'invalid_json', message: `the body is not JSON: ${detail}` }, keyId);
