@@ -28,7 +28,8 @@ export async function buildContext(config: Config, { logger, clock = systemClock
   const database = await connectDatabase({ uri: mongodbUri ?? config.mongodbUri, logger });
   const models = defineModels(database.connection);
   await ensureIndexes(models);
-  const metrics = new Metrics(models, clock);
+  const domain = createDomain(models, config, clock);
+  const metrics = new Metrics(domain);
   const slack = createSlackClient(config, slackRetries, (method, error) => metrics.slackError(method, error));
-  return { config, logger, database, models, clock, domain: createDomain(models, config, clock), slack, metrics };
+  return { config, logger, database, models, clock, domain, slack, metrics };
 }

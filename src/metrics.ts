@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ActionId, CallbackId } from './bot/ids.js';
 import { parseKeysCommand } from './bot/commandParser.js';
-import type { Models } from './models/index.js';
-import type { Clock } from './domain/clock.js';
+import type { Domain } from './domain/index.js';
+import { slackErrorCode } from './slackErrors.js';
 
 /**
  * Prometheus metrics (SPEC §7). One registry per app instance (not prom-client's
@@ -55,35 +55,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(models?: Models, clock?: Clock) {
+  constructor(domain?: Pick<Domain, 'phones' | 'keys'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'phonekeys_' });
-    if (!models || !clock) return;
+    if (!domain) return;
 
+    // Read at scrape time; during a database outage the last values stay and /metrics keeps answering.
     new Gauge({
       name: 'phonekeys_phones',
       help: 'Linked phones by status (online, silent, never_seen, paused)',
       labelNames: ['status'] as const,
       registers: [this.registry],
       async collect() {
-        // During a database outage the last values stay; /metrics itself keeps answering.
-        const now = clock();
-        const linked = { keyId: { $ne: null } };
-        const notPaused = { $or: [{ pausedUntil: null }, { pausedUntil: { $lte: now } }] };
-        const counts = await withinScrapeBudget(
-          Promise.all([
-            models.Phone.countDocuments({ ...linked, pausedUntil: { $gt: now } }),
-            models.Phone.countDocuments({ ...linked, ...notPaused, state: 'up' }),
-            models.Phone.countDocuments({ ...linked, ...notPaused, state: 'down' }),
-            models.Phone.countDocuments({ ...linked, ...notPaused, state: 'new' }),
-          ]),
-        );
+        const counts = await withinScrapeBudget(domain.phones.countByStatus());
         if (!counts) return;
-        const [paused, online, silent, neverSeen] = counts;
         this.reset();
-        this.set({ status: 'online' }, online);
-        this.set({ status: 'silent' }, silent);
-        this.set({ status: 'never_seen' }, neverSeen);
-        this.set({ status: 'paused' }, paused);
+        for (const [status, count] of Object.entries(counts)) this.set({ status: status.replace(' ', '_') }, count);
       },
     });
 
@@ -93,21 +79,10 @@ export class Metrics {
       labelNames: ['status'] as const,
       registers: [this.registry],
       async collect() {
-        const counts = await withinScrapeBudget(
-          Promise.all([
-            models.Key.countDocuments({ status: 'active' }),
-            models.Key.countDocuments({ status: 'rotating' }),
-            models.Key.countDocuments({ status: 'revoked' }),
-            models.Key.countDocuments({ status: 'active', rotationDue: true }),
-          ]),
-        );
+        const counts = await withinScrapeBudget(domain.keys.countByStatus());
         if (!counts) return;
-        const [active, rotating, revoked, due] = counts;
         this.reset();
-        this.set({ status: 'active' }, active);
-        this.set({ status: 'rotating' }, rotating);
-        this.set({ status: 'revoked' }, revoked);
-        this.set({ status: 'rotation_due' }, due);
+        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
       },
     });
   }
@@ -132,8 +107,7 @@ export class Metrics {
 
   /** Counts a failed Slack call; returns the error so callers can rethrow. */
   slackError(method: string, error: unknown): unknown {
-    const code = (error as { data?: { error?: string }; code?: string })?.data?.error ?? (error as { code?: string })?.code ?? 'unknown';
-    this.slackApiErrors.inc({ method, error: code });
+    this.slackApiErrors.inc({ method, error: slackErrorCode(error) });
     return error;
   }
 }

@@ -11,10 +11,13 @@ export function escape(text: string): string {
 export function slackDate(date: Date | null | undefined, never = 'never'): string {
   if (!date) return never;
   const seconds = Math.floor(date.getTime() / 1000);
-  return `<!date^${seconds}^{date_short_pretty} {time}|${date.toISOString()}>`;
+  return `<!date^${seconds}^{date_short_pretty} {time}|${date.toISOString().replace(/\.\d{3}Z$/, 'Z')}>`;
 }
 
-export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escape(userId));
+/** A Slack user ID (as opposed to an actor such as `system:key-rotation`). */
+export const isSlackUserId = (id: string): boolean => /^[UW][A-Z0-9]+$/.test(id);
+
+export const mention = (userId: string): string => (isSlackUserId(userId) ? `<@${userId}>` : escape(userId));
 
 export function durationText(ms: number): string {
   const minutes = Math.round(ms / 60_000);

@@ -48,9 +48,7 @@ export async function setIpLock(context: AppContext, ref: string, lock: IpLockIn
 }
 
 export async function unlinkPhone(context: AppContext, ref: string, phoneNumber: string, actor: string): Promise<Message> {
-  const before = await context.domain.keys.get(ref);
-  const view = await context.domain.keys.unlinkPhone(ref, phoneNumber, actor);
-  const number = before.phoneNumbers.find((n) => !view.phoneNumbers.includes(n)) ?? escape(phoneNumber.trim());
+  const { view, number } = await context.domain.keys.unlinkPhone(ref, phoneNumber, actor);
   return { text: `:link: Unlinked ${number} from ${keyLabel(view)}. The phone must register again to be linked.` };
 }
 

@@ -1,3 +1,4 @@
+import { slackErrorSummary } from '../slackErrors.js';
 import type { RespondFn } from '@slack/bolt';
 import type { AppContext } from '../context.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
@@ -88,8 +89,4 @@ export async function withReply(context: AppContext, reply: Reply, during: strin
   if (message) await replySafely(context, reply, message);
 }
 
-/** The Slack error code (or message) of a Web API failure: enough to log, never the request. */
-export function slackErrorSummary(error: unknown): { code?: string; error?: string; message?: string } {
-  const e = error as { code?: string; data?: { error?: string }; message?: string };
-  return { code: e?.code, error: e?.data?.error, message: e?.message };
-}
+

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import type { KeyView } from '../domain/keys.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import { redactedRevealMessage, revealMessage } from './blocks/revealMessage.js';
-import { slackErrorSummary } from './replies.js';
+import { slackErrorCode, slackErrorSummary } from '../slackErrors.js';
 
 /**
  * Reveal once (SPEC §4): the full key goes to its creator in exactly one DM
@@ -39,7 +39,15 @@ export async function revealKey(context: AppContext, userId: string, key: Pick<K
   } catch (error) {
     // Unrecorded, the DM would never be redacted: take the key out now and report the reveal failed.
     logger.error({ err: error, keyId: key.publicId }, 'could not record a reveal DM; redacting it at once');
-    await slack.chat.update({ channel, ts, ...redactedRevealMessage(key) }).catch(() => undefined);
+    try {
+      await slack.chat.update({ channel, ts, ...redactedRevealMessage(key) });
+    } catch (updateError) {
+      // Nothing would ever redact it later: the message goes altogether.
+      logger.error({ err: slackErrorSummary(updateError), keyId: key.publicId }, 'could not redact an unrecorded reveal DM; deleting it');
+      await slack.chat.delete({ channel, ts }).catch((deleteError: unknown) =>
+        logger.error({ err: slackErrorSummary(deleteError), keyId: key.publicId }, 'could not delete an unrecorded reveal DM: it still shows the key'),
+      );
+    }
     return false;
   }
 
@@ -75,8 +83,7 @@ export async function redactReveal(context: AppContext, keyId: string, { actor, 
   const reveal = await domain.reveals.claimRedaction(keyId, userId ? { userId } : {});
   if (!reveal) return false;
   try {
-    const key = await context.models.Key.findOne({ keyId }, { name: 1 }).lean();
-    await ignoreGone(slack.chat.update({ channel: reveal.channel, ts: reveal.ts, ...redactedRevealMessage({ publicId: publicIdOf(keyId), name: key?.name ?? '' }) }));
+    await ignoreGone(slack.chat.update({ channel: reveal.channel, ts: reveal.ts, ...redactedRevealMessage({ publicId: publicIdOf(keyId), name: reveal.name }) }));
     if (reveal.fileId) await ignoreGone(slack.files.delete({ file: reveal.fileId }));
   } catch (error) {
     logger.warn({ err: slackErrorSummary(error), keyId: publicIdOf(keyId) }, 'could not redact a reveal DM; will retry');
@@ -103,8 +110,7 @@ async function ignoreGone(call: Promise<unknown>): Promise<void> {
   try {
     await call;
   } catch (error) {
-    const code = (error as { data?: { error?: string } }).data?.error;
-    if (!code || !GONE.has(code)) throw error;
+    if (!GONE.has(slackErrorCode(error))) throw error;
   }
 }
 

@@ -1,11 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
  * The phone key's format (SPEC §3): `pk_<id>_<secret>`, 76 characters.
  * `<id>`: 8 lowercase base32 characters (40 random bits), the public part.
  * `<secret>`: 64 base64url characters (48 random bytes).
  */
-export const KEY_LENGTH = 76;
 export const KEY_PATTERN = /^pk_([a-z2-7]{8})_([A-Za-z0-9_-]{64})$/;
 export const PUBLIC_ID_PATTERN = /^pk_([a-z2-7]{8})$/;
 
@@ -36,13 +35,6 @@ export function parsePublicId(value: string): string | undefined {
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-/** Constant-time comparison of two secrets (of any length). */
-export function secretsEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right) && a.length === b.length;
 }
 
 export interface KeyCipher {

@@ -117,7 +117,6 @@ export class KeyService {
     const first = Object.entries(errors)[0];
     if (first) throw new DomainError('invalid', first[1], first[0]);
     const name = input.name.trim();
-    if (await this.models.Key.exists({ nameLower: name.toLowerCase() })) throw duplicateName(name);
 
     // A key id collision (40 random bits) is possible in principle: try again with a fresh key.
     for (let attempt = 0; ; attempt++) {
@@ -161,18 +160,27 @@ export class KeyService {
     return this.toView(await this.getRecord(ref));
   }
 
-  async find(ref: string): Promise<KeyView | null> {
-    const record = await this.findRecord(ref);
-    return record ? this.toView(record) : null;
-  }
-
   /** Newest first. */
   async list({ includeRevoked = false, limit = 1000 } = {}): Promise<KeyView[]> {
     const filter = includeRevoked ? {} : { status: { $ne: 'revoked' as const } };
     // _id breaks ties between keys created in the same millisecond (ObjectIds grow).
     const records = await this.models.Key.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<KeyRecord[]>();
     const phones = await this.models.Phone.find({ keyId: { $in: records.map((r) => r.keyId) } }, { number: 1, keyId: 1 }).lean();
-    return records.map((r) => this.viewOf(r, phones.filter((p) => p.keyId === r.keyId).map((p) => p.number)));
+    const numbersOf = new Map<string, string[]>();
+    for (const phone of phones) numbersOf.set(phone.keyId!, [...(numbersOf.get(phone.keyId!) ?? []), phone.number]);
+    return records.map((r) => this.viewOf(r, numbersOf.get(r.keyId) ?? []));
+  }
+
+  /** Keys by status, and active keys due for rotation (for the metrics). */
+  async countByStatus(): Promise<Record<KeyStatus | 'rotation_due', number>> {
+    const { Key } = this.models;
+    const [active, rotating, revoked, due] = await Promise.all([
+      Key.countDocuments({ status: 'active' }),
+      Key.countDocuments({ status: 'rotating' }),
+      Key.countDocuments({ status: 'revoked' }),
+      Key.countDocuments({ status: 'active', rotationDue: true }),
+    ]);
+    return { active, rotating, revoked, rotation_due: due };
   }
 
   // ── governance ────────────────────────────────────────────────────────
@@ -202,14 +210,15 @@ export class KeyService {
     return this.toView(updated);
   }
 
-  async unlinkPhone(ref: string, rawNumber: string, actor: string): Promise<KeyView> {
+  /** Unlinks one number (typed as people type it); returns the key and the number in E.164. */
+  async unlinkPhone(ref: string, rawNumber: string, actor: string): Promise<{ view: KeyView; number: string }> {
     const key = await this.getRecord(ref);
     const number = normalizePhoneNumber(rawNumber);
     if (!number) throw new DomainError('invalid', `"${rawNumber}" is not a phone number in E.164 form (like +2348012345678)`, 'phone_number');
     const result = await this.models.Phone.updateOne({ number, keyId: key.keyId }, { $set: { keyId: null, linkedAt: null } });
     if (result.modifiedCount === 0) throw new DomainError('not_found', `${number} is not linked to ${publicIdOf(key.keyId)} (${key.name})`, 'phone_number');
     await this.audit.record({ actor, action: 'phone.unlinked', keyId: key.keyId, phoneNumber: number });
-    return this.toView(key);
+    return { view: await this.toView(key), number };
   }
 
   /**
@@ -230,6 +239,12 @@ export class KeyService {
       await this.audit.record({ actor, action: 'phone.linked', keyId, phoneNumber: number, details: before?.keyId ? { from: publicIdOf(before.keyId) } : {} });
     }
     return { moved };
+  }
+
+  /** The first of `numbers` not linked to the key, if any. */
+  async firstUnlinked(keyId: string, numbers: string[]): Promise<string | undefined> {
+    const linked = await this.models.Phone.find({ number: { $in: numbers }, keyId }, { number: 1 }).lean();
+    return numbers.find((n) => !linked.some((p) => p.number === n));
   }
 
   /**

@@ -44,18 +44,27 @@ export class PhoneService {
     private readonly clock: Clock,
   ) {}
 
+  /** Linked phones by status, counted in MongoDB by the same rules as `phoneStatus` (for the metrics). */
+  async countByStatus(): Promise<Record<PhoneStatus, number>> {
+    const now = this.clock();
+    const linked = { keyId: { $ne: null } };
+    const notPaused = { $or: [{ pausedUntil: null }, { pausedUntil: { $lte: now } }] };
+    const { Phone } = this.models;
+    const [paused, online, silent, neverSeen] = await Promise.all([
+      Phone.countDocuments({ ...linked, pausedUntil: { $gt: now } }),
+      Phone.countDocuments({ ...linked, ...notPaused, state: 'up' }),
+      Phone.countDocuments({ ...linked, ...notPaused, state: 'down' }),
+      Phone.countDocuments({ ...linked, ...notPaused, state: 'new' }),
+    ]);
+    return { online, silent, 'never seen': neverSeen, paused };
+  }
+
   /** Every known phone, by number; unlinked ones have no key. */
   async list({ limit = 1000 }: { limit?: number } = {}): Promise<PhoneView[]> {
     const phones = await this.models.Phone.find({}).sort({ number: 1 }).limit(limit).lean<PhoneRecord[]>();
     return this.views(phones);
   }
 
-  async get(rawNumber: string): Promise<PhoneView> {
-    const number = parseNumber(rawNumber);
-    const phone = await this.models.Phone.findOne({ number }).lean<PhoneRecord>();
-    if (!phone) throw unknownPhone(number);
-    return (await this.views([phone]))[0]!;
-  }
 
   /** Pauses silent-phone alerts for `minutes` (default 60, at most 7 days). */
   async pause(rawNumber: string, minutes: number | undefined, actor: string): Promise<PhoneView> {

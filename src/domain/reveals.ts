@@ -6,6 +6,8 @@ import { publicIdOf } from './keyMaterial.js';
 /** Where a key was revealed: the one message (and QR file) that holds it. */
 export interface Reveal {
   keyId: string;
+  /** The key's name, for the redacted message. */
+  name: string;
   userId: string;
   channel: string;
   ts: string;
@@ -70,11 +72,12 @@ export class RevealLedger {
     const before = await this.models.Key.findOneAndUpdate(
       { keyId, 'reveal.ts': { $ne: null }, 'reveal.redactedAt': null, ...(userId ? { 'reveal.userId': userId } : {}) },
       { $set: { 'reveal.redactedAt': claimedAt } },
-      { returnDocument: 'before', projection: { keyId: 1, reveal: 1 } },
+      { returnDocument: 'before', projection: { keyId: 1, name: 1, reveal: 1 } },
     ).lean();
     if (!before?.reveal?.ts || !before.reveal.channel) return null;
     return {
       keyId,
+      name: before.name ?? '',
       userId: before.reveal.userId ?? '',
       channel: before.reveal.channel,
       ts: before.reveal.ts,

@@ -101,8 +101,11 @@ export async function runJob(name: TaskName, context: AppContext, options: RunJo
     return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'database unavailable' }, log, context);
   }
   if (!lease) {
-    const holder = await leaseHolder(context.models, name, context.clock()).catch(() => null);
-    log.debug({ holder: holder?.holder, until: holder?.until }, 'job is running elsewhere (lease held); run skipped');
+    // Who holds it is only worth a read when someone will see the debug line.
+    if (log.isLevelEnabled('debug')) {
+      const holder = await leaseHolder(context.models, name, context.clock()).catch(() => null);
+      log.debug({ holder: holder?.holder, until: holder?.until }, 'job is running elsewhere (lease held); run skipped');
+    }
     return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'lease held by another run' }, log, context);
   }
 

@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.js';
+import { isSlackUserId } from '../bot/format.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import { KEYS_PER_ROTATION_NOTICE, rotationDm, rotationNotice } from './messages.js';
-import { isPermanentDmError, slackErrorCode } from './slackErrors.js';
+import { isPermanentDmError, slackErrorSummary } from '../slackErrors.js';
 
 /**
  * key-rotation: flags keys older than KEY_ROTATION_DAYS (domain/rotation.ts), then sends the
@@ -24,13 +25,13 @@ export async function keyRotationJob(context: AppContext): Promise<KeyRotationSu
   const rotationDays = Math.round((context.config.keyRotationMs / DAY_MS) * 100) / 100;
 
   const flagged = await rotation.flagDueKeys();
-  for (const key of flagged) log.info({ keyId: key.keyId, name: key.name }, 'key due for rotation');
+  for (const key of flagged) log.info({ keyId: publicIdOf(key.keyId), name: key.name }, 'key due for rotation');
 
   const summary: KeyRotationSummary = { flagged: flagged.length, dmsSent: 0, announced: 0, slackFailures: 0 };
 
   const dms = await rotation.claimPendingDms();
   for (const key of dms.keys) {
-    if (!/^[UW][A-Z0-9]+$/.test(key.createdBy)) continue; // created by a system actor: nobody to DM
+    if (!isSlackUserId(key.createdBy)) continue; // created by a system actor: nobody to DM
     try {
       const opened = await context.slack.conversations.open({ users: key.createdBy });
       const channel = opened.channel?.id;
@@ -39,11 +40,11 @@ export async function keyRotationJob(context: AppContext): Promise<KeyRotationSu
       summary.dmsSent++;
     } catch (error) {
       if (isPermanentDmError(error)) {
-        log.warn({ keyId: key.keyId, user: key.createdBy, error: slackErrorCode(error) }, 'cannot DM the key creator about rotation; giving up on that DM');
+        log.warn({ keyId: publicIdOf(key.keyId), user: key.createdBy, err: slackErrorSummary(error) }, 'cannot DM the key creator about rotation; giving up on that DM');
         continue;
       }
       summary.slackFailures++;
-      log.warn({ keyId: key.keyId, error: slackErrorCode(error) }, 'could not DM the key creator about rotation; retrying on the next run');
+      log.warn({ keyId: publicIdOf(key.keyId), err: slackErrorSummary(error) }, 'could not DM the key creator about rotation; retrying on the next run');
       await rotation.releaseDm(key, dms.claimedAt);
     }
   }
@@ -58,7 +59,7 @@ export async function keyRotationJob(context: AppContext): Promise<KeyRotationSu
       log.info({ keys: batch.map((k) => publicIdOf(k.keyId)) }, 'rotation notice posted');
     } catch (error) {
       summary.slackFailures++;
-      log.warn({ keys: batch.map((k) => publicIdOf(k.keyId)), error: slackErrorCode(error) }, 'could not post the rotation notice; retrying on the next run');
+      log.warn({ keys: batch.map((k) => publicIdOf(k.keyId)), err: slackErrorSummary(error) }, 'could not post the rotation notice; retrying on the next run');
       await rotation.releaseAnnouncements(announcements.keys.slice(i), announcements.claimedAt);
       break;
     }

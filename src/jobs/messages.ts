@@ -1,4 +1,6 @@
 import type { KnownBlock } from '@slack/web-api';
+import { context, section } from '../bot/blocks/kit.js';
+import { mention, slackDate } from '../bot/format.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import type { AlertRecord } from '../domain/monitor.js';
 import type { RotationKey } from '../domain/rotation.js';
@@ -35,11 +37,6 @@ export function isoTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** A time Slack shows in each reader's time zone; the ISO form is the fallback. */
-export function slackDate(date: Date): string {
-  return `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${isoTime(date)}>`;
-}
-
 export function keyText(key: KeyLabel): string {
   const id = `\`${publicIdOf(key.keyId)}\``;
   return key.name ? `*${key.name}* (${id})` : id;
@@ -50,8 +47,6 @@ export function keyPlain(key: KeyLabel): string {
   return key.name ? `${key.name} ${publicIdOf(key.keyId)}` : publicIdOf(key.keyId);
 }
 
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
 
 /** The alert in ALERT_CHANNEL_ID; if the phone came back before it could be posted, its resolved form. */
 export function alertMessage(alert: AlertRecord, key: KeyLabel, now: Date): SlackMessage {
@@ -142,12 +137,8 @@ export function rotationNotice(keys: RotationKey[], now: Date, rotationDays: num
     text: `:key: ${title} (older than ${rotationDays} days): ${keys.map((k) => `${k.name} (${publicIdOf(k.keyId)})`).join(', ')}. Rotate with /keys rotate <name>.`,
     blocks: [
       section(`:key: *${title}* (older than ${rotationDays} days)`),
-      ...lines.map(section),
+      ...lines.map((line) => section(line)),
       context('Rotate each with `/keys rotate <name>`; the old key keeps working during the grace period.'),
     ],
   };
-}
-
-function mention(user: string): string {
-  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : user;
 }

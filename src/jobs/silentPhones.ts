@@ -1,8 +1,9 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from '../context.js';
+import { publicIdOf } from '../domain/keyMaterial.js';
 import type { AlertRecord } from '../domain/monitor.js';
 import { alertMessage, recoveryReply, reminderReply, resolvedAlertMessage, type KeyLabel } from './messages.js';
-import { isUneditableMessageError, slackErrorCode } from './slackErrors.js';
+import { isUneditableMessageError, slackErrorCode, slackErrorSummary } from '../slackErrors.js';
 
 /**
  * The silent-phones job: the monitor's transitions (domain/monitor.ts), then the Slack side of
@@ -84,7 +85,7 @@ async function drainClaims<T>(
     } catch (error) {
       result.failed++;
       failuresInARow++;
-      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), error: slackErrorCode(error) }, `could not post ${what}; retrying on the next run`);
+      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), err: slackErrorSummary(error) }, `could not post ${what}; retrying on the next run`);
       await monitor.releaseClaim(alert._id, slackErrorCode(error));
       continue;
     }
@@ -109,7 +110,7 @@ function postPendingAlerts(context: AppContext, keys: KeyLabels): Promise<PassRe
     },
     async (alert, ts) => {
       await monitor.markPosted(alert._id, ts ?? '');
-      log.info({ phoneNumber: alert.phoneNumber, keyId: alert.keyId, alertId: String(alert._id), silentSince: alert.silentSince }, 'silent-phone alert posted');
+      log.info({ phoneNumber: alert.phoneNumber, keyId: publicIdOf(alert.keyId), alertId: String(alert._id), silentSince: alert.silentSince }, 'silent-phone alert posted');
     },
   );
 }
@@ -140,7 +141,7 @@ async function updateToResolved(context: AppContext, alert: AlertRecord, key: Ke
     await context.slack.chat.update({ channel: alert.channel, ts: alert.ts ?? '', ...resolvedAlertMessage(alert, key) });
   } catch (error) {
     if (!isUneditableMessageError(error)) throw error;
-    context.logger.warn({ alertId: String(alert._id), error: slackErrorCode(error) }, 'alert message cannot be updated; posting the recovery reply only');
+    context.logger.warn({ alertId: String(alert._id), err: slackErrorSummary(error) }, 'alert message cannot be updated; posting the recovery reply only');
   }
 }
 
@@ -161,7 +162,7 @@ async function postReminders(context: AppContext): Promise<PassResult> {
       result.done++;
     } catch (error) {
       result.failed++;
-      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), error: slackErrorCode(error) }, 'could not post a silent-phone reminder; retrying on the next run');
+      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), err: slackErrorSummary(error) }, 'could not post a silent-phone reminder; retrying on the next run');
       await monitor.undoReminder(claim);
     }
   }

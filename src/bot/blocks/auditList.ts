@@ -1,5 +1,6 @@
-import { escape, mention, slackDate } from '../format.js';
+import { escape, isSlackUserId, mention, slackDate } from '../format.js';
 import { context, header, section, type Block } from './kit.js';
+import { publicIdOf } from '../../domain/keyMaterial.js';
 import { linesToSections } from './phoneList.js';
 
 export interface AuditLine {
@@ -12,7 +13,7 @@ export interface AuditLine {
 }
 
 function actorText(actor: string): string {
-  return /^[UW][A-Z0-9]+$/.test(actor) ? mention(actor) : `\`${escape(actor)}\``;
+  return isSlackUserId(actor) ? mention(actor) : `\`${escape(actor)}\``;
 }
 
 function detailsText(details: Record<string, unknown> | null | undefined): string {
@@ -29,7 +30,7 @@ export function auditList(entries: AuditLine[], about?: string): { text: string;
   if (entries.length === 0) return { text: `${title}: nothing yet.`, blocks: [section(`*${escape(title)}*: nothing yet.`)] };
   const lines = entries.map(
     (e) =>
-      `${slackDate(e.at)} · ${actorText(e.actor)} · *${escape(e.action)}*${e.keyId ? ` \`pk_${e.keyId}\`` : ''}${e.phoneNumber ? ` ${e.phoneNumber}` : ''}${detailsText(e.details)}`,
+      `${slackDate(e.at)} · ${actorText(e.actor)} · *${escape(e.action)}*${e.keyId ? ` \`${publicIdOf(e.keyId)}\`` : ''}${e.phoneNumber ? ` ${e.phoneNumber}` : ''}${detailsText(e.details)}`,
   );
   return { text: title, blocks: [header(title), ...linesToSections(lines), context(`The ${entries.length} most recent entries.`)] };
 }

@@ -1,6 +1,7 @@
 import type { KeyView } from '../../domain/keys.js';
 import { escape, ipLockText, mention, slackDate, someOf } from '../format.js';
 import { ActionId } from '../ids.js';
+import { publicIdOf } from '../../domain/keyMaterial.js';
 import { button, confirmDialog, context, divider, header, LIMITS, section, type Block } from './kit.js';
 
 /** Three blocks per key (details, actions, divider), plus header, summary and the pager: 12 × 3 + 3 < 50. */
@@ -11,7 +12,7 @@ export function keyStatusText(key: KeyView): string {
     case 'active':
       return 'active';
     case 'rotating':
-      return `rotating: replaced by \`pk_${key.rotatedTo ?? '?'}\`, works until ${slackDate(key.graceEndsAt, 'the grace period ends')}`;
+      return `rotating: replaced by \`${key.rotatedTo ? publicIdOf(key.rotatedTo) : '?'}\`, works until ${slackDate(key.graceEndsAt, 'the grace period ends')}`;
     case 'revoked':
       return 'revoked';
   }

@@ -5,6 +5,7 @@ import { decodeMetadata } from '../../metadata.js';
 import { setIpLock } from '../../operations.js';
 import { refusedSubmission } from '../../permissions.js';
 import { laterReply, withReply } from '../../replies.js';
+import { publicIdOf } from '../../../domain/keyMaterial.js';
 import { ipLockOf } from './forms.js';
 
 /** "Lock to IP…" submitted: a bad list is shown inline; otherwise the lock is set and reported. */
@@ -20,6 +21,6 @@ export function lockKeySubmission(context: AppContext) {
       return;
     }
     await ack();
-    await withReply(context, laterReply(context, userId, metadata), 'lock key', () => setIpLock(context, `pk_${metadata.keyId ?? ''}`, lock, userId));
+    await withReply(context, laterReply(context, userId, metadata), 'lock key', () => setIpLock(context, publicIdOf(metadata.keyId ?? ''), lock, userId));
   };
 }

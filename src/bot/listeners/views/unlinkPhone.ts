@@ -5,6 +5,7 @@ import { decodeMetadata } from '../../metadata.js';
 import { unlinkPhone } from '../../operations.js';
 import { refusedSubmission } from '../../permissions.js';
 import { laterReply, withReply } from '../../replies.js';
+import { publicIdOf } from '../../../domain/keyMaterial.js';
 import { selectedOf } from './forms.js';
 
 /** "Unlink phone…" submitted: unlink the chosen number from the key. */
@@ -19,6 +20,6 @@ export function unlinkPhoneSubmission(context: AppContext) {
     }
     await ack();
     const metadata = decodeMetadata(view.private_metadata);
-    await withReply(context, laterReply(context, userId, metadata), 'unlink phone', () => unlinkPhone(context, `pk_${metadata.keyId ?? ''}`, number, userId));
+    await withReply(context, laterReply(context, userId, metadata), 'unlink phone', () => unlinkPhone(context, publicIdOf(metadata.keyId ?? ''), number, userId));
   };
 }

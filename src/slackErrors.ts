@@ -1,9 +1,26 @@
-/** What a failed Slack Web API call says went wrong, for logs and `lastError` (never a token). */
+/**
+ * Failed Slack Web API calls, read the same way by the bot, the jobs and the metrics.
+ * Only what Slack said went wrong: never the request (which may hold a key) or a token.
+ */
+
+interface SlackCallError {
+  code?: string;
+  data?: { error?: string };
+  statusCode?: number;
+  message?: string;
+}
+
+/** Slack's error code (`ratelimited`, `channel_not_found`…), else `http_<status>`, else the client's error code: a bounded value, fit for a metric label. */
 export function slackErrorCode(error: unknown): string {
-  const e = error as { code?: string; data?: { error?: string }; statusCode?: number; message?: string };
+  const e = error as SlackCallError | undefined;
   if (e?.data?.error) return e.data.error;
   if (e?.statusCode) return `http_${e.statusCode}`;
-  return e?.message ?? String(error);
+  return e?.code ?? 'unknown';
+}
+
+/** For a log line: the code and the client's message. */
+export function slackErrorSummary(error: unknown): { code: string; message?: string } {
+  return { code: slackErrorCode(error), message: (error as SlackCallError | undefined)?.message };
 }
 
 /** Errors that another attempt will not fix: the notice is given up (and logged). */
