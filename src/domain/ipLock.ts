@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 
 export type IpEntry = { kind: 'address'; address: ipaddr.IPv4 | ipaddr.IPv6; text: string } | { kind: 'range'; range: [ipaddr.IPv4 | ipaddr.IPv6, number]; text: string };
 
@@ -12,6 +13,12 @@ export class InvalidIpEntry extends Error {
 /** Parses one address or CIDR range into its normal form; throws InvalidIpEntry. */
 export function parseIpEntry(raw: string): IpEntry {
   const text = raw.trim();
+  // ipaddr.js also takes "10", "127.1", octal "010.0.0.1" and 32-bit integers as IPv4:
+  // an operator locking a key to "10" must get an error, not 0.0.0.10.
+  const address = text.split('/')[0] ?? '';
+  if (!ipaddr.IPv4.isValidFourPartDecimal(address) && !(address.includes(':') && ipaddr.IPv6.isValid(address))) {
+    throw new InvalidIpEntry(text);
+  }
   try {
     if (text.includes('/')) {
       const [address, bits] = ipaddr.parseCIDR(text);
@@ -69,8 +76,17 @@ export function ipMatches(ip: string, entries: readonly string[]): boolean {
     return false;
   }
   return entries.some((text) => {
-    const entry = parseIpEntry(text);
+    const entry = parsedEntry(text);
     if (entry.kind === 'address') return entry.address.kind() === address.kind() && entry.address.toString() === address.toString();
     return entry.range[0].kind() === address.kind() && address.match(entry.range as [never, number]);
   });
+}
+
+/** Stored entries are already valid and normal: parse each once, not on every request. */
+const parsedEntries = new LRUCache<string, IpEntry>({ max: 10_000 });
+
+function parsedEntry(text: string): IpEntry {
+  let entry = parsedEntries.get(text);
+  if (!entry) parsedEntries.set(text, (entry = parseIpEntry(text)));
+  return entry;
 }

@@ -3,10 +3,9 @@ import type { AppContext } from '../context.js';
 import { IngestUnavailableError, PhoneEventIngest, type IngestOptions, type IngestStats } from '../domain/ingest.js';
 import { normalizeIp } from '../domain/ipLock.js';
 import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from '../domain/keyCache.js';
-import { parsePublicId, publicIdOf } from '../domain/keyMaterial.js';
+import { publicIdOf } from '../domain/keyMaterial.js';
 import { parseWebhookEvent, phoneNumbersOf } from './events.js';
 import { RefusalRecorder } from './refusals.js';
-import { PHONE_KEY_ID_HEADER } from './signing.js';
 import { checkTimestamp, readSignedHeaders, signatureMatches, signatureMismatch, type Refusal, type RefusalReason } from './verify.js';
 
 /** SPEC §5: a body is at most 64 KiB. */
@@ -64,10 +63,11 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
   const logOf = (res: Response): Log => (res.locals.log ??= {}) as Log;
   const clientIp = (req: Request) => normalizeIp(req.ip ?? '') || req.ip || '';
 
-  /** The key id the request names, when well-formed (unverified: for logs and refusal counts only). */
-  const namedKeyId = (req: Request) => parsePublicId(String(req.headers[PHONE_KEY_ID_HEADER] ?? '')) ?? null;
-
-  const refuse = (req: Request, res: Response, refusal: Refusal, keyId: string | null = namedKeyId(req)) => {
+  /**
+   * `keyId` only once the key is known to exist: counting refusals by whatever id a request
+   * names would let random ids grow the refusal records without bound.
+   */
+  const refuse = (req: Request, res: Response, refusal: Refusal, keyId: string | null = null) => {
     // Already answered (the deadline passed): the phone was told to retry; nothing more to say or count.
     if (res.headersSent) return;
     const log = logOf(res);
@@ -121,11 +121,11 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     log.keyId = publicIdOf(keyId);
     log.webhookId = signed.webhookId;
     const stale = checkTimestamp(signed.timestamp, receivedAt);
-    if (stale) return refuse(req, res, stale, keyId);
+    if (stale) return refuse(req, res, stale);
 
     const snapshot = await keyCache.get(keyId);
-    if (!snapshot) return refuse(req, res, { status: 401, reason: 'unknown_key', message: `unknown key id ${publicIdOf(keyId)}` }, keyId);
-    if (!signatureMatches(snapshot.secret, signed, body)) return refuse(req, res, signatureMismatch(keyId), keyId);
+    if (!snapshot) return refuse(req, res, { status: 401, reason: 'unknown_key', message: `unknown key id ${publicIdOf(keyId)}` });
+    if (!signatureMatches(snapshot, signed, body)) return refuse(req, res, signatureMismatch(keyId), keyId);
 
     const decision = domain.keys.judge(snapshot, ip, receivedAt);
     if (!decision.ok) {
@@ -146,6 +146,11 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     log.eventType = event.type;
 
     // `first` mode: the first IP whose request is accepted locks the key; of two at once one wins.
+    // A request about to be refused as not linked must not take the lock (it is not a use).
+    if (decision.claimFirstIp && event.type !== 'phone.registered') {
+      const unlinked = await domain.keys.firstUnlinked(keyId, phoneNumbersOf(event));
+      if (unlinked) return refuse(req, res, notLinked(unlinked, keyId), keyId);
+    }
     if (decision.claimFirstIp && !(await domain.keys.claimFirstIp(keyId, ip))) {
       keyCache.invalidate(keyId);
       return refuse(req, res, { status: 403, reason: 'ip_not_allowed', message: `key ${publicIdOf(keyId)} is locked to the first IP that used it; ${ip} is not it` }, keyId);
@@ -162,12 +167,7 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       ip,
     });
     if (result.outcome === 'not_linked') {
-      return refuse(
-        req,
-        res,
-        { status: 403, reason: 'not_linked', message: `phone number ${result.phoneNumber} is not linked to key ${publicIdOf(keyId)}: register the phone (phone.registered) with this key first` },
-        keyId,
-      );
+      return refuse(req, res, notLinked(result.phoneNumber, keyId), keyId);
     }
     if (res.headersSent) return;
     if (result.outcome === 'duplicate') {
@@ -224,3 +224,9 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     },
   };
 }
+
+const notLinked = (phoneNumber: string, keyId: string): Refusal => ({
+  status: 403,
+  reason: 'not_linked',
+  message: `phone number ${phoneNumber} is not linked to key ${publicIdOf(keyId)}: register the phone (phone.registered) with this key first`,
+});

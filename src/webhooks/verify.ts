@@ -104,9 +104,18 @@ export function checkTimestamp(timestampSeconds: number, now: Date): Refusal | u
   return undefined;
 }
 
-/** True when one of the header's v1 signatures is the HMAC of this body under `key`. */
-export function signatureMatches(key: string, signed: SignedHeaders, rawBody: Buffer): boolean {
-  const expected = new Webhook(key, { format: 'raw' }).sign(signed.webhookId, new Date(signed.timestamp * 1000), rawBody);
+/** One svix signer per cached key snapshot (it lives and dies with the snapshot), not one per request. */
+const signers = new WeakMap<{ secret: string }, Webhook>();
+
+function signerOf(key: { secret: string }): Webhook {
+  let signer = signers.get(key);
+  if (!signer) signers.set(key, (signer = new Webhook(key.secret, { format: 'raw' })));
+  return signer;
+}
+
+/** True when one of the header's v1 signatures is the HMAC of this body under the key. */
+export function signatureMatches(key: { secret: string }, signed: SignedHeaders, rawBody: Buffer): boolean {
+  const expected = signerOf(key).sign(signed.webhookId, new Date(signed.timestamp * 1000), rawBody);
   const expectedBytes = Buffer.from(expected, 'utf8');
   let matched = false;
   for (const signature of signed.signatures) {

@@ -101,6 +101,11 @@ describe('IP lock (403)', () => {
     const invalid = await post(app, clock, { key: key.key, body: '{', localAddress: '127.0.0.2' });
     expect(invalid.status).toBe(400);
     expect((await app.context.domain.keys.get(key.publicId)).ipLock.firstIp).toBeNull();
+    // nor does a heartbeat refused because its number is not linked to the key
+    const unlinked = await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]), localAddress: '127.0.0.2' });
+    expect(unlinked.status).toBe(403);
+    expect(unlinked.body.error).toContain('is not linked');
+    expect((await app.context.domain.keys.get(key.publicId)).ipLock.firstIp).toBeNull();
 
     await register(app, clock, key, [number]); // from 127.0.0.1
     expect((await app.context.domain.keys.get(key.publicId)).ipLock).toMatchObject({ mode: 'first', firstIp: '127.0.0.1' });

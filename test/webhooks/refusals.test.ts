@@ -200,7 +200,7 @@ describe('phone numbers (403)', () => {
 });
 
 describe('refusal records', () => {
-  it('are counted per minute, reason, key and IP, without body or signature', async () => {
+  it('are counted per minute, reason, key and IP, without body or signature; unverified key ids are not keys of the count', async () => {
     const { WebhookRefusal } = app.context.models;
     clock.set('2026-11-22T11:00:10Z');
     for (let i = 0; i < 3; i++) {
@@ -209,13 +209,18 @@ describe('refusal records', () => {
     }
     const response = await post(app, clock, { key: key.key, event: heartbeat(), headers: { 'content-type': 'text/csv' } });
     expect(response.status).toBe(415);
+    for (const id of ['pk_aaaaaaaa', 'pk_bbbbbbbb']) {
+      expect((await post(app, clock, { key: key.key, event: heartbeat(), headers: { 'x-phone-key-id': id } })).status).toBe(401);
+    }
 
     // written by the recorder at most once a second: wait for its next write
     await vi.waitFor(
       async () => {
         const records = await WebhookRefusal.find({ windowStart: new Date('2026-11-22T11:00:00Z') }).lean();
-        expect(records.find((r) => r.reason === 'stale_timestamp')).toMatchObject({ count: 3, status: 401, keyId: key.keyId, ip: '127.0.0.1' });
-        expect(records.find((r) => r.reason === 'unsupported_media_type')).toMatchObject({ count: 1, status: 415, keyId: key.keyId, ip: '127.0.0.1' });
+        // Refused before the key was looked up: counted without a key id, so random ids cannot multiply the records.
+        expect(records.find((r) => r.reason === 'stale_timestamp')).toMatchObject({ count: 3, status: 401, keyId: null, ip: '127.0.0.1' });
+        expect(records.find((r) => r.reason === 'unsupported_media_type')).toMatchObject({ count: 1, status: 415, keyId: null, ip: '127.0.0.1' });
+        expect(records.filter((r) => r.reason === 'unknown_key')).toEqual([expect.objectContaining({ count: 2, keyId: null })]);
       },
       { timeout: 5_000, interval: 100 },
     );
