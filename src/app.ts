@@ -40,13 +40,14 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
 
   let shuttingDown = false;
   app.use(requestLog(logger));
+  // Health first: /healthz answers 200 as long as the process runs (SPEC §7), /readyz 503 once draining.
+  app.use(healthRouter(context.database, () => shuttingDown));
   app.use((_req, res, next) => {
     closeConnectionOnceShuttingDown(res, () => shuttingDown);
     if (!shuttingDown) return next();
     // A request on a kept-alive connection after shutdown began: refuse it so the client retries elsewhere.
     res.status(503).json({ error: 'server is shutting down; retry' });
   });
-  app.use(healthRouter(context.database));
   context.metrics.watchDatabase(context.database);
   app.get('/metrics', async (_req, res) => {
     res.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
@@ -91,6 +92,11 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
   // Anything else: JSON 404 rather than Express's HTML page.
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
+  });
+  // Never Express's HTML error page (with a stack trace outside production).
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    logger.error({ err: error }, 'unhandled error in a request');
+    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
   });
 
   const scheduler = createScheduler(context);

@@ -43,7 +43,7 @@ const cronExpression = (fallback: string) =>
 
 const booleanFlag = (fallback: boolean) =>
   z.preprocess(
-    emptyToUndefined,
+    (value) => (typeof value === 'string' ? emptyToUndefined(value.trim().toLowerCase()) : value),
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
       .optional()
@@ -159,7 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`);
 
-  if (parsed.success && parsed.data.NODE_ENV === 'production' && !parsed.data.KEY_ENCRYPTION_KEY) {
+  // Judged on the raw environment, so it is listed with the other problems, not after they are fixed.
+  if (String(env.NODE_ENV ?? '').trim() === 'production' && String(env.KEY_ENCRYPTION_KEY ?? '').trim() === '') {
     problems.push('KEY_ENCRYPTION_KEY is required when NODE_ENV=production (32 bytes, base64)');
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);

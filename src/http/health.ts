@@ -1,13 +1,20 @@
 import { Router } from 'express';
 import type { Database } from '../db/connect.js';
 
-/** /healthz: the process runs. /readyz: MongoDB answers (a load balancer stops routing here if not). */
-export function healthRouter(database: Database): Router {
+/**
+ * /healthz: the process runs. /readyz: MongoDB answers and the process is not draining
+ * (a load balancer stops routing here if not).
+ */
+export function healthRouter(database: Database, shuttingDown: () => boolean = () => false): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
+    if (shuttingDown()) {
+      res.status(503).json({ status: 'unavailable', error: 'shutting down' });
+      return;
+    }
     const ready = await database.ping(1000);
     res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'unavailable', error: 'MongoDB does not answer' });
   });

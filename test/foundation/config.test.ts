@@ -66,11 +66,16 @@ describe('configuration', () => {
     expect(config.cron.silentPhones).toBe('*/10 * * * * *');
     expect(config.slack.adminUserIds).toEqual(['U1AAA', 'U2BBB']);
     expect(config.trustProxy).toBe(1);
+    expect(loadConfig({ ...valid, RUN_JOBS: 'FALSE' }).runJobs).toBe(false);
     expect(config.slack.apiUrl).toBe('http://127.0.0.1:9/api/');
   });
 
-  test('production requires a real encryption key', () => {
+  test('production requires a real encryption key, listed with any other problem', () => {
     expect(problemsOf({ ...valid, NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^KEY_ENCRYPTION_KEY is required/)]);
+    const both = problemsOf({ ...valid, NODE_ENV: 'production', PORT: 'eighty' });
+    expect(both).toHaveLength(2);
+    expect(both.some((p) => p.startsWith('KEY_ENCRYPTION_KEY '))).toBe(true);
+    expect(both.some((p) => p.startsWith('PORT '))).toBe(true);
     const key = Buffer.alloc(32, 7).toString('base64');
     const config = loadConfig({ ...valid, NODE_ENV: 'production', KEY_ENCRYPTION_KEY: key });
     expect(config.encryptionKey.equals(Buffer.alloc(32, 7))).toBe(true);
