@@ -20,6 +20,8 @@ const webhookRefusalSchema = new Schema(
 );
 
 webhookRefusalSchema.index({ windowStart: 1, reason: 1, keyId: 1, ip: 1 }, { unique: true });
+// Kept 30 days: counts are for diagnosing phones, not an archive.
+webhookRefusalSchema.index({ windowStart: 1 }, { expireAfterSeconds: 30 * 24 * 3600 });
 
 export type WebhookRefusalFields = InferSchemaType<typeof webhookRefusalSchema>;
 export type WebhookRefusalDocument = HydratedDocument<WebhookRefusalFields>;
