@@ -1,5 +1,7 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../src/context.js';
+import { startTestApp, testClock, type TestApp, type TestClock } from '../support/testApp.js';
 
 /** A Slack admin who creates the test keys. */
 export const CREATOR = 'UCREATOR';
@@ -51,4 +53,31 @@ export async function keyWithPhones(context: AppContext, name: string, count = 1
 export async function wipe(context: AppContext): Promise<void> {
   const { Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry } = context.models;
   await Promise.all([Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry].map((model: { deleteMany(filter: object): PromiseLike<unknown> }) => model.deleteMany({})));
+}
+
+/**
+ * One app for a test file (started once), its clock reset to `start` and its data and
+ * fake Slack emptied before each test. Registers the vitest hooks; read `.app` inside tests.
+ */
+export function useJobsApp(env: Record<string, string> = {}, start = '2026-11-22T10:00:00Z'): { clock: TestClock; readonly app: TestApp } {
+  const clock = testClock(start);
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startTestApp({ clock: clock.now, env });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  beforeEach(async () => {
+    clock.set(start);
+    await wipe(app!.context);
+    app!.fake.reset();
+  });
+  return {
+    clock,
+    get app() {
+      if (!app) throw new Error('the test app is not started yet');
+      return app;
+    },
+  };
 }

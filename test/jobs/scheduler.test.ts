@@ -1,43 +1,31 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createScheduler, onJobRun, runJob, schedules, type JobRunResult } from '../../src/jobs/index.js';
 import { acquireLease, DEFAULT_LEASE_MS } from '../../src/jobs/lease.js';
-import { ALERT_CHANNEL, startTestApp, testClock, type TestApp } from '../support/testApp.js';
-import { heartbeat, keyWithPhones, MINUTE, wipe } from './helpers.js';
+import { ALERT_CHANNEL, startTestApp, testClock } from '../support/testApp.js';
+import { heartbeat, keyWithPhones, MINUTE, useJobsApp } from './helpers.js';
 
 const T0 = '2026-11-22T10:00:00Z';
-const clock = testClock(T0);
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp({ clock: clock.now });
-});
-afterAll(async () => {
-  await app?.close();
-});
-beforeEach(async () => {
-  clock.set(T0);
-  await wipe(app.context);
-  app.fake.reset();
-});
+const jobs = useJobsApp();
+const { clock } = jobs;
 
 describe('job lease', () => {
   test('of two acquisitions at once exactly one wins', async () => {
-    const { JobLease } = app.context.models;
+    const { JobLease } = jobs.app.context.models;
     for (let round = 0; round < 5; round++) {
       await JobLease.deleteMany({});
       const now = clock.now();
-      const leases = await Promise.all(Array.from({ length: 4 }, () => acquireLease(app.context.models, 'race', { now })));
+      const leases = await Promise.all(Array.from({ length: 4 }, () => acquireLease(jobs.app.context.models, 'race', { now })));
       expect(leases.filter(Boolean)).toHaveLength(1);
     }
     // The document exists now: the held-lease path (no insert) is raced too.
     const now = clock.now();
-    const again = await Promise.all(Array.from({ length: 4 }, () => acquireLease(app.context.models, 'race', { now })));
+    const again = await Promise.all(Array.from({ length: 4 }, () => acquireLease(jobs.app.context.models, 'race', { now })));
     expect(again.filter(Boolean)).toHaveLength(0);
     expect(await JobLease.countDocuments({ name: 'race' })).toBe(1);
   });
 
   test('a held lease blocks until released or expired; an expired one is taken over', async () => {
-    const models = app.context.models;
+    const models = jobs.app.context.models;
     const first = await acquireLease(models, 'takeover', { now: clock.now(), holder: 'crashed-process#1' });
     expect(first).not.toBeNull();
 
@@ -57,19 +45,19 @@ describe('job lease', () => {
   });
 
   test('a job run skips while another holds its lease, and runs once it expired', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-lease');
-    await heartbeat(app.context, numbers[0]!);
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-lease');
+    await heartbeat(jobs.app.context, numbers[0]!);
     clock.advance(31 * MINUTE);
-    await acquireLease(app.context.models, 'silent-phones', { now: clock.now(), holder: 'other-instance#7' });
+    await acquireLease(jobs.app.context.models, 'silent-phones', { now: clock.now(), holder: 'other-instance#7' });
 
-    expect(await runJob('silent-phones', app.context)).toMatchObject({ outcome: 'skipped', reason: 'lease held by another run' });
-    expect(await app.context.models.SilentAlert.countDocuments()).toBe(0);
+    expect(await runJob('silent-phones', jobs.app.context)).toMatchObject({ outcome: 'skipped', reason: 'lease held by another run' });
+    expect(await jobs.app.context.models.SilentAlert.countDocuments()).toBe(0);
 
     clock.advance(DEFAULT_LEASE_MS);
-    expect(await runJob('silent-phones', app.context)).toMatchObject({ outcome: 'ok' });
-    expect(app.fake.messagesIn(ALERT_CHANNEL)).toHaveLength(1);
+    expect(await runJob('silent-phones', jobs.app.context)).toMatchObject({ outcome: 'ok' });
+    expect(jobs.app.fake.messagesIn(ALERT_CHANNEL)).toHaveLength(1);
     // Released at the end: the next run need not wait.
-    expect(await runJob('silent-phones', app.context)).toMatchObject({ outcome: 'ok' });
+    expect(await runJob('silent-phones', jobs.app.context)).toMatchObject({ outcome: 'ok' });
   });
 });
 
@@ -78,13 +66,13 @@ describe('runJob', () => {
     const seen: JobRunResult[] = [];
     const unsubscribe = onJobRun((result) => seen.push(result));
     try {
-      vi.spyOn(app.context.domain.monitor, 'detectSilent').mockRejectedValueOnce(new Error('boom'));
-      const failed = await runJob('silent-phones', app.context);
+      vi.spyOn(jobs.app.context.domain.monitor, 'detectSilent').mockRejectedValueOnce(new Error('boom'));
+      const failed = await runJob('silent-phones', jobs.app.context);
       expect(failed).toMatchObject({ name: 'silent-phones', outcome: 'failed', reason: 'boom' });
-      expect(await app.context.models.JobLease.findOne({ name: 'silent-phones' }).lean()).toMatchObject({ until: null, lastError: 'boom' });
-      expect(app.logs.some((line) => line.includes('"job":"silent-phones"') && line.includes('job run failed'))).toBe(true);
+      expect(await jobs.app.context.models.JobLease.findOne({ name: 'silent-phones' }).lean()).toMatchObject({ until: null, lastError: 'boom' });
+      expect(jobs.app.logs.some((line) => line.includes('"job":"silent-phones"') && line.includes('job run failed'))).toBe(true);
 
-      const ok = await runJob('silent-phones', app.context);
+      const ok = await runJob('silent-phones', jobs.app.context);
       expect(ok.outcome).toBe('ok');
       expect(ok.seconds).toBeGreaterThanOrEqual(0);
       expect(seen.map((r) => r.outcome)).toEqual(['failed', 'ok']);
@@ -95,8 +83,8 @@ describe('runJob', () => {
   });
 
   test('every task runs through runJob (reveal-expiry included)', async () => {
-    for (const { name } of schedules(app.context)) {
-      expect((await runJob(name, app.context)).outcome).toBe('ok');
+    for (const { name } of schedules(jobs.app.context)) {
+      expect((await runJob(name, jobs.app.context)).outcome).toBe('ok');
     }
   });
 });

@@ -1,43 +1,31 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { runJob } from '../../src/jobs/index.js';
 import { silentPhonesJob } from '../../src/jobs/silentPhones.js';
 import { ALERT_CHANNEL, startTestApp, testClock, type TestApp } from '../support/testApp.js';
-import { heartbeat, keyWithPhones, MINUTE, wipe } from './helpers.js';
+import { heartbeat, keyWithPhones, MINUTE, useJobsApp } from './helpers.js';
 
 const T0 = '2026-11-22T10:00:00Z';
-const clock = testClock(T0);
-let app: TestApp;
+const jobs = useJobsApp({ SILENT_AFTER_MINUTES: '30' });
+const { clock } = jobs;
 
-beforeAll(async () => {
-  app = await startTestApp({ clock: clock.now, env: { SILENT_AFTER_MINUTES: '30' } });
-});
-afterAll(async () => {
-  await app?.close();
-});
-beforeEach(async () => {
-  clock.set(T0);
-  await wipe(app.context);
-  app.fake.reset();
-});
-
-const alerts = () => app.fake.messagesIn(ALERT_CHANNEL).filter((m) => !m.thread_ts);
-const silentPhones = () => runJob('silent-phones', app.context);
+const alerts = () => jobs.app.fake.messagesIn(ALERT_CHANNEL).filter((m) => !m.thread_ts);
+const silentPhones = () => runJob('silent-phones', jobs.app.context);
 
 describe('silent phones', () => {
   test('a phone silent for longer than SILENT_AFTER_MINUTES gets one alert, not before', async () => {
-    const { publicId, numbers } = await keyWithPhones(app.context, 'gateway-lagos');
+    const { publicId, numbers } = await keyWithPhones(jobs.app.context, 'gateway-lagos');
     const number = numbers[0]!;
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
 
     clock.advance(29 * MINUTE);
     expect((await silentPhones()).outcome).toBe('ok');
-    expect(app.fake.callsTo('chat.postMessage')).toHaveLength(0);
-    expect(await app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'up', alertId: null });
+    expect(jobs.app.fake.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(await jobs.app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'up', alertId: null });
 
     clock.advance(2 * MINUTE);
     const run = await silentPhones();
     expect(run.summary).toMatchObject({ detected: 1, posted: 1 });
-    const phone = await app.context.models.Phone.findOne({ number }).lean();
+    const phone = await jobs.app.context.models.Phone.findOne({ number }).lean();
     expect(phone).toMatchObject({ state: 'down', downSince: new Date(T0) });
     expect(phone!.alertPendingSince).toBeUndefined();
 
@@ -54,17 +42,17 @@ describe('silent phones', () => {
       clock.advance(5 * MINUTE);
       await silentPhones();
     }
-    expect(await app.context.models.SilentAlert.countDocuments({ phoneNumber: number })).toBe(1);
+    expect(await jobs.app.context.models.SilentAlert.countDocuments({ phoneNumber: number })).toBe(1);
     expect(alerts()).toHaveLength(1);
-    const alert = await app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
+    const alert = await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
     expect(alert).toMatchObject({ silentSince: new Date(T0), channel: ALERT_CHANNEL, ts: alerts()[0]!.ts, postAttempts: 1 });
     expect(String(alert!._id)).toBe(String(phone!.alertId));
   });
 
   test('the next heartbeat resolves the alert: message updated, outage length in the thread', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-recover');
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-recover');
     const number = numbers[0]!;
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(31 * MINUTE);
     await silentPhones();
     const [alert] = alerts();
@@ -72,68 +60,68 @@ describe('silent phones', () => {
 
     // Back at T0+41 min; another heartbeat at +45 before the job runs: the outage ends at the first one.
     clock.advance(10 * MINUTE);
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(4 * MINUTE);
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(1 * MINUTE);
     const run = await silentPhones();
     expect(run.summary).toMatchObject({ resolved: 1, recoveriesPosted: 1, detected: 0 });
 
-    const updated = app.fake.message(ALERT_CHANNEL, alert!.ts)!;
+    const updated = jobs.app.fake.message(ALERT_CHANNEL, alert!.ts)!;
     expect(updated.updates).toBe(1);
     expect(updated.text).toMatch(/Resolved/);
     expect(updated.text).toContain('41 minutes');
-    const replies = app.fake.threadReplies(ALERT_CHANNEL, alert!.ts);
+    const replies = jobs.app.fake.threadReplies(ALERT_CHANNEL, alert!.ts);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.text).toContain('back online after 41 minutes');
 
-    const phone = await app.context.models.Phone.findOne({ number }).lean();
+    const phone = await jobs.app.context.models.Phone.findOne({ number }).lean();
     expect(phone).toMatchObject({ state: 'up', alertId: null });
-    const stored = await app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
+    const stored = await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
     expect(stored).toMatchObject({ resolvedAt: new Date(Date.parse(T0) + 41 * MINUTE) });
     expect(stored!.recoveryPostedAt).not.toBeNull();
 
     // Nothing more on later runs; a new silence is a new outage with its own alert.
     await silentPhones();
-    expect(app.fake.callsTo('chat.update')).toHaveLength(1);
-    expect(app.fake.threadReplies(ALERT_CHANNEL, alert!.ts)).toHaveLength(1);
+    expect(jobs.app.fake.callsTo('chat.update')).toHaveLength(1);
+    expect(jobs.app.fake.threadReplies(ALERT_CHANNEL, alert!.ts)).toHaveLength(1);
     clock.advance(31 * MINUTE);
     await silentPhones();
     expect(alerts()).toHaveLength(2);
-    expect(await app.context.models.SilentAlert.countDocuments({ phoneNumber: number })).toBe(2);
+    expect(await jobs.app.context.models.SilentAlert.countDocuments({ phoneNumber: number })).toBe(2);
   });
 
   test('a phone that came back and fell silent again between two runs: old alert resolved, new one posted', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-flap');
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-flap');
     const number = numbers[0]!;
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(31 * MINUTE);
     await silentPhones();
     clock.advance(5 * MINUTE);
-    await heartbeat(app.context, number); // back at +36
+    await heartbeat(jobs.app.context, number); // back at +36
     clock.advance(40 * MINUTE); // silent again by the next run
     const run = await silentPhones();
     expect(run.summary).toMatchObject({ resolved: 1, detected: 1, posted: 1, recoveriesPosted: 1 });
     expect(alerts()).toHaveLength(2);
     const [first] = alerts();
-    expect(app.fake.threadReplies(ALERT_CHANNEL, first!.ts)[0]!.text).toContain('after 36 minutes');
+    expect(jobs.app.fake.threadReplies(ALERT_CHANNEL, first!.ts)[0]!.text).toContain('after 36 minutes');
   });
 
   test('never-seen, unlinked and paused phones are not alerted; a pause that ended is', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-quiet', 3);
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-quiet', 3);
     const [neverSeen, unlinked, paused] = numbers as [string, string, string];
-    await heartbeat(app.context, unlinked);
-    await heartbeat(app.context, paused);
-    await app.context.models.Phone.updateOne({ number: unlinked }, { $set: { keyId: null } });
-    await app.context.models.Phone.updateOne({ number: paused }, { $set: { pausedUntil: new Date(Date.parse(T0) + 2 * 60 * MINUTE), pausedBy: 'UADMIN' } });
+    await heartbeat(jobs.app.context, unlinked);
+    await heartbeat(jobs.app.context, paused);
+    await jobs.app.context.models.Phone.updateOne({ number: unlinked }, { $set: { keyId: null } });
+    await jobs.app.context.models.Phone.updateOne({ number: paused }, { $set: { pausedUntil: new Date(Date.parse(T0) + 2 * 60 * MINUTE), pausedBy: 'UADMIN' } });
 
     clock.advance(60 * MINUTE);
     await silentPhones();
     clock.advance(59 * MINUTE);
     await silentPhones();
-    expect(app.fake.callsTo('chat.postMessage')).toHaveLength(0);
-    expect(await app.context.models.SilentAlert.countDocuments()).toBe(0);
-    expect(await app.context.models.Phone.findOne({ number: neverSeen }).lean()).toMatchObject({ state: 'new' });
+    expect(jobs.app.fake.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(await jobs.app.context.models.SilentAlert.countDocuments()).toBe(0);
+    expect(await jobs.app.context.models.Phone.findOne({ number: neverSeen }).lean()).toMatchObject({ state: 'new' });
 
     clock.advance(2 * MINUTE); // the pause ended at T0+2h
     await silentPhones();
@@ -142,20 +130,20 @@ describe('silent phones', () => {
   });
 
   test('an alert whose post failed is posted on the next run, once', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-slack-down');
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-slack-down');
     const number = numbers[0]!;
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(31 * MINUTE);
 
-    app.fake.failNext('chat.postMessage', { error: 'ratelimited', status: 429, retryAfter: 0 });
+    jobs.app.fake.failNext('chat.postMessage', { error: 'ratelimited', status: 429, retryAfter: 0 });
     const failed = await silentPhones();
     expect(failed.summary).toMatchObject({ detected: 1, posted: 0, slackFailures: 1 });
     expect(alerts()).toHaveLength(0);
-    const pending = await app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
+    const pending = await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
     expect(pending).toMatchObject({ ts: null, postedAt: null, claimedUntil: null, postAttempts: 1 });
     expect(pending!.lastError).toBeTruthy();
 
-    app.fake.failNext('chat.postMessage', { status: 500 });
+    jobs.app.fake.failNext('chat.postMessage', { status: 500 });
     await silentPhones();
     expect(alerts()).toHaveLength(0);
 
@@ -165,40 +153,40 @@ describe('silent phones', () => {
     await silentPhones();
     await silentPhones();
     expect(alerts()).toHaveLength(1);
-    expect(await app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean()).toMatchObject({ ts: alerts()[0]!.ts, postAttempts: 3, lastError: null });
+    expect(await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean()).toMatchObject({ ts: alerts()[0]!.ts, postAttempts: 3, lastError: null });
   });
 
   test('a failed recovery update is retried on the next run, and the thread reply goes out once', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-recovery-retry');
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-recovery-retry');
     const number = numbers[0]!;
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(31 * MINUTE);
     await silentPhones();
     const [alert] = alerts();
     clock.advance(MINUTE);
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
 
-    app.fake.failNext('chat.update', { status: 500 });
+    jobs.app.fake.failNext('chat.update', { status: 500 });
     await silentPhones();
-    expect(app.fake.threadReplies(ALERT_CHANNEL, alert!.ts)).toHaveLength(0);
-    expect(await app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'up', alertId: null });
+    expect(jobs.app.fake.threadReplies(ALERT_CHANNEL, alert!.ts)).toHaveLength(0);
+    expect(await jobs.app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'up', alertId: null });
 
     // The update went through but the reply failed: both are retried, the reply posted once.
-    app.fake.failNext('chat.postMessage', { status: 500 });
+    jobs.app.fake.failNext('chat.postMessage', { status: 500 });
     await silentPhones();
-    expect(app.fake.threadReplies(ALERT_CHANNEL, alert!.ts)).toHaveLength(0);
+    expect(jobs.app.fake.threadReplies(ALERT_CHANNEL, alert!.ts)).toHaveLength(0);
 
     await silentPhones();
     await silentPhones();
-    expect(app.fake.threadReplies(ALERT_CHANNEL, alert!.ts)).toHaveLength(1);
-    expect(app.fake.message(ALERT_CHANNEL, alert!.ts)!.text).toMatch(/Resolved/);
+    expect(jobs.app.fake.threadReplies(ALERT_CHANNEL, alert!.ts)).toHaveLength(1);
+    expect(jobs.app.fake.message(ALERT_CHANNEL, alert!.ts)!.text).toMatch(/Resolved/);
   });
 
   test('an alert claimed by a poster that crashed is posted once the claim expires', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-claimed');
-    await heartbeat(app.context, numbers[0]!);
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-claimed');
+    await heartbeat(jobs.app.context, numbers[0]!);
     clock.advance(31 * MINUTE);
-    const { monitor } = app.context.domain;
+    const { monitor } = jobs.app.context.domain;
     await monitor.detectSilent(ALERT_CHANNEL);
     expect(await monitor.claimNextUnposted(5 * MINUTE)).not.toBeNull(); // ...and the poster dies
 
@@ -210,48 +198,48 @@ describe('silent phones', () => {
   });
 
   test('a phone back before its alert could be posted: one message (resolved) and one reply', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-late');
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-late');
     const number = numbers[0]!;
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(31 * MINUTE);
-    app.fake.failNext('chat.postMessage', { status: 500 });
+    jobs.app.fake.failNext('chat.postMessage', { status: 500 });
     await silentPhones();
     clock.advance(4 * MINUTE);
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(MINUTE);
     await silentPhones();
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0]!.text).toMatch(/Resolved/);
-    expect(app.fake.threadReplies(ALERT_CHANNEL, alerts()[0]!.ts)).toHaveLength(1);
+    expect(jobs.app.fake.threadReplies(ALERT_CHANNEL, alerts()[0]!.ts)).toHaveLength(1);
   });
 
   test('a transition whose alert write was lost (crash between the writes) is completed by the next run', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-crash');
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-crash');
     const number = numbers[0]!;
-    await heartbeat(app.context, number);
+    await heartbeat(jobs.app.context, number);
     clock.advance(31 * MINUTE);
-    const { monitor } = app.context.domain;
+    const { monitor } = jobs.app.context.domain;
     // Crash right after the up → down update: the alert write never happens.
-    const write = vi.spyOn(app.context.models.SilentAlert, 'findOneAndUpdate').mockImplementationOnce(() => {
+    const write = vi.spyOn(jobs.app.context.models.SilentAlert, 'findOneAndUpdate').mockImplementationOnce(() => {
       throw new Error('process died');
     });
     await expect(monitor.detectSilent(ALERT_CHANNEL)).rejects.toThrow('process died');
     write.mockRestore();
-    expect(await app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'down' });
-    expect(await app.context.models.SilentAlert.countDocuments()).toBe(0);
+    expect(await jobs.app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'down' });
+    expect(await jobs.app.context.models.SilentAlert.countDocuments()).toBe(0);
 
     const run = await silentPhones();
     expect(run.summary).toMatchObject({ repaired: 1, posted: 1 });
-    const phone = await app.context.models.Phone.findOne({ number }).lean();
-    const alert = await app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
+    const phone = await jobs.app.context.models.Phone.findOne({ number }).lean();
+    const alert = await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
     expect(String(alert!._id)).toBe(String(phone!.alertId));
     expect(phone!.alertPendingSince).toBeUndefined();
     expect(alerts()).toHaveLength(1);
   });
 
   test('runs at once: one alert per outage (with and without the lease)', async () => {
-    const { numbers } = await keyWithPhones(app.context, 'gw-race', 12);
-    for (const n of numbers) await heartbeat(app.context, n);
+    const { numbers } = await keyWithPhones(jobs.app.context, 'gw-race', 12);
+    for (const n of numbers) await heartbeat(jobs.app.context, n);
     clock.advance(31 * MINUTE);
 
     // Through the lease: one run works, the others skip.
@@ -260,16 +248,16 @@ describe('silent phones', () => {
     expect(alerts()).toHaveLength(12);
 
     // Bypassing the lease (as if it had expired mid-run): the conditional updates and claims alone keep it to one each.
-    for (const n of numbers) await heartbeat(app.context, n);
+    for (const n of numbers) await heartbeat(jobs.app.context, n);
     clock.advance(31 * MINUTE);
-    const results = await Promise.all([silentPhonesJob(app.context), silentPhonesJob(app.context), silentPhonesJob(app.context)]);
+    const results = await Promise.all([silentPhonesJob(jobs.app.context), silentPhonesJob(jobs.app.context), silentPhonesJob(jobs.app.context)]);
     expect(results.reduce((sum, r) => sum + r.detected, 0)).toBe(12);
     expect(results.reduce((sum, r) => sum + r.resolved, 0)).toBe(12);
     expect(results.reduce((sum, r) => sum + r.posted, 0)).toBe(12);
     expect(results.reduce((sum, r) => sum + r.recoveriesPosted, 0)).toBe(12);
     expect(alerts()).toHaveLength(24);
-    expect(app.fake.callsTo('chat.update')).toHaveLength(12);
-    for (const n of numbers) expect(await app.context.models.SilentAlert.countDocuments({ phoneNumber: n })).toBe(2);
+    expect(jobs.app.fake.callsTo('chat.update')).toHaveLength(12);
+    for (const n of numbers) expect(await jobs.app.context.models.SilentAlert.countDocuments({ phoneNumber: n })).toBe(2);
   });
 });
 
@@ -278,8 +266,8 @@ describe('two instances on one database', () => {
     const { testDatabaseUri } = await import('../support/database.js');
     const uri = testDatabaseUri('jobs_two_instances');
     const shared = testClock(T0);
-    const a = await startTestApp({ clock: shared.now, mongodbUri: uri, fake: app.fake });
-    const b = await startTestApp({ clock: shared.now, mongodbUri: uri, fake: app.fake });
+    const a = await startTestApp({ clock: shared.now, mongodbUri: uri, fake: jobs.app.fake });
+    const b = await startTestApp({ clock: shared.now, mongodbUri: uri, fake: jobs.app.fake });
     try {
       const { numbers } = await keyWithPhones(a.context, 'gw-two', 10);
       for (const n of numbers) await heartbeat(a.context, n);
