@@ -20,9 +20,12 @@ try {
     server.close(() => process.exit(0));
     server.closeAllConnections();
   });
-  serveBench({ port, pid: process.pid }, {
-    snapshot: () => ({ cpu: process.cpuUsage(), at: Date.now() }),
-  });
+  serveBench(
+    { port, pid: process.pid },
+    {
+      snapshot: () => ({ cpu: process.cpuUsage(), at: Date.now() }),
+    },
+  );
 } catch (error) {
   failStart(error);
 }

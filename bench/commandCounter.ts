@@ -63,7 +63,11 @@ export class CommandCounter {
 /** What happened between two snapshots. */
 export function commandsBetween(before: CommandCounts, after: CommandCounts): CommandCounts {
   const diff = (a: Record<string, number>, b: Record<string, number>) =>
-    Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)] as const).filter(([, v]) => v !== 0));
+    Object.fromEntries(
+      Object.entries(b)
+        .map(([k, v]) => [k, v - (a[k] ?? 0)] as const)
+        .filter(([, v]) => v !== 0),
+    );
   return {
     total: after.total - before.total,
     byName: diff(before.byName, after.byName),

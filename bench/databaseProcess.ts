@@ -31,12 +31,12 @@ async function startDatabase(): Promise<{ ready: Omit<DatabaseReady, 'pid'>; sto
   const server = new CongoServer({ port: 0, host: '127.0.0.1' });
   countScans(server.getStorage() as unknown as ScannableStorage);
   await server.start();
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   return {
     ready: {
       // Polling server monitoring: the emulator now and then breaks the streaming monitor (see test/support/congodb.ts).
       uri: `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll`,
-      kind: 'CongoDB emulator (no mongod here; in-memory, without the test harness\'s unique-index enforcement)',
+      kind: "CongoDB emulator (no mongod here; in-memory, without the test harness's unique-index enforcement)",
       realMongod: false,
       note: chosen.note,
     },

@@ -225,7 +225,8 @@ interface MeasuredRun {
   commands?: CommandCounts;
 }
 
-const cpuSecondsBetween = (before: NodeJS.CpuUsage, after: NodeJS.CpuUsage) => (after.user - before.user + (after.system - before.system)) / 1e6;
+const cpuSecondsBetween = (before: NodeJS.CpuUsage, after: NodeJS.CpuUsage) =>
+  (after.user - before.user + (after.system - before.system)) / 1e6;
 
 /** CPU (and commands) of the server from just before the first request to just after the last response. */
 async function measuredPhase(

@@ -51,7 +51,10 @@ export async function startChild<Ready>(script: string, options: StartChildOptio
   let readyValue: Ready | undefined;
 
   const ready = new Promise<Ready>((resolveReady, rejectReady) => {
-    const timer = setTimeout(() => rejectReady(new Error(`${script} did not start within ${options.startTimeoutMs ?? 60_000} ms`)), options.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => rejectReady(new Error(`${script} did not start within ${options.startTimeoutMs ?? 60_000} ms`)),
+      options.startTimeoutMs ?? 60_000,
+    );
     child.on('message', (message: Reply) => {
       if ('ready' in message) {
         clearTimeout(timer);

@@ -70,7 +70,9 @@ console.log('');
 console.log(formatTable(rows));
 console.log('');
 const count = (met: Row['met']) => rows.filter((r) => r.met === met).length;
-console.log(`targets: ${count('yes')} met, ${count('no')} not met, ${count('n/a')} not measurable on this database; ${seconds} s in all. Written to ${RESULTS_FILE}`);
+console.log(
+  `targets: ${count('yes')} met, ${count('no')} not met, ${count('n/a')} not measurable on this database; ${seconds} s in all. Written to ${RESULTS_FILE}`,
+);
 
 writeFileSync(
   RESULTS_FILE,
@@ -126,7 +128,9 @@ function tableRows(ingest: IngestReport, ack: SlackAckReport, silent: SilentScal
     },
     {
       metric: '3. database commands per accepted heartbeat',
-      value: `${fixed(commands.perAcceptedHeartbeat, 3)} (${commands.total} for ${product.accepted}: ${Object.entries(commands.byName).map(([name, n]) => `${name} ${n}`).join(', ')})`,
+      value: `${fixed(commands.perAcceptedHeartbeat, 3)} (${commands.total} for ${product.accepted}: ${Object.entries(commands.byName)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ')})`,
       target: '≤ 0.25',
       met: yes(commands.perAcceptedHeartbeat <= 0.25),
     },

@@ -119,7 +119,8 @@ async function runFleet(options: SilentScalingOptions, size: number, slackApiUrl
  */
 async function seedFleet(context: AppContext, size: number, due: number): Promise<number> {
   const keys: string[] = [];
-  for (let i = 0; i < 10; i++) keys.push((await context.domain.keys.create({ name: `fleet-${i}`, ipLock: { mode: 'off' }, actor: 'UBENCH' })).view.keyId);
+  for (let i = 0; i < 10; i++)
+    keys.push((await context.domain.keys.create({ name: `fleet-${i}`, ipLock: { mode: 'off' }, actor: 'UBENCH' })).view.keyId);
   const now = context.clock().getTime();
   const started = performance.now();
   const CHUNK = 5000;
@@ -166,5 +167,8 @@ async function explainDueQuery(context: AppContext): Promise<Pick<FleetRun, 'due
     .limit(100)
     .hint({ state: 1, lastHeartbeatAt: 1 })
     .explain('executionStats')) as unknown as { executionStats?: { totalDocsExamined: number; totalKeysExamined: number } };
-  return { dueQueryDocsExamined: explained.executionStats?.totalDocsExamined, dueQueryKeysExamined: explained.executionStats?.totalKeysExamined };
+  return {
+    dueQueryDocsExamined: explained.executionStats?.totalDocsExamined,
+    dueQueryKeysExamined: explained.executionStats?.totalKeysExamined,
+  };
 }

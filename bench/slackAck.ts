@@ -63,7 +63,9 @@ export async function benchSlackAck(options: SlackAckOptions): Promise<SlackAckR
     // Bolt authorizes every request through auth.test, cached after the first success.
     const first = await timed(() => slack.command('list'));
     await submitCreateModal(slack, fake.responseUrl(), 'ack-warm-up'); // the create path's first run (module loads)
-    options.progress(`Slack ack: first request ${Math.round(first.ms)} ms (auth.test, once); now ${options.requests} of each, ${1000 / options.intervalMs} per second`);
+    options.progress(
+      `Slack ack: first request ${Math.round(first.ms)} ms (auth.test, once); now ${options.requests} of each, ${1000 / options.intervalMs} per second`,
+    );
 
     const keysList = await measure(options, () => slack.command('list'));
     let submission = 0;

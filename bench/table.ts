@@ -17,7 +17,13 @@ export function formatTable(rows: Row[]): string {
   for (const [index, row] of [header, ...rows].entries()) {
     const cells = columns.map((c) => wrap(row[c], WIDTHS[c]));
     const height = Math.max(...cells.map((cell) => cell.length));
-    for (let i = 0; i < height; i++) lines.push(columns.map((c, j) => (cells[j]![i] ?? '').padEnd(WIDTHS[c])).join(' | ').trimEnd());
+    for (let i = 0; i < height; i++)
+      lines.push(
+        columns
+          .map((c, j) => (cells[j]![i] ?? '').padEnd(WIDTHS[c]))
+          .join(' | ')
+          .trimEnd(),
+      );
     if (index === 0) lines.push(rule);
   }
   return lines.join('\n');

@@ -18,7 +18,10 @@ export interface BootstrapOptions {
 }
 
 /** Connects to MongoDB, builds the indexes and the Slack client: the context every process role shares. */
-export async function buildContext(config: Config, { logger, clock = systemClock, slackRetries, mongodbUri }: BootstrapOptions): Promise<AppContext> {
+export async function buildContext(
+  config: Config,
+  { logger, clock = systemClock, slackRetries, mongodbUri }: BootstrapOptions,
+): Promise<AppContext> {
   if (config.usingDevelopmentEncryptionKey) {
     logger.warn('KEY_ENCRYPTION_KEY is unset: using the public development key to encrypt phone keys (never do this in production)');
   }

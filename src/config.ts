@@ -11,8 +11,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** A public, well-known development key: used only outside production, with a warning. */
 const DEVELOPMENT_ENCRYPTION_KEY = Buffer.from('phonekeys-development-only-key!!', 'utf8');
 
-const emptyToUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const positiveNumber = (fallback: number, unit: string) =>
   z.preprocess(
@@ -83,14 +82,21 @@ const schema = z.object({
   ),
   ALERT_CHANNEL_ID: z.preprocess(
     emptyToUndefined,
-    z.string({ error: 'is required (the channel ID for on-call alerts, e.g. C0123ABCD)' }).regex(slackConversationId, 'must be a Slack channel ID such as C0123ABCD'),
+    z
+      .string({ error: 'is required (the channel ID for on-call alerts, e.g. C0123ABCD)' })
+      .regex(slackConversationId, 'must be a Slack channel ID such as C0123ABCD'),
   ),
   ADMIN_USER_IDS: z.preprocess(
     emptyToUndefined,
     z
       .string()
       .optional()
-      .transform((s) => (s ?? '').split(',').map((id) => id.trim()).filter(Boolean))
+      .transform((s) =>
+        (s ?? '')
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
       .refine((ids) => ids.every((id) => slackUserId.test(id)), 'must be comma-separated Slack user IDs such as U0123ABCD'),
   ),
   KEY_ENCRYPTION_KEY: z.preprocess(
@@ -98,7 +104,10 @@ const schema = z.object({
     z
       .string()
       .optional()
-      .refine((k) => k === undefined || Buffer.from(k, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)'),
+      .refine(
+        (k) => k === undefined || Buffer.from(k, 'base64').length === 32,
+        'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+      ),
   ),
   SILENT_AFTER_MINUTES: positiveNumber(30, 'minutes'),
   SILENT_REMIND_MINUTES: nonNegativeNumber(0, 'minutes'),
@@ -109,10 +118,7 @@ const schema = z.object({
   KEY_ROTATION_CRON: cronExpression('0 9 * * *'),
   RUN_JOBS: booleanFlag(true),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().optional()),
-  LOG_LEVEL: z.preprocess(
-    emptyToUndefined,
-    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  ),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
 });
 
 type RawConfig = z.infer<typeof schema>;

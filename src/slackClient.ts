@@ -15,7 +15,11 @@ export function slackClientOptions(config: Config, retryConfig: RetryOptions = D
 
 /** A WebClient that counts its failed calls, for /metrics. */
 class CountingWebClient extends WebClient {
-  constructor(token: string, options: ReturnType<typeof slackClientOptions>, private readonly onError: (method: string, error: unknown) => void) {
+  constructor(
+    token: string,
+    options: ReturnType<typeof slackClientOptions>,
+    private readonly onError: (method: string, error: unknown) => void,
+  ) {
     super(token, options);
   }
 
@@ -29,6 +33,10 @@ class CountingWebClient extends WebClient {
   }
 }
 
-export function createSlackClient(config: Config, retryConfig?: RetryOptions, onError: (method: string, error: unknown) => void = () => {}): WebClient {
+export function createSlackClient(
+  config: Config,
+  retryConfig?: RetryOptions,
+  onError: (method: string, error: unknown) => void = () => {},
+): WebClient {
   return new CountingWebClient(config.slack.botToken, slackClientOptions(config, retryConfig), onError);
 }

@@ -52,10 +52,7 @@ const phoneSchema = new mongoose.Schema({
   slackUserId: String,
   seen: { type: Number, default: 0 },
 }).index({ slackUserId: 1 }, { unique: true, partialFilterExpression: { slackUserId: { $exists: true } } });
-const memberSchema = new mongoose.Schema({ team: String, user: String, role: String }).index(
-  { team: 1, user: 1 },
-  { unique: true },
-);
+const memberSchema = new mongoose.Schema({ team: String, user: String, role: String }).index({ team: 1, user: 1 }, { unique: true });
 
 function defineModels(conn: Connection) {
   return {
@@ -121,19 +118,13 @@ describe.each(targets)('$name', (target) => {
   it('rejects an upsert whose inserted document duplicates another unique field', async () => {
     await Phone.create({ deviceId: 'dev-1', apiKeyHash: 'hash-1' });
     const viaFindOneAndUpdate = await rejection(
-      Phone.findOneAndUpdate(
-        { deviceId: 'dev-2' },
-        { $setOnInsert: { apiKeyHash: 'hash-1' } },
-        { upsert: true, returnDocument: 'after' },
-      ),
+      Phone.findOneAndUpdate({ deviceId: 'dev-2' }, { $setOnInsert: { apiKeyHash: 'hash-1' } }, { upsert: true, returnDocument: 'after' }),
     );
     expect(viaFindOneAndUpdate.code).toBe(11000);
     expect(viaFindOneAndUpdate.codeName).toBe('DuplicateKey');
     expect(viaFindOneAndUpdate.keyValue).toEqual({ apiKeyHash: 'hash-1' });
 
-    const viaUpdateOne = await rejection(
-      Phone.updateOne({ deviceId: 'dev-3' }, { $set: { apiKeyHash: 'hash-1' } }, { upsert: true }),
-    );
+    const viaUpdateOne = await rejection(Phone.updateOne({ deviceId: 'dev-3' }, { $set: { apiKeyHash: 'hash-1' } }, { upsert: true }));
     expect(viaUpdateOne.code).toBe(11000);
     expect(await Phone.countDocuments({ apiKeyHash: 'hash-1' })).toBe(1);
 
@@ -149,10 +140,9 @@ describe.each(targets)('$name', (target) => {
   it('inserts the non-duplicates of an unordered insertMany and reports the duplicate', async () => {
     await User.create({ email: 'bulk-taken@example.com' });
     const error = await rejection(
-      User.insertMany(
-        [{ email: 'bulk-1@example.com' }, { email: 'bulk-taken@example.com' }, { email: 'bulk-2@example.com' }],
-        { ordered: false },
-      ),
+      User.insertMany([{ email: 'bulk-1@example.com' }, { email: 'bulk-taken@example.com' }, { email: 'bulk-2@example.com' }], {
+        ordered: false,
+      }),
     );
     expect(error.code).toBe(11000);
     expect(error.writeErrors).toHaveLength(1);
@@ -258,9 +248,7 @@ describe.each(targets)('$name', (target) => {
   it('keeps the indexes stable under syncIndexes', async () => {
     expect(await Phone.syncIndexes()).toEqual([]);
     const indexes = await Phone.listIndexes();
-    expect(indexes.map((i: { name: string }) => i.name).sort()).toEqual(
-      ['_id_', 'apiKeyHash_1', 'deviceId_1', 'slackUserId_1'].sort(),
-    );
+    expect(indexes.map((i: { name: string }) => i.name).sort()).toEqual(['_id_', 'apiKeyHash_1', 'deviceId_1', 'slackUserId_1'].sort());
     const partial = indexes.find((i: { name: string }) => i.name === 'slackUserId_1');
     expect(partial).toMatchObject({ unique: true, partialFilterExpression: { slackUserId: { $exists: true } } });
   });

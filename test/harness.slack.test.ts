@@ -9,28 +9,12 @@ import { ErrorCode, WebClient, type WebAPIPlatformError } from '@slack/web-api';
 import { Webhook } from 'svix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './support/fakeSlack.js';
-import {
-  keyIdOf,
-  phoneEvent,
-  postPhoneWebhook,
-  randomPhoneKey,
-  signPhoneWebhook,
-} from './support/phoneRequests.js';
-import {
-  appHomeOpened,
-  fillView,
-  select,
-  signSlackRequest,
-  slackClient,
-  stateValues,
-} from './support/slackRequests.js';
+import { keyIdOf, phoneEvent, postPhoneWebhook, randomPhoneKey, signPhoneWebhook } from './support/phoneRequests.js';
+import { appHomeOpened, fillView, select, signSlackRequest, slackClient, stateValues } from './support/slackRequests.js';
 
 const TOKEN = 'xoxb-test-token';
 // 1x1 transparent PNG
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
-  'base64',
-);
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
 let fake: FakeSlack;
 let client: WebClient;

@@ -21,7 +21,16 @@ export type KeysCommand =
   | { kind: 'invalid'; error: string };
 
 /** The subcommands that change something: refused for non-admins. */
-export const CHANGING_SUBCOMMANDS = new Set<KeysCommand['kind']>(['create', 'lock', 'unlock', 'unlink', 'rotate', 'delete', 'pause', 'resume']);
+export const CHANGING_SUBCOMMANDS = new Set<KeysCommand['kind']>([
+  'create',
+  'lock',
+  'unlock',
+  'unlink',
+  'rotate',
+  'delete',
+  'pause',
+  'resume',
+]);
 
 export function parseKeysCommand(rawText: string): KeysCommand {
   const words = unwrapSlackMarkup(rawText).trim().split(/\s+/).filter(Boolean);
@@ -61,9 +70,12 @@ export function parseKeysCommand(rawText: string): KeysCommand {
       const last = args[args.length - 1]!;
       const head = args.slice(0, -1).join(' ');
       // `<phone> <minutes>`; a number typed with spaces ("+234 801 234 5678") is all phone.
-      const minutesGiven = (args.length === 2 && normalizePhoneNumber(args[0]!)) || (args.length > 2 && !normalizePhoneNumber(rest) && normalizePhoneNumber(head));
+      const minutesGiven =
+        (args.length === 2 && normalizePhoneNumber(args[0]!)) ||
+        (args.length > 2 && !normalizePhoneNumber(rest) && normalizePhoneNumber(head));
       if (minutesGiven) {
-        if (!/^\d+(\.\d+)?$/.test(last)) return { kind: 'invalid', error: `"${last}" is not a number of minutes. Usage: \`/keys pause <phone-number> [minutes]\`` };
+        if (!/^\d+(\.\d+)?$/.test(last))
+          return { kind: 'invalid', error: `"${last}" is not a number of minutes. Usage: \`/keys pause <phone-number> [minutes]\`` };
         return { kind: 'pause', phoneNumber: head, minutes: Number(last) };
       }
       return { kind: 'pause', phoneNumber: rest };

@@ -42,7 +42,10 @@ export function ipLockText(lock: { mode: IpLockMode; entries: string[]; firstIp:
     case 'first':
       return lock.firstIp ? `first IP: \`${lock.firstIp}\`` : 'first IP (not used yet: locks to the first IP that uses it)';
     case 'list':
-      return `list: ${someOf(lock.entries.map((e) => `\`${e}\``), 10)}`;
+      return `list: ${someOf(
+        lock.entries.map((e) => `\`${e}\``),
+        10,
+      )}`;
   }
 }
 

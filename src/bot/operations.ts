@@ -26,7 +26,9 @@ export async function createKey(
       text: `:warning: Created ${keyLabel(view)}, but I could not send you the key by DM, so nobody has seen it. Rotate it to get one you can see: \`/keys rotate ${view.publicId}\` (or delete it).`,
     };
   }
-  return { text: `:white_check_mark: Created ${keyLabel(view)}. The key is in your DMs with me, shown once; IP lock: ${ipLockText(view.ipLock)}.` };
+  return {
+    text: `:white_check_mark: Created ${keyLabel(view)}. The key is in your DMs with me, shown once; IP lock: ${ipLockText(view.ipLock)}.`,
+  };
 }
 
 export async function rotateKey(context: AppContext, ref: string, actor: string): Promise<Message> {

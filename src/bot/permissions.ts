@@ -19,7 +19,11 @@ export function refuseChange(config: Config, userId: string): string | undefined
  * For modal submissions: a refused user gets a notice in place of the form.
  * Returns true when the submission was refused (and acknowledged).
  */
-export async function refusedSubmission(config: Config, userId: string, ack: (response: ViewResponseAction) => Promise<void>): Promise<boolean> {
+export async function refusedSubmission(
+  config: Config,
+  userId: string,
+  ack: (response: ViewResponseAction) => Promise<void>,
+): Promise<boolean> {
   const refusal = refuseChange(config, userId);
   if (!refusal) return false;
   await ack({ response_action: 'update', view: noticeModal('Not allowed', refusal) });

@@ -25,7 +25,12 @@ export const SOMETHING_WENT_WRONG =
 /** A reply through Bolt's respond(): ephemeral, as a new message unless told to replace the one acted on. */
 export function respondReply(respond: RespondFn, { replaceOriginal = false } = {}): Reply {
   return async (message) => {
-    await respond({ response_type: 'ephemeral', replace_original: replaceOriginal, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: replaceOriginal,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+    });
   };
 }
 
@@ -88,5 +93,3 @@ export async function withReply(context: AppContext, reply: Reply, during: strin
   }
   if (message) await replySafely(context, reply, message);
 }
-
-

@@ -19,7 +19,13 @@ const GONE = new Set(['message_not_found', 'channel_not_found', 'file_not_found'
  * DMs the key to `userId`. Resolves false when the DM could not be posted
  * (the key exists, but nobody has seen it: the caller tells the user to rotate).
  */
-export async function revealKey(context: AppContext, userId: string, key: Pick<KeyView, 'keyId' | 'publicId' | 'name'>, fullKey: string, reason: 'created' | 'rotated'): Promise<boolean> {
+export async function revealKey(
+  context: AppContext,
+  userId: string,
+  key: Pick<KeyView, 'keyId' | 'publicId' | 'name'>,
+  fullKey: string,
+  reason: 'created' | 'rotated',
+): Promise<boolean> {
   const { slack, logger, domain } = context;
   let channel: string;
   let ts: string;
@@ -44,9 +50,14 @@ export async function revealKey(context: AppContext, userId: string, key: Pick<K
     } catch (updateError) {
       // Nothing would ever redact it later: the message goes altogether.
       logger.error({ err: slackErrorSummary(updateError), keyId: key.publicId }, 'could not redact an unrecorded reveal DM; deleting it');
-      await slack.chat.delete({ channel, ts }).catch((deleteError: unknown) =>
-        logger.error({ err: slackErrorSummary(deleteError), keyId: key.publicId }, 'could not delete an unrecorded reveal DM: it still shows the key'),
-      );
+      await slack.chat
+        .delete({ channel, ts })
+        .catch((deleteError: unknown) =>
+          logger.error(
+            { err: slackErrorSummary(deleteError), keyId: key.publicId },
+            'could not delete an unrecorded reveal DM: it still shows the key',
+          ),
+        );
     }
     return false;
   }
@@ -78,12 +89,22 @@ export async function revealKey(context: AppContext, userId: string, key: Pick<K
  * a Slack failure releases the claim for the next sweep. With `userId`, only that
  * user's reveal (the button's presser must be the recipient).
  */
-export async function redactReveal(context: AppContext, keyId: string, { actor, userId }: { actor: string; userId?: string }): Promise<boolean> {
+export async function redactReveal(
+  context: AppContext,
+  keyId: string,
+  { actor, userId }: { actor: string; userId?: string },
+): Promise<boolean> {
   const { slack, logger, domain } = context;
   const reveal = await domain.reveals.claimRedaction(keyId, userId ? { userId } : {});
   if (!reveal) return false;
   try {
-    await ignoreGone(slack.chat.update({ channel: reveal.channel, ts: reveal.ts, ...redactedRevealMessage({ publicId: publicIdOf(keyId), name: reveal.name }) }));
+    await ignoreGone(
+      slack.chat.update({
+        channel: reveal.channel,
+        ts: reveal.ts,
+        ...redactedRevealMessage({ publicId: publicIdOf(keyId), name: reveal.name }),
+      }),
+    );
     if (reveal.fileId) await ignoreGone(slack.files.delete({ file: reveal.fileId }));
   } catch (error) {
     logger.warn({ err: slackErrorSummary(error), keyId: publicIdOf(keyId) }, 'could not redact a reveal DM; will retry');

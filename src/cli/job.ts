@@ -36,7 +36,8 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
-  if (!config.mongodbUri) logger.warn('MONGODB_URI is unset: the job runs against a fresh embedded database, which holds no phones or keys');
+  if (!config.mongodbUri)
+    logger.warn('MONGODB_URI is unset: the job runs against a fresh embedded database, which holds no phones or keys');
 
   const context = await buildContext(config, { logger });
   try {

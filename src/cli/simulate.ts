@@ -88,11 +88,20 @@ export async function simulate(argv: string[], out: Output = console, env: NodeJ
 
   switch (command) {
     case 'register': {
-      const numbers = (values.numbers ?? '').split(',').map((n) => n.trim()).filter(Boolean);
-      if (numbers.length < 1 || numbers.length > 2) return usageError(out, 'register needs --numbers with one or two E.164 numbers, comma-separated');
+      const numbers = (values.numbers ?? '')
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean);
+      if (numbers.length < 1 || numbers.length > 2)
+        return usageError(out, 'register needs --numbers with one or two E.164 numbers, comma-separated');
       const bad = numbers.find((n) => !isE164(n));
       if (bad) return usageError(out, `not an E.164 number: ${bad} (like +2348012345678)`);
-      const ok = await send(context, 'phone.registered', { phone_numbers: numbers, device: { model: 'phonekeys-simulator', app_version: '1.0' } }, values.id);
+      const ok = await send(
+        context,
+        'phone.registered',
+        { phone_numbers: numbers, device: { model: 'phonekeys-simulator', app_version: '1.0' } },
+        values.id,
+      );
       return ok ? 0 : 1;
     }
     case 'event': {
@@ -132,11 +141,19 @@ async function heartbeats(context: Context, numbers: string[], count: number, in
     sent++;
     if (!ok) failed++;
   };
-  await inParallel(numbers, async (number) => tally(await send(quietContext, 'phone.registered', { phone_numbers: [number], device: { model: 'phonekeys-simulator' } })));
+  await inParallel(numbers, async (number) =>
+    tally(await send(quietContext, 'phone.registered', { phone_numbers: [number], device: { model: 'phonekeys-simulator' } })),
+  );
   for (let round = 1; count === 0 || round <= count; round++) {
     const started = Date.now();
     await inParallel(numbers, async (number, index) =>
-      tally(await send(quietContext, 'phone.heartbeat', { phone_numbers: [number], charging: index % 2 === 0, battery: 100 - ((index + round) % 60) })),
+      tally(
+        await send(quietContext, 'phone.heartbeat', {
+          phone_numbers: [number],
+          charging: index % 2 === 0,
+          battery: 100 - ((index + round) % 60),
+        }),
+      ),
     );
     if (count !== 0 && round === count) break;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (Date.now() - started))));

@@ -40,7 +40,10 @@ export async function startEmbeddedDatabase(logger: Logger): Promise<EmbeddedDat
 
   try {
     const { CongoServer } = (await import(EMULATOR_MODULE)) as {
-      CongoServer: new (options: { port: number; host: string }) => {
+      CongoServer: new (options: {
+        port: number;
+        host: string;
+      }) => {
         start(): Promise<void>;
         stop(): Promise<void>;
         server?: { address(): { port: number } | string | null };
@@ -56,7 +59,11 @@ export async function startEmbeddedDatabase(logger: Logger): Promise<EmbeddedDat
         'It does not enforce unique indexes and loses data on exit; set MONGODB_URI for anything real',
     );
     // Polling monitor: the emulator now and then breaks the driver's streaming one (a spurious "connection lost").
-    return { uri: `mongodb://127.0.0.1:${address.port}/phonekeys?serverMonitoringMode=poll`, kind: 'development emulator (CongoDB)', stop: () => server.stop() };
+    return {
+      uri: `mongodb://127.0.0.1:${address.port}/phonekeys?serverMonitoringMode=poll`,
+      kind: 'development emulator (CongoDB)',
+      stop: () => server.stop(),
+    };
   } catch (error) {
     reasons.push(`development emulator: ${(error as Error).message}`);
   }

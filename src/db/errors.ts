@@ -21,7 +21,17 @@ const UNAVAILABLE_ERRORS = new Set([
  * A socket error as Node raises it (`syscall` set). The driver passes some of these on unwrapped,
  * e.g. `write ECONNRESET` when the server went away between two commands.
  */
-const SOCKET_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Labels a replica set puts on errors of a failover in progress (a primary stepping down). */
 const TRANSIENT_LABELS = ['RetryableWriteError', 'ResetPool'];

@@ -174,7 +174,10 @@ export class PhoneEventIngest {
       this.counters.commands++;
       // One reply for the whole batch (the default first batch of 101 would need a getMore).
       const phones = await Phone.collection
-        .find<{ number: string; keyId?: string | null }>({ number: { $in: numbers } }, { projection: { _id: 0, number: 1, keyId: 1 }, batchSize: numbers.length + 1 })
+        .find<{ number: string; keyId?: string | null }>(
+          { number: { $in: numbers } },
+          { projection: { _id: 0, number: 1, keyId: 1 }, batchSize: numbers.length + 1 },
+        )
         .toArray();
       linkedTo = new Map(phones.map((p) => [p.number, p.keyId ?? null]));
     } catch (error) {
@@ -233,7 +236,10 @@ export class PhoneEventIngest {
       ]);
     } catch (error) {
       await this.deleteEvents(stored.map((s) => s.doc));
-      return this.failAll(stored.map((s) => s.item), error);
+      return this.failAll(
+        stored.map((s) => s.item),
+        error,
+      );
     }
     this.counters.stored += stored.length;
     for (const { item } of stored) item.resolve({ outcome: 'stored' });
@@ -250,7 +256,10 @@ export class PhoneEventIngest {
     try {
       await this.models.PhoneEvent.collection.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
     } catch (error) {
-      this.logger.warn({ err: error, events: docs.length }, 'could not remove phone events of a failed batch; their retries will be answered as duplicates');
+      this.logger.warn(
+        { err: error, events: docs.length },
+        'could not remove phone events of a failed batch; their retries will be answered as duplicates',
+      );
     }
   }
 

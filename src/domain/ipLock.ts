@@ -1,7 +1,9 @@
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
 
-export type IpEntry = { kind: 'address'; address: ipaddr.IPv4 | ipaddr.IPv6; text: string } | { kind: 'range'; range: [ipaddr.IPv4 | ipaddr.IPv6, number]; text: string };
+export type IpEntry =
+  | { kind: 'address'; address: ipaddr.IPv4 | ipaddr.IPv6; text: string }
+  | { kind: 'range'; range: [ipaddr.IPv4 | ipaddr.IPv6, number]; text: string };
 
 export class InvalidIpEntry extends Error {
   constructor(readonly entry: string) {
@@ -24,9 +26,10 @@ export function parseIpEntry(raw: string): IpEntry {
       const [address, bits] = ipaddr.parseCIDR(text);
       const normal = normalize(address);
       // Keep the network address, so "10.0.0.7/24" is stored as "10.0.0.0/24".
-      const network = normal.kind() === 'ipv4'
-        ? ipaddr.IPv4.networkAddressFromCIDR(`${normal.toString()}/${bits}`)
-        : ipaddr.IPv6.networkAddressFromCIDR(`${normal.toString()}/${bits}`);
+      const network =
+        normal.kind() === 'ipv4'
+          ? ipaddr.IPv4.networkAddressFromCIDR(`${normal.toString()}/${bits}`)
+          : ipaddr.IPv6.networkAddressFromCIDR(`${normal.toString()}/${bits}`);
       return { kind: 'range', range: [network, bits], text: `${network.toString()}/${bits}` };
     }
     if (!ipaddr.isValid(text)) throw new Error('invalid');
@@ -39,7 +42,10 @@ export function parseIpEntry(raw: string): IpEntry {
 
 /** Parses a comma- or space-separated list; reports every bad entry at once. */
 export function parseIpList(raw: string): { entries: string[]; invalid: string[] } {
-  const parts = raw.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean);
+  const parts = raw
+    .split(/[\s,]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   const entries: string[] = [];
   const invalid: string[] = [];
   for (const part of parts) {

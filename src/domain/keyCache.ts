@@ -118,7 +118,11 @@ export class KeyCache {
     // A late poll (a busy database, a busy event loop) must not turn every request into a key
     // read: one poll vouches for the whole cache again, so requests wait for that one instead.
     // (Twice at most: a poll already in flight may have started too long ago to vouch.)
-    for (let attempt = 0; attempt < 2 && !this.fresh() && this.entries.has(keyId) && !this.stopped && this.failingSince === undefined; attempt++) {
+    for (
+      let attempt = 0;
+      attempt < 2 && !this.fresh() && this.entries.has(keyId) && !this.stopped && this.failingSince === undefined;
+      attempt++
+    ) {
       await this.pollNow();
     }
     if (this.fresh()) {
@@ -151,7 +155,9 @@ export class KeyCache {
     const since = new Date(this.newestChange.getTime() - this.overlapMs);
     this.counters.polls++;
     try {
-      const changed = await this.Key.find({ changedAt: { $gt: since } }, POLL_FIELDS).lean<Pick<KeyFields, 'keyId' | 'status' | 'changedAt' | 'createdAt'>[]>();
+      const changed = await this.Key.find({ changedAt: { $gt: since } }, POLL_FIELDS).lean<
+        Pick<KeyFields, 'keyId' | 'status' | 'changedAt' | 'createdAt'>[]
+      >();
       const stillRecent = new Map<string, number>();
       for (const { keyId, status, changedAt, createdAt } of changed) {
         if (changedAt.getTime() > this.newestChange.getTime()) this.newestChange = changedAt;

@@ -91,9 +91,11 @@ export class KeyService {
     const name = input.name.trim();
     if (!name) errors.name = 'Give the key a name.';
     else if (name.length > 64) errors.name = 'A name has at most 64 characters.';
-    else if (!KEY_NAME_PATTERN.test(name)) errors.name = 'Use letters, digits, dots, dashes and underscores (no spaces); start with a letter or digit.';
+    else if (!KEY_NAME_PATTERN.test(name))
+      errors.name = 'Use letters, digits, dots, dashes and underscores (no spaces); start with a letter or digit.';
     else if (/^pk_/i.test(name)) errors.name = 'A name may not start with pk_ (that is how key ids look).';
-    if ((input.description ?? '').length > MAX_DESCRIPTION_LENGTH) errors.description = `A description has at most ${MAX_DESCRIPTION_LENGTH} characters.`;
+    if ((input.description ?? '').length > MAX_DESCRIPTION_LENGTH)
+      errors.description = `A description has at most ${MAX_DESCRIPTION_LENGTH} characters.`;
     const { entries, error } = this.validateIpLock(input.ipLock);
     if (error) errors.ip_list = error;
     return { errors, entries };
@@ -103,7 +105,11 @@ export class KeyService {
    * validateNew plus the one rule that needs the database (a free name), for forms
    * that show every problem inline before anything is created.
    */
-  async checkNew(input: { name: string; description?: string; ipLock: IpLockInput }): Promise<{ errors: Record<string, string>; entries: string[] }> {
+  async checkNew(input: {
+    name: string;
+    description?: string;
+    ipLock: IpLockInput;
+  }): Promise<{ errors: Record<string, string>; entries: string[] }> {
     const result = this.validateNew(input);
     const name = input.name.trim();
     if (!result.errors.name && (await this.models.Key.exists({ nameLower: name.toLowerCase() }))) {
@@ -112,7 +118,13 @@ export class KeyService {
     return result;
   }
 
-  async create(input: { name: string; description?: string; ipLock: IpLockInput; actor: string; rotatedFrom?: string }): Promise<{ key: string; view: KeyView }> {
+  async create(input: {
+    name: string;
+    description?: string;
+    ipLock: IpLockInput;
+    actor: string;
+    rotatedFrom?: string;
+  }): Promise<{ key: string; view: KeyView }> {
     const { errors, entries } = this.validateNew(input);
     const first = Object.entries(errors)[0];
     if (first) throw new DomainError('invalid', first[1], first[0]);
@@ -142,7 +154,12 @@ export class KeyService {
           actor: input.actor,
           action: input.rotatedFrom ? 'key.created_by_rotation' : 'key.created',
           keyId,
-          details: { name, ipLock: input.ipLock.mode, entries, ...(input.rotatedFrom ? { rotatedFrom: publicIdOf(input.rotatedFrom) } : {}) },
+          details: {
+            name,
+            ipLock: input.ipLock.mode,
+            entries,
+            ...(input.rotatedFrom ? { rotatedFrom: publicIdOf(input.rotatedFrom) } : {}),
+          },
         });
         return { key, view: await this.toView(record.toObject()) };
       } catch (error) {
@@ -206,7 +223,12 @@ export class KeyService {
     ).lean<KeyRecord>();
     if (!updated) throw revokedError(key);
     this.changed(key.keyId);
-    await this.audit.record({ actor, action: lock.mode === 'off' ? 'key.unlocked' : 'key.locked', keyId: key.keyId, details: { mode: lock.mode, entries } });
+    await this.audit.record({
+      actor,
+      action: lock.mode === 'off' ? 'key.unlocked' : 'key.locked',
+      keyId: key.keyId,
+      details: { mode: lock.mode, entries },
+    });
     return this.toView(updated);
   }
 
@@ -214,9 +236,11 @@ export class KeyService {
   async unlinkPhone(ref: string, rawNumber: string, actor: string): Promise<{ view: KeyView; number: string }> {
     const key = await this.getRecord(ref);
     const number = normalizePhoneNumber(rawNumber);
-    if (!number) throw new DomainError('invalid', `"${rawNumber}" is not a phone number in E.164 form (like +2348012345678)`, 'phone_number');
+    if (!number)
+      throw new DomainError('invalid', `"${rawNumber}" is not a phone number in E.164 form (like +2348012345678)`, 'phone_number');
     const result = await this.models.Phone.updateOne({ number, keyId: key.keyId }, { $set: { keyId: null, linkedAt: null } });
-    if (result.modifiedCount === 0) throw new DomainError('not_found', `${number} is not linked to ${publicIdOf(key.keyId)} (${key.name})`, 'phone_number');
+    if (result.modifiedCount === 0)
+      throw new DomainError('not_found', `${number} is not linked to ${publicIdOf(key.keyId)} (${key.name})`, 'phone_number');
     await this.audit.record({ actor, action: 'phone.unlinked', keyId: key.keyId, phoneNumber: number });
     return { view: await this.toView(key), number };
   }
@@ -236,7 +260,13 @@ export class KeyService {
       ).lean();
       if (before?.keyId === keyId) continue;
       if (before?.keyId) moved.push({ number, from: before.keyId });
-      await this.audit.record({ actor, action: 'phone.linked', keyId, phoneNumber: number, details: before?.keyId ? { from: publicIdOf(before.keyId) } : {} });
+      await this.audit.record({
+        actor,
+        action: 'phone.linked',
+        keyId,
+        phoneNumber: number,
+        details: before?.keyId ? { from: publicIdOf(before.keyId) } : {},
+      });
     }
     return { moved };
   }
@@ -254,7 +284,11 @@ export class KeyService {
   async rotate(ref: string, actor: string): Promise<{ key: string; view: KeyView; previous: KeyView }> {
     const old = await this.getRecord(ref);
     assertChangeable(old);
-    if (old.status === 'rotating') throw new DomainError('conflict', `${publicIdOf(old.keyId)} was already rotated to ${publicIdOf(old.rotatedTo ?? '')}; rotate that key instead`);
+    if (old.status === 'rotating')
+      throw new DomainError(
+        'conflict',
+        `${publicIdOf(old.keyId)} was already rotated to ${publicIdOf(old.rotatedTo ?? '')}; rotate that key instead`,
+      );
     const successor = await this.create({
       name: await this.successorName(old.name),
       description: old.description ?? '',
@@ -276,7 +310,12 @@ export class KeyService {
       throw new DomainError('conflict', `${publicIdOf(old.keyId)} changed while rotating; try again`);
     }
     // Phones stay linked to the old key until they register with the new one.
-    await this.audit.record({ actor, action: 'key.rotated', keyId: old.keyId, details: { successor: successor.view.publicId, graceEndsAt } });
+    await this.audit.record({
+      actor,
+      action: 'key.rotated',
+      keyId: old.keyId,
+      details: { successor: successor.view.publicId, graceEndsAt },
+    });
     return { key: successor.key, view: successor.view, previous: await this.toView(previous) };
   }
 
@@ -336,7 +375,11 @@ export class KeyService {
       return { ok: false, reason: 'ip_not_allowed', message: `IP ${client || ip} is not allowed by the IP lock of ${id}` };
     }
     if (lock.mode === 'first' && lock.firstIp && lock.firstIp !== client) {
-      return { ok: false, reason: 'ip_not_allowed', message: `key ${id} is locked to the first IP that used it; ${client || ip} is not it` };
+      return {
+        ok: false,
+        reason: 'ip_not_allowed',
+        message: `key ${id} is locked to the first IP that used it; ${client || ip} is not it`,
+      };
     }
     return { ok: true, keyId: snapshot.keyId, secret: snapshot.secret, claimFirstIp: lock.mode === 'first' && !lock.firstIp };
   }
@@ -363,7 +406,12 @@ export class KeyService {
     ).lean<KeyRecord>();
     if (claimed) {
       this.changed(keyId);
-      await this.audit.record({ actor: `phone:${publicIdOf(keyId)}`, action: 'key.ip_locked_on_first_use', keyId, details: { ip: client } });
+      await this.audit.record({
+        actor: `phone:${publicIdOf(keyId)}`,
+        action: 'key.ip_locked_on_first_use',
+        keyId,
+        details: { ip: client },
+      });
       return true;
     }
     // Lost the race, or the lock changed meanwhile: answer by the lock as it is now.
@@ -400,7 +448,10 @@ export class KeyService {
 
   private async toView(record: KeyRecord): Promise<KeyView> {
     const phones = await this.models.Phone.find({ keyId: record.keyId }, { number: 1 }).lean();
-    return this.viewOf(record, phones.map((p) => p.number));
+    return this.viewOf(
+      record,
+      phones.map((p) => p.number),
+    );
   }
 
   private viewOf(record: KeyRecord, phoneNumbers: string[]): KeyView {

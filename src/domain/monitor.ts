@@ -125,7 +125,10 @@ export class PhoneMonitor {
     let finished = 0;
     for (const phone of pending) {
       if (!phone.alertId || !phone.downSince) {
-        await this.models.Phone.updateOne({ _id: phone._id, alertPendingSince: phone.alertPendingSince }, { $unset: { alertPendingSince: 1 } });
+        await this.models.Phone.updateOne(
+          { _id: phone._id, alertPendingSince: phone.alertPendingSince },
+          { $unset: { alertPendingSince: 1 } },
+        );
         continue;
       }
       await this.writeAlert(phone as PhoneForAlert, channel, phone.alertPendingSince ?? now);
@@ -153,8 +156,7 @@ export class PhoneMonitor {
         seen++;
         const alert = await this.models.SilentAlert.findById(phone.alertId).lean<AlertRecord>();
         if (alert && !alert.resolvedAt) {
-          const recoveredAt =
-            (await this.firstHeartbeatAfter(phone.number, alert.silentSince)) ?? phone.lastHeartbeatAt ?? this.clock();
+          const recoveredAt = (await this.firstHeartbeatAfter(phone.number, alert.silentSince)) ?? phone.lastHeartbeatAt ?? this.clock();
           const closed = await this.models.SilentAlert.findOneAndUpdate(
             { _id: alert._id, resolvedAt: null },
             { $set: { resolvedAt: recoveredAt } },
@@ -254,9 +256,7 @@ export class PhoneMonitor {
       { number: 1, keyId: 1, pausedUntil: 1, alertId: 1 },
     ).lean();
     const quiet = new Set(
-      phones
-        .filter((p) => !p.keyId || (p.pausedUntil && p.pausedUntil.getTime() > now.getTime()))
-        .map((p) => p.number),
+      phones.filter((p) => !p.keyId || (p.pausedUntil && p.pausedUntil.getTime() > now.getTime())).map((p) => p.number),
     );
 
     const claimed: ClaimedReminder[] = [];

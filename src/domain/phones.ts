@@ -26,7 +26,10 @@ export interface PhoneView {
   downSince: Date | null;
 }
 
-type PhoneRecord = Pick<PhoneFields, 'number' | 'keyId' | 'state' | 'lastHeartbeatAt' | 'charging' | 'battery' | 'pausedUntil' | 'pausedBy' | 'downSince'>;
+type PhoneRecord = Pick<
+  PhoneFields,
+  'number' | 'keyId' | 'state' | 'lastHeartbeatAt' | 'charging' | 'battery' | 'pausedUntil' | 'pausedBy' | 'downSince'
+>;
 
 /** What people see of the monitor's state: a pause in force wins over up/down/new. */
 export function phoneStatus(phone: Pick<PhoneRecord, 'state' | 'pausedUntil'>, now: Date): PhoneStatus {
@@ -65,7 +68,6 @@ export class PhoneService {
     return this.views(phones);
   }
 
-
   /** Pauses silent-phone alerts for `minutes` (default 60, at most 7 days). */
   async pause(rawNumber: string, minutes: number | undefined, actor: string): Promise<PhoneView> {
     const number = parseNumber(rawNumber);
@@ -80,7 +82,13 @@ export class PhoneService {
       { returnDocument: 'after' },
     ).lean<PhoneRecord>();
     if (!phone) throw unknownPhone(number);
-    await this.audit.record({ actor, action: 'phone.paused', keyId: phone.keyId ?? null, phoneNumber: number, details: { minutes: length, until: pausedUntil } });
+    await this.audit.record({
+      actor,
+      action: 'phone.paused',
+      keyId: phone.keyId ?? null,
+      phoneNumber: number,
+      details: { minutes: length, until: pausedUntil },
+    });
     return (await this.views([phone]))[0]!;
   }
 
@@ -122,7 +130,8 @@ export class PhoneService {
 
 function parseNumber(raw: string): string {
   const number = normalizePhoneNumber(raw);
-  if (!number) throw new DomainError('invalid', `"${raw.trim()}" is not a phone number in E.164 form (like +2348012345678).`, 'phone_number');
+  if (!number)
+    throw new DomainError('invalid', `"${raw.trim()}" is not a phone number in E.164 form (like +2348012345678).`, 'phone_number');
   return number;
 }
 

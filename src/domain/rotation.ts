@@ -110,10 +110,7 @@ export class RotationService {
     const revoked: string[] = [];
     const passed: string[] = [];
     while (revoked.length + passed.length < MAX_PER_RUN) {
-      const due = await this.models.Key.find(
-        { status: 'rotating', graceEndsAt: { $lte: now }, keyId: { $nin: passed } },
-        { keyId: 1 },
-      )
+      const due = await this.models.Key.find({ status: 'rotating', graceEndsAt: { $lte: now }, keyId: { $nin: passed } }, { keyId: 1 })
         .sort({ graceEndsAt: 1 })
         .limit(BATCH)
         .lean();

@@ -40,11 +40,17 @@ export async function keyRotationJob(context: AppContext): Promise<KeyRotationSu
       summary.dmsSent++;
     } catch (error) {
       if (isPermanentDmError(error)) {
-        log.warn({ keyId: publicIdOf(key.keyId), user: key.createdBy, err: slackErrorSummary(error) }, 'cannot DM the key creator about rotation; giving up on that DM');
+        log.warn(
+          { keyId: publicIdOf(key.keyId), user: key.createdBy, err: slackErrorSummary(error) },
+          'cannot DM the key creator about rotation; giving up on that DM',
+        );
         continue;
       }
       summary.slackFailures++;
-      log.warn({ keyId: publicIdOf(key.keyId), err: slackErrorSummary(error) }, 'could not DM the key creator about rotation; retrying on the next run');
+      log.warn(
+        { keyId: publicIdOf(key.keyId), err: slackErrorSummary(error) },
+        'could not DM the key creator about rotation; retrying on the next run',
+      );
       await rotation.releaseDm(key, dms.claimedAt);
     }
   }
@@ -59,7 +65,10 @@ export async function keyRotationJob(context: AppContext): Promise<KeyRotationSu
       log.info({ keys: batch.map((k) => publicIdOf(k.keyId)) }, 'rotation notice posted');
     } catch (error) {
       summary.slackFailures++;
-      log.warn({ keys: batch.map((k) => publicIdOf(k.keyId)), err: slackErrorSummary(error) }, 'could not post the rotation notice; retrying on the next run');
+      log.warn(
+        { keys: batch.map((k) => publicIdOf(k.keyId)), err: slackErrorSummary(error) },
+        'could not post the rotation notice; retrying on the next run',
+      );
       await rotation.releaseAnnouncements(announcements.keys.slice(i), announcements.claimedAt);
       break;
     }
@@ -74,6 +83,7 @@ export interface ExpireRotatedKeysSummary {
 /** expire-rotated-keys: rotated keys whose grace has ended are revoked (the receiver already refuses them). */
 export async function expireRotatedKeysJob(context: AppContext): Promise<ExpireRotatedKeysSummary> {
   const revoked = await context.domain.rotation.expireRotatedKeys();
-  for (const keyId of revoked) context.logger.info({ job: 'expire-rotated-keys', keyId: publicIdOf(keyId) }, 'rotated key revoked: its grace period ended');
+  for (const keyId of revoked)
+    context.logger.info({ job: 'expire-rotated-keys', keyId: publicIdOf(keyId) }, 'rotated key revoked: its grace period ended');
   return { revoked: revoked.length };
 }

@@ -73,7 +73,11 @@ export async function acquireLease(
 }
 
 /** Who holds the lease and until when (null when free), for logs and tests. */
-export async function leaseHolder(models: Pick<Models, 'JobLease'>, name: string, now: Date): Promise<{ holder: string; until: Date } | null> {
+export async function leaseHolder(
+  models: Pick<Models, 'JobLease'>,
+  name: string,
+  now: Date,
+): Promise<{ holder: string; until: Date } | null> {
   const lease = await models.JobLease.findOne({ name }).lean();
   if (!lease?.holder || !lease.until || lease.until.getTime() <= now.getTime()) return null;
   return { holder: lease.holder, until: lease.until };

@@ -47,7 +47,6 @@ export function keyPlain(key: KeyLabel): string {
   return key.name ? `${key.name} ${publicIdOf(key.keyId)}` : publicIdOf(key.keyId);
 }
 
-
 /** The alert in ALERT_CHANNEL_ID; if the phone came back before it could be posted, its resolved form. */
 export function alertMessage(alert: AlertRecord, key: KeyLabel, now: Date): SlackMessage {
   if (alert.resolvedAt) return resolvedAlertMessage(alert, key);
@@ -65,7 +64,9 @@ export function alertMessage(alert: AlertRecord, key: KeyLabel, now: Date): Slac
           { type: 'mrkdwn', text: `*Silent for*\n${silentFor}` },
         ],
       },
-      context(`Updates and the recovery notice follow in this thread. Pause alerts for it with \`/keys pause ${alert.phoneNumber} [minutes]\`.`),
+      context(
+        `Updates and the recovery notice follow in this thread. Pause alerts for it with \`/keys pause ${alert.phoneNumber} [minutes]\`.`,
+      ),
     ],
   };
 }
@@ -107,7 +108,9 @@ export function reminderReply(alert: AlertRecord, now: Date): SlackMessage {
   const silentFor = formatDuration(now.getTime() - alert.silentSince.getTime());
   return {
     text: `:hourglass: ${alert.phoneNumber} is still silent: no heartbeat for ${silentFor}.`,
-    blocks: [section(`:hourglass: ${alert.phoneNumber} is still silent: no heartbeat for *${silentFor}* (last ${slackDate(alert.silentSince)}).`)],
+    blocks: [
+      section(`:hourglass: ${alert.phoneNumber} is still silent: no heartbeat for *${silentFor}* (last ${slackDate(alert.silentSince)}).`),
+    ],
   };
 }
 
@@ -130,7 +133,8 @@ export const KEYS_PER_ROTATION_NOTICE = 40;
 /** One message in ALERT_CHANNEL_ID listing keys flagged in a run (at most KEYS_PER_ROTATION_NOTICE). */
 export function rotationNotice(keys: RotationKey[], now: Date, rotationDays: number): SlackMessage {
   const lines = keys.map(
-    (k) => `• ${keyText(k)}, created ${slackDate(k.createdAt)} by ${mention(k.createdBy)} (${formatDuration(now.getTime() - k.createdAt.getTime())} old)`,
+    (k) =>
+      `• ${keyText(k)}, created ${slackDate(k.createdAt)} by ${mention(k.createdBy)} (${formatDuration(now.getTime() - k.createdAt.getTime())} old)`,
   );
   const title = keys.length === 1 ? '1 phone key is due for rotation' : `${keys.length} phone keys are due for rotation`;
   return {

@@ -85,7 +85,10 @@ async function drainClaims<T>(
     } catch (error) {
       result.failed++;
       failuresInARow++;
-      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), err: slackErrorSummary(error) }, `could not post ${what}; retrying on the next run`);
+      log.warn(
+        { phoneNumber: alert.phoneNumber, alertId: String(alert._id), err: slackErrorSummary(error) },
+        `could not post ${what}; retrying on the next run`,
+      );
       await monitor.releaseClaim(alert._id, slackErrorCode(error));
       continue;
     }
@@ -110,7 +113,10 @@ function postPendingAlerts(context: AppContext, keys: KeyLabels): Promise<PassRe
     },
     async (alert, ts) => {
       await monitor.markPosted(alert._id, ts ?? '');
-      log.info({ phoneNumber: alert.phoneNumber, keyId: publicIdOf(alert.keyId), alertId: String(alert._id), silentSince: alert.silentSince }, 'silent-phone alert posted');
+      log.info(
+        { phoneNumber: alert.phoneNumber, keyId: publicIdOf(alert.keyId), alertId: String(alert._id), silentSince: alert.silentSince },
+        'silent-phone alert posted',
+      );
     },
   );
 }
@@ -141,7 +147,10 @@ async function updateToResolved(context: AppContext, alert: AlertRecord, key: Ke
     await context.slack.chat.update({ channel: alert.channel, ts: alert.ts ?? '', ...resolvedAlertMessage(alert, key) });
   } catch (error) {
     if (!isUneditableMessageError(error)) throw error;
-    context.logger.warn({ alertId: String(alert._id), err: slackErrorSummary(error) }, 'alert message cannot be updated; posting the recovery reply only');
+    context.logger.warn(
+      { alertId: String(alert._id), err: slackErrorSummary(error) },
+      'alert message cannot be updated; posting the recovery reply only',
+    );
   }
 }
 
@@ -162,7 +171,10 @@ async function postReminders(context: AppContext): Promise<PassResult> {
       result.done++;
     } catch (error) {
       result.failed++;
-      log.warn({ phoneNumber: alert.phoneNumber, alertId: String(alert._id), err: slackErrorSummary(error) }, 'could not post a silent-phone reminder; retrying on the next run');
+      log.warn(
+        { phoneNumber: alert.phoneNumber, alertId: String(alert._id), err: slackErrorSummary(error) },
+        'could not post a silent-phone reminder; retrying on the next run',
+      );
       await monitor.undoReminder(claim);
     }
   }

@@ -22,5 +22,4 @@ export type JobLeaseFields = InferSchemaType<typeof jobLeaseSchema>;
 export type JobLeaseDocument = HydratedDocument<JobLeaseFields>;
 export type JobLeaseModel = Model<JobLeaseFields>;
 
-export const defineJobLeaseModel = (connection: Connection): JobLeaseModel =>
-  connection.model<JobLeaseFields>('JobLease', jobLeaseSchema);
+export const defineJobLeaseModel = (connection: Connection): JobLeaseModel => connection.model<JobLeaseFields>('JobLease', jobLeaseSchema);

@@ -114,5 +114,4 @@ keySchema.index({ 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
 export type KeyDocument = HydratedDocument<KeyFields>;
 export type KeyModel = Model<KeyFields>;
 
-export const defineKeyModel = (connection: Connection): KeyModel =>
-  connection.model<KeyFields>('Key', keySchema);
+export const defineKeyModel = (connection: Connection): KeyModel => connection.model<KeyFields>('Key', keySchema);

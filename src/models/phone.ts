@@ -49,5 +49,4 @@ export type PhoneFields = InferSchemaType<typeof phoneSchema>;
 export type PhoneDocument = HydratedDocument<PhoneFields>;
 export type PhoneModel = Model<PhoneFields>;
 
-export const definePhoneModel = (connection: Connection): PhoneModel =>
-  connection.model<PhoneFields>('Phone', phoneSchema);
+export const definePhoneModel = (connection: Connection): PhoneModel => connection.model<PhoneFields>('Phone', phoneSchema);

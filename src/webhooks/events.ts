@@ -22,7 +22,10 @@ const phoneNumbers = z
   .describe("The phone's own numbers (one per SIM)");
 
 const text = (max: number) =>
-  z.string({ error: expected('a string') }).min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+  z
+    .string({ error: expected('a string') })
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`);
 
 const messageId = text(256).describe("The phone app's id of the message");
 const sender = text(64).describe('Sender: a phone number, short code or alphanumeric sender id');
@@ -52,8 +55,14 @@ export const phoneRegistered = event(
     device: z
       .looseObject(
         {
-          model: z.string({ error: expected('a string') }).max(128).optional(),
-          app_version: z.string({ error: expected('a string') }).max(64).optional(),
+          model: z
+            .string({ error: expected('a string') })
+            .max(128)
+            .optional(),
+          app_version: z
+            .string({ error: expected('a string') })
+            .max(64)
+            .optional(),
         },
         { error: expected('an object') },
       )
@@ -80,7 +89,13 @@ export const phoneHeartbeat = event(
 export const messageReceived = event(
   'message.phone.received',
   'The phone received an SMS.',
-  data({ phone_number: phoneNumber, from: sender, content: z.string({ error: expected('a string') }), message_id: messageId.optional(), sim: sim.optional() }),
+  data({
+    phone_number: phoneNumber,
+    from: sender,
+    content: z.string({ error: expected('a string') }),
+    message_id: messageId.optional(),
+    sim: sim.optional(),
+  }),
 );
 
 export const messageSent = event(
@@ -89,7 +104,11 @@ export const messageSent = event(
   data({ phone_number: phoneNumber, message_id: messageId, to: sender.optional() }),
 );
 
-export const messageDelivered = event('message.phone.delivered', 'An SMS the phone sent was delivered.', data({ phone_number: phoneNumber, message_id: messageId }));
+export const messageDelivered = event(
+  'message.phone.delivered',
+  'An SMS the phone sent was delivered.',
+  data({ phone_number: phoneNumber, message_id: messageId }),
+);
 
 export const messageFailed = event(
   'message.send.failed',
@@ -97,9 +116,17 @@ export const messageFailed = event(
   data({ phone_number: phoneNumber, message_id: messageId, reason: text(1024) }),
 );
 
-export const messageExpired = event('message.send.expired', 'An SMS expired before the phone could send it.', data({ phone_number: phoneNumber, message_id: messageId }));
+export const messageExpired = event(
+  'message.send.expired',
+  'An SMS expired before the phone could send it.',
+  data({ phone_number: phoneNumber, message_id: messageId }),
+);
 
-export const callMissed = event('message.call.missed', 'The phone missed a call.', data({ phone_number: phoneNumber, from: sender, sim: sim.optional() }));
+export const callMissed = event(
+  'message.call.missed',
+  'The phone missed a call.',
+  data({ phone_number: phoneNumber, from: sender, sim: sim.optional() }),
+);
 
 export const WEBHOOK_EVENT_SCHEMAS = {
   'phone.registered': phoneRegistered,
@@ -139,7 +166,11 @@ export function parseWebhookEvent(body: unknown): ParsedEvent {
   if (type === undefined) return { ok: false, reason: 'invalid_field', message: 'type: is required' };
   if (typeof type !== 'string' || !Object.hasOwn(WEBHOOK_EVENT_SCHEMAS, type)) {
     const shown = typeof type === 'string' ? `"${type.slice(0, 64)}"` : JSON.stringify(type)?.slice(0, 64);
-    return { ok: false, reason: 'unknown_type', message: `type: unknown event type ${shown} (expected one of ${WEBHOOK_EVENT_TYPES.join(', ')})` };
+    return {
+      ok: false,
+      reason: 'unknown_type',
+      message: `type: unknown event type ${shown} (expected one of ${WEBHOOK_EVENT_TYPES.join(', ')})`,
+    };
   }
   const parsed = WEBHOOK_EVENT_SCHEMAS[type as WebhookEventType].safeParse(body);
   if (!parsed.success) {
@@ -181,7 +212,8 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 
 /** The phone numbers an event is about: all of them must be linked to the signing key. */
 export function phoneNumbersOf(event: WebhookEvent): string[] {
-  const numbers = event.type === 'phone.registered' || event.type === 'phone.heartbeat' ? event.data.phone_numbers : [event.data.phone_number];
+  const numbers =
+    event.type === 'phone.registered' || event.type === 'phone.heartbeat' ? event.data.phone_numbers : [event.data.phone_number];
   return [...new Set(numbers)];
 }
 

@@ -79,14 +79,26 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
 
   const requireJson: RequestHandler = (req, res, next) => {
     const contentType = req.headers['content-type'];
-    if (!contentType) return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: 'Content-Type is missing: send application/json' });
+    if (!contentType)
+      return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: 'Content-Type is missing: send application/json' });
     const [mediaType = '', ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
-    const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    const charset = params
+      .find((p) => p.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/"/g, '');
     if (mediaType !== 'application/json') {
-      return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: `Content-Type must be application/json, not ${JSON.stringify(contentType.slice(0, 100))}` });
+      return refuse(req, res, {
+        status: 415,
+        reason: 'unsupported_media_type',
+        message: `Content-Type must be application/json, not ${JSON.stringify(contentType.slice(0, 100))}`,
+      });
     }
     if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-      return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: `Content-Type charset must be utf-8, not ${JSON.stringify(charset.slice(0, 40))}` });
+      return refuse(req, res, {
+        status: 415,
+        reason: 'unsupported_media_type',
+        message: `Content-Type charset must be utf-8, not ${JSON.stringify(charset.slice(0, 40))}`,
+      });
     }
     next();
   };
@@ -97,10 +109,18 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
   const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, req, res, next) => {
     if (res.headersSent) return next(error);
     if (error.type === 'entity.too.large') {
-      return refuse(req, res, { status: 413, reason: 'body_too_large', message: `the body is larger than ${MAX_BODY_BYTES / 1024} KiB (${MAX_BODY_BYTES} bytes)` });
+      return refuse(req, res, {
+        status: 413,
+        reason: 'body_too_large',
+        message: `the body is larger than ${MAX_BODY_BYTES / 1024} KiB (${MAX_BODY_BYTES} bytes)`,
+      });
     }
     if (error.type === 'encoding.unsupported') {
-      return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: 'Content-Encoding is not supported: send the body uncompressed' });
+      return refuse(req, res, {
+        status: 415,
+        reason: 'unsupported_media_type',
+        message: 'Content-Encoding is not supported: send the body uncompressed',
+      });
     }
     if (error.status && error.status >= 400 && error.status < 500) {
       return refuse(req, res, { status: 400, reason: 'bad_request', message: 'the body could not be read' });
@@ -153,7 +173,16 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     }
     if (decision.claimFirstIp && !(await domain.keys.claimFirstIp(keyId, ip))) {
       keyCache.invalidate(keyId);
-      return refuse(req, res, { status: 403, reason: 'ip_not_allowed', message: `key ${publicIdOf(keyId)} is locked to the first IP that used it; ${ip} is not it` }, keyId);
+      return refuse(
+        req,
+        res,
+        {
+          status: 403,
+          reason: 'ip_not_allowed',
+          message: `key ${publicIdOf(keyId)} is locked to the first IP that used it; ${ip} is not it`,
+        },
+        keyId,
+      );
     }
 
     const result = await ingest.record({
@@ -172,7 +201,13 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     if (res.headersSent) return;
     if (result.outcome === 'duplicate') {
       log.duplicate = true;
-      res.status(200).json({ status: 'duplicate', webhook_id: signed.webhookId, message: 'this webhook-id was already received; nothing was stored again' });
+      res
+        .status(200)
+        .json({
+          status: 'duplicate',
+          webhook_id: signed.webhookId,
+          message: 'this webhook-id was already received; nothing was stored again',
+        });
       return;
     }
     res.status(202).json({ status: 'accepted', webhook_id: signed.webhookId });
@@ -183,7 +218,10 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
   router.use((_req, res, next) => {
     res.on('finish', () => {
       const log = logOf(res);
-      context.metrics.webhookRequests.inc({ type: typeof log.eventType === 'string' ? log.eventType : 'unknown', status: String(res.statusCode) });
+      context.metrics.webhookRequests.inc({
+        type: typeof log.eventType === 'string' ? log.eventType : 'unknown',
+        status: String(res.statusCode),
+      });
       if (typeof log.reason === 'string') context.metrics.webhookRefusals.inc({ reason: log.reason });
     });
     next();

@@ -59,9 +59,19 @@ export class RefusalRecorder {
       tally.lastAt = now;
       tally.message = refusal.message;
     } else if (this.pending.size < this.maxTuples) {
-      this.pending.set(id, { windowStart, reason: refusal.reason, status: refusal.status, keyId: refusal.keyId, ip: refusal.ip, count: 1, lastAt: now, message: refusal.message });
+      this.pending.set(id, {
+        windowStart,
+        reason: refusal.reason,
+        status: refusal.status,
+        keyId: refusal.keyId,
+        ip: refusal.ip,
+        count: 1,
+        lastAt: now,
+        message: refusal.message,
+      });
     } else {
-      if (this.droppedSince === undefined) this.logger.warn({ tuples: this.maxTuples }, 'too many distinct webhook refusals to count; dropping some until the next flush');
+      if (this.droppedSince === undefined)
+        this.logger.warn({ tuples: this.maxTuples }, 'too many distinct webhook refusals to count; dropping some until the next flush');
       this.droppedSince ??= now.getTime();
       return;
     }
@@ -106,7 +116,8 @@ export class RefusalRecorder {
     } catch (error) {
       // Put back the counts not written (all of them unless the error lists the failed ones).
       const writeErrors = (error as { writeErrors?: { index: number }[] }).writeErrors;
-      const failed = Array.isArray(writeErrors) && writeErrors.length > 0 ? writeErrors.map((e) => tallies[e.index]!).filter(Boolean) : tallies;
+      const failed =
+        Array.isArray(writeErrors) && writeErrors.length > 0 ? writeErrors.map((e) => tallies[e.index]!).filter(Boolean) : tallies;
       for (const t of failed) this.restore(t);
       if (!this.failing) this.logger.warn({ err: error, tuples: failed.length }, 'could not write webhook refusal counts; will retry');
       this.failing = true;

@@ -66,12 +66,17 @@ export function readSignedHeaders(headers: IncomingHttpHeaders): SignedHeaders |
     const raw = headers[name];
     return Array.isArray(raw) ? raw.join(', ') : raw;
   };
-  const missing = [WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_SIGNATURE_HEADER, PHONE_KEY_ID_HEADER].find((name) => !value(name)?.trim());
+  const missing = [WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_SIGNATURE_HEADER, PHONE_KEY_ID_HEADER].find(
+    (name) => !value(name)?.trim(),
+  );
   if (missing) return refuse401('missing_header', `the ${missing} header is missing`);
 
   const webhookId = value(WEBHOOK_ID_HEADER)!.trim();
   if (!WEBHOOK_ID_PATTERN.test(webhookId)) {
-    return refuse401('malformed_header', `${WEBHOOK_ID_HEADER} is malformed: expected 1–256 visible ASCII characters, no spaces (like msg_2KWPBgLlAfxdpx2AI54pPJ85f4W)`);
+    return refuse401(
+      'malformed_header',
+      `${WEBHOOK_ID_HEADER} is malformed: expected 1–256 visible ASCII characters, no spaces (like msg_2KWPBgLlAfxdpx2AI54pPJ85f4W)`,
+    );
   }
   const timestampText = value(WEBHOOK_TIMESTAMP_HEADER)!.trim();
   if (!TIMESTAMP_PATTERN.test(timestampText)) {
@@ -86,7 +91,10 @@ export function readSignedHeaders(headers: IncomingHttpHeaders): SignedHeaders |
   }
   const keyId = parsePublicId(value(PHONE_KEY_ID_HEADER)!);
   if (!keyId) {
-    return refuse401('malformed_header', `${PHONE_KEY_ID_HEADER} is malformed: expected the key's public id, pk_ and 8 characters a–z 2–7 (not the whole key)`);
+    return refuse401(
+      'malformed_header',
+      `${PHONE_KEY_ID_HEADER} is malformed: expected the key's public id, pk_ and 8 characters a–z 2–7 (not the whole key)`,
+    );
   }
   return { webhookId, timestamp: Number(timestampText), signatures, keyId };
 }
@@ -96,10 +104,16 @@ export function checkTimestamp(timestampSeconds: number, now: Date): Refusal | u
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const age = nowSeconds - timestampSeconds;
   if (age > TIMESTAMP_TOLERANCE_SECONDS) {
-    return refuse401('stale_timestamp', `${WEBHOOK_TIMESTAMP_HEADER} is ${age} s in the past; at most ${TIMESTAMP_TOLERANCE_SECONDS} s from the server's clock is accepted (check the phone's clock)`);
+    return refuse401(
+      'stale_timestamp',
+      `${WEBHOOK_TIMESTAMP_HEADER} is ${age} s in the past; at most ${TIMESTAMP_TOLERANCE_SECONDS} s from the server's clock is accepted (check the phone's clock)`,
+    );
   }
   if (-age > TIMESTAMP_TOLERANCE_SECONDS) {
-    return refuse401('future_timestamp', `${WEBHOOK_TIMESTAMP_HEADER} is ${-age} s in the future; at most ${TIMESTAMP_TOLERANCE_SECONDS} s from the server's clock is accepted (check the phone's clock)`);
+    return refuse401(
+      'future_timestamp',
+      `${WEBHOOK_TIMESTAMP_HEADER} is ${-age} s in the future; at most ${TIMESTAMP_TOLERANCE_SECONDS} s from the server's clock is accepted (check the phone's clock)`,
+    );
   }
   return undefined;
 }
@@ -127,4 +141,7 @@ export function signatureMatches(key: { secret: string }, signed: SignedHeaders,
 }
 
 export const signatureMismatch = (keyId: string): Refusal =>
-  refuse401('signature_mismatch', `${WEBHOOK_SIGNATURE_HEADER} does not match: sign "<webhook-id>.<webhook-timestamp>.<raw body>" with HMAC-SHA256 under the whole key of ${publicIdOf(keyId)}`);
+  refuse401(
+    'signature_mismatch',
+    `${WEBHOOK_SIGNATURE_HEADER} does not match: sign "<webhook-id>.<webhook-timestamp>.<raw body>" with HMAC-SHA256 under the whole key of ${publicIdOf(keyId)}`,
+  );

@@ -33,7 +33,12 @@ export async function pressInEphemeral(app: TestApp, actionId: string, value: st
 }
 
 /** Presses a button in an ephemeral message that should open a modal; returns the views.open call. */
-export async function pressToOpen(app: TestApp, actionId: string, value: string, opts: BlockActionOpts = {}): Promise<{ call: FakeCall; responseUrl: string }> {
+export async function pressToOpen(
+  app: TestApp,
+  actionId: string,
+  value: string,
+  opts: BlockActionOpts = {},
+): Promise<{ call: FakeCall; responseUrl: string }> {
   const triggerId = newTriggerId();
   const responseUrl = app.fake.responseUrl();
   const res = await app.slack.blockAction(actionId, value, { ephemeral: true, responseUrl, triggerId, ...opts });
@@ -64,7 +69,9 @@ export async function responseAt(app: TestApp, responseUrl: string): Promise<Jso
 
 /** Every action element of a message's blocks. */
 export function actionsOf(message: Json): Json[] {
-  return ((message?.blocks ?? []) as Json[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: Json) => ({ ...e, block_id: b.block_id })));
+  return ((message?.blocks ?? []) as Json[])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements.map((e: Json) => ({ ...e, block_id: b.block_id })));
 }
 
 /** Creates a key through the modal and returns the full key from the reveal DM. */
@@ -78,7 +85,10 @@ export async function createThroughModal(
   const res = await submit(app, call, answers, userId);
   expect(res.status).toBe(200);
   expect(res.text).toBe('');
-  const dm = await app.fake.waitFor('chat.postMessage', (c) => c.args.channel === `D${userId}` && FULL_KEY.test(textOf(c.args)) && textOf(c.args).includes(name));
+  const dm = await app.fake.waitFor(
+    'chat.postMessage',
+    (c) => c.args.channel === `D${userId}` && FULL_KEY.test(textOf(c.args)) && textOf(c.args).includes(name),
+  );
   const key = FULL_KEY.exec(textOf(dm.args))![0];
   await responseAt(app, responseUrl);
   return { key, keyId: key.slice(3, 11), dm, responseUrl };

@@ -130,7 +130,10 @@ describe('key commands', () => {
     expect(reply.text).toContain(`*${successor.name}* (\`${successor.publicId}\`) replaces *cmd-gw* (\`pk_${gwId}\`)`);
     expect(reply.text).toContain(`until <!date^${old.graceEndsAt!.getTime() / 1000}^`);
     expect(JSON.stringify(reply)).not.toMatch(FULL_KEY);
-    const dm = await app.fake.waitFor('chat.postMessage', (c) => c.args.channel === 'DUADMIN' && textOf(c.args).includes(successor.publicId));
+    const dm = await app.fake.waitFor(
+      'chat.postMessage',
+      (c) => c.args.channel === 'DUADMIN' && textOf(c.args).includes(successor.publicId),
+    );
     expect(await keys().check(successor.publicId, '192.0.2.1')).toMatchObject({ ok: true, secret: FULL_KEY.exec(textOf(dm.args))![0] });
 
     expect((await command(app, `rotate pk_${gwId}`)).text).toMatch(/already rotated/);
@@ -142,7 +145,13 @@ describe('key commands', () => {
     expect(question.response_type).toBe('ephemeral');
     expect(question.text).toContain('Delete');
     const [button] = actionsOf(question);
-    expect(button).toMatchObject({ action_id: 'key_delete', value: view.keyId, style: 'danger', confirm: { style: 'danger' }, block_id: 'key_delete_confirmation' });
+    expect(button).toMatchObject({
+      action_id: 'key_delete',
+      value: view.keyId,
+      style: 'danger',
+      confirm: { style: 'danger' },
+      block_id: 'key_delete_confirmation',
+    });
     // Asking revokes nothing.
     expect(await keys().check(view.publicId, '192.0.2.1')).toMatchObject({ ok: true });
 
@@ -163,8 +172,14 @@ describe('phones', () => {
     const { view } = await keys().create({ name: 'phones-gw', ipLock: { mode: 'off' }, actor: 'UADMIN' });
     await keys().linkPhones(view.keyId, [FRESH, PAUSED], 'phone:test');
     const Phone = app.context.models.Phone;
-    await Phone.updateOne({ number: ONLINE }, { $set: { state: 'up', lastHeartbeatAt: new Date('2026-11-22T09:58:00Z'), battery: 81, charging: true } });
-    await Phone.updateOne({ number: SILENT }, { $set: { state: 'down', lastHeartbeatAt: new Date('2026-11-22T09:00:00Z'), battery: 12, charging: false } });
+    await Phone.updateOne(
+      { number: ONLINE },
+      { $set: { state: 'up', lastHeartbeatAt: new Date('2026-11-22T09:58:00Z'), battery: 81, charging: true } },
+    );
+    await Phone.updateOne(
+      { number: SILENT },
+      { $set: { state: 'down', lastHeartbeatAt: new Date('2026-11-22T09:00:00Z'), battery: 12, charging: false } },
+    );
     await Phone.updateOne({ number: PAUSED }, { $set: { state: 'down', pausedUntil: new Date('2026-11-22T11:00:00Z') } });
   });
 
@@ -206,19 +221,23 @@ describe('phones', () => {
 });
 
 describe('/keys audit [key]', () => {
-  it('lists recent entries (at most 20), newest first; with a key, only that key\'s', async () => {
+  it("lists recent entries (at most 20), newest first; with a key, only that key's", async () => {
     const all = await command(app, 'audit');
     const text = textOf(all);
     expect(text).toContain('key.created');
     expect(text).toContain('phone.resumed');
     expect(text).toContain('<@UADMIN>');
     expect(text.indexOf('phone.resumed')).toBeLessThan(text.indexOf('key.created'));
-    const lines = all.blocks.filter((b: { type: string }) => b.type === 'section').flatMap((b: { text: { text: string } }) => b.text.text.split('\n'));
+    const lines = all.blocks
+      .filter((b: { type: string }) => b.type === 'section')
+      .flatMap((b: { text: { text: string } }) => b.text.text.split('\n'));
     expect(lines).toHaveLength(Math.min(20, await app.context.models.AuditEntry.countDocuments()));
     // More than 20: only the 20 newest.
     for (let i = 0; i < 25; i++) await app.context.domain.audit.record({ actor: 'UADMIN', action: `test.filler_${i}` });
     const capped = await command(app, 'audit');
-    const cappedLines = capped.blocks.filter((b: { type: string }) => b.type === 'section').flatMap((b: { text: { text: string } }) => b.text.text.split('\n'));
+    const cappedLines = capped.blocks
+      .filter((b: { type: string }) => b.type === 'section')
+      .flatMap((b: { text: { text: string } }) => b.text.text.split('\n'));
     expect(cappedLines).toHaveLength(20);
     expect(cappedLines[0]).toContain('test.filler_24');
 

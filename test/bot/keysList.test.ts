@@ -26,7 +26,10 @@ describe('/keys list', () => {
 
   beforeAll(async () => {
     const older = await keys().create({ name: 'old-gw', description: 'due soon', ipLock: { mode: 'first' }, actor: 'UCREATOR' });
-    await app.context.models.Key.updateOne({ keyId: older.view.keyId }, { $set: { rotationDue: true, lastUsedAt: new Date('2026-11-21T08:00:00Z'), timesUsed: 7 } });
+    await app.context.models.Key.updateOne(
+      { keyId: older.view.keyId },
+      { $set: { rotationDue: true, lastUsedAt: new Date('2026-11-21T08:00:00Z'), timesUsed: 7 } },
+    );
     clock.advance(60_000);
     const gateway = await keys().create({ name: 'lagos-gw', ipLock: { mode: 'list', list: '203.0.113.7, 10.0.0.0/24' }, actor: 'UADMIN' });
     gatewayId = gateway.view.keyId;
@@ -40,7 +43,9 @@ describe('/keys list', () => {
     expect(text).not.toMatch(FULL_KEY);
     expect(text.indexOf('lagos-gw')).toBeLessThan(text.indexOf('old-gw'));
 
-    const section = (name: string) => reply.blocks.find((b: { type: string; text?: { text: string } }) => b.type === 'section' && b.text?.text.includes(`*${name}*`)).text.text as string;
+    const section = (name: string) =>
+      reply.blocks.find((b: { type: string; text?: { text: string } }) => b.type === 'section' && b.text?.text.includes(`*${name}*`)).text
+        .text as string;
     const gw = section('lagos-gw');
     expect(gw).toContain(`pk_${gatewayId}`);
     expect(gw).toContain('Created by <@UADMIN>');
@@ -99,7 +104,14 @@ describe('/keys list', () => {
     expect(res.status).toBe(200);
     expect((await responseAt(app, responseUrl)).text).toContain(`Unlinked ${PHONE_B}`);
     expect((await keys().get(`pk_${gatewayId}`)).phoneNumbers).toEqual([PHONE_A]);
-    expect(await app.context.models.AuditEntry.countDocuments({ keyId: gatewayId, phoneNumber: PHONE_B, action: 'phone.unlinked', actor: 'UADMIN' })).toBe(1);
+    expect(
+      await app.context.models.AuditEntry.countDocuments({
+        keyId: gatewayId,
+        phoneNumber: PHONE_B,
+        action: 'phone.unlinked',
+        actor: 'UADMIN',
+      }),
+    ).toBe(1);
   });
 
   it('"Unlink phone…" on a key without phones says so instead of opening an empty modal', async () => {
@@ -124,7 +136,10 @@ describe('/keys list', () => {
     expect(reply.replace_original).toBe(false);
     expect(JSON.stringify(reply)).not.toMatch(FULL_KEY);
 
-    const dm = await app.fake.waitFor('chat.postMessage', (c) => c.args.channel === 'DUADMIN' && textOf(c.args).includes(successor.publicId));
+    const dm = await app.fake.waitFor(
+      'chat.postMessage',
+      (c) => c.args.channel === 'DUADMIN' && textOf(c.args).includes(successor.publicId),
+    );
     const revealed = FULL_KEY.exec(textOf(dm.args))![0];
     expect(await keys().check(successor.publicId, '192.0.2.1')).toMatchObject({ ok: true, secret: revealed });
     expect(await keys().check(old.publicId, '192.0.2.1')).toMatchObject({ ok: true });
@@ -132,7 +147,11 @@ describe('/keys list', () => {
 
     // A rotating key offers no second rotation.
     const list = await command(app, 'list');
-    expect(actionsOf(list).filter((a) => a.value === old.keyId).map((a) => a.action_id)).not.toContain('key_rotate');
+    expect(
+      actionsOf(list)
+        .filter((a) => a.value === old.keyId)
+        .map((a) => a.action_id),
+    ).not.toContain('key_rotate');
   });
 
   it('"Delete" (confirmed) revokes at once; the list stays, the key leaves it', async () => {
@@ -151,7 +170,12 @@ describe('/keys list', () => {
 describe('paging', () => {
   it('splits a long list into pages within Block Kit limits, with a "Next page" button', async () => {
     for (let i = 0; i < 27; i++) {
-      await keys().create({ name: `bulk-${String(i).padStart(2, '0')}`, description: 'd'.repeat(400), ipLock: { mode: 'off' }, actor: 'UADMIN' });
+      await keys().create({
+        name: `bulk-${String(i).padStart(2, '0')}`,
+        description: 'd'.repeat(400),
+        ipLock: { mode: 'off' },
+        actor: 'UADMIN',
+      });
     }
     const all = await keys().list();
     const seen: string[] = [];
@@ -159,7 +183,11 @@ describe('paging', () => {
     for (let page = 0; ; page++) {
       expect(reply.blocks.length).toBeLessThanOrEqual(50);
       for (const block of reply.blocks) if (block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
-      seen.push(...actionsOf(reply).filter((a) => a.action_id === 'key_delete').map((a) => a.value));
+      seen.push(
+        ...actionsOf(reply)
+          .filter((a) => a.action_id === 'key_delete')
+          .map((a) => a.value),
+      );
       const next = actionsOf(reply).find((a) => a.action_id === 'keys_list_page');
       if (!next) break;
       expect(next.value).toBe(String(page + 1));

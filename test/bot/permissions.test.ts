@@ -103,7 +103,7 @@ describe('a non-admin', () => {
     expect(await state()).toBe(before);
   });
 
-  it('cannot hide someone else\'s reveal DM', async () => {
+  it("cannot hide someone else's reveal DM", async () => {
     await app.context.domain.reveals.recordPosted(keyId, { userId: 'UADMIN', channel: 'DUADMIN', ts: '1700000000.000100' });
     expect(await redactReveal(app.context, keyId, { actor: OUTSIDER, userId: OUTSIDER })).toBe(false);
     expect((await app.context.models.Key.findOne({ keyId }).lean())!.reveal.redactedAt).toBeNull();

@@ -40,7 +40,9 @@ describe('create through the modal', () => {
     expect(call.args.view.callback_id).toBe('key_create');
     const nameBlock = call.args.view.blocks.find((b: { block_id?: string }) => b.block_id === 'name');
     expect(nameBlock.element.initial_value).toBe('gw-prefill');
-    expect(call.args.view.blocks.map((b: { block_id?: string }) => b.block_id)).toEqual(expect.arrayContaining(['name', 'description', 'ip_mode', 'ip_list']));
+    expect(call.args.view.blocks.map((b: { block_id?: string }) => b.block_id)).toEqual(
+      expect.arrayContaining(['name', 'description', 'ip_mode', 'ip_list']),
+    );
   });
 
   it('creates the key and reveals it once, by DM to the creator, with a QR code', async () => {
@@ -57,7 +59,9 @@ describe('create through the modal', () => {
     dmTs = created.dm.response!.body.ts;
     const dm = app.fake.message('DUADMIN', dmTs)!;
     expect(textOf(dm)).toContain(key);
-    const hide = dm.blocks!.flatMap((b) => (b as { elements?: { action_id?: string; value?: string }[] }).elements ?? []).find((e) => e.action_id === 'reveal_hide');
+    const hide = dm
+      .blocks!.flatMap((b) => (b as { elements?: { action_id?: string; value?: string }[] }).elements ?? [])
+      .find((e) => e.action_id === 'reveal_hide');
     expect(hide).toMatchObject({ value: keyId });
 
     // The answer where /keys create was typed names the key, not its secret.
@@ -83,7 +87,12 @@ describe('create through the modal', () => {
     expect(stored.reveal.expiresAt!.getTime()).toBe(clock.now().getTime() + 15 * MINUTE);
 
     const audit = await app.context.models.AuditEntry.find({ keyId }).lean();
-    expect(audit.map((a) => [a.action, a.actor])).toEqual(expect.arrayContaining([['key.created', 'UADMIN'], ['key.revealed', 'UADMIN']]));
+    expect(audit.map((a) => [a.action, a.actor])).toEqual(
+      expect.arrayContaining([
+        ['key.created', 'UADMIN'],
+        ['key.revealed', 'UADMIN'],
+      ]),
+    );
   });
 
   it('the key is in no database document, no log line, and no Slack call but the reveal DM', async () => {
@@ -121,7 +130,9 @@ describe('create through the modal', () => {
     expect(app.fake.files.get(fileId)?.deleted).toBe(true);
     expect(textOf(app.fake.message('DUADMIN', dmTs))).not.toMatch(FULL_KEY);
 
-    await expect.poll(() => app.context.models.AuditEntry.countDocuments({ keyId, action: 'key.reveal_redacted', actor: 'UADMIN' })).toBe(1);
+    await expect
+      .poll(() => app.context.models.AuditEntry.countDocuments({ keyId, action: 'key.reveal_redacted', actor: 'UADMIN' }))
+      .toBe(1);
     const stored = (await app.context.models.Key.findOne({ keyId }).lean())!;
     expect(stored.reveal.redactedAt).toEqual(clock.now());
 
@@ -152,7 +163,9 @@ describe('create through the modal', () => {
     expect(JSON.stringify(updates[0]!.rawArgs)).not.toMatch(FULL_KEY);
     expect(textOf(app.fake.message('DUADMIN', ts))).not.toMatch(FULL_KEY);
     expect(app.fake.files.get(fileId)?.deleted).toBe(true);
-    expect(await app.context.models.AuditEntry.countDocuments({ keyId: secondId, action: 'key.reveal_redacted', actor: 'system:reveal-expiry' })).toBe(1);
+    expect(
+      await app.context.models.AuditEntry.countDocuments({ keyId: secondId, action: 'key.reveal_redacted', actor: 'system:reveal-expiry' }),
+    ).toBe(1);
 
     expect(await redactExpiredReveals(app.context)).toBe(0);
   });

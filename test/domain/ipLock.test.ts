@@ -6,7 +6,15 @@ test('IP lists take dotted-quad IPv4, IPv6 and CIDR ranges in normal form, and r
   expect(entries).toEqual(['10.0.0.0/24', '2001:db8::/32', '1.2.3.4', '203.0.113.7']);
   expect(invalid).toEqual([]);
   // "10" would otherwise lock a key to 0.0.0.10, "010.0.0.1" to 8.0.0.1 (octal)
-  expect(parseIpList('10, 127.1, 010.0.0.1, 3232235777, 10/8, 1.2.3.4/33, nonsense').invalid).toEqual(['10', '127.1', '010.0.0.1', '3232235777', '10/8', '1.2.3.4/33', 'nonsense']);
+  expect(parseIpList('10, 127.1, 010.0.0.1, 3232235777, 10/8, 1.2.3.4/33, nonsense').invalid).toEqual([
+    '10',
+    '127.1',
+    '010.0.0.1',
+    '3232235777',
+    '10/8',
+    '1.2.3.4/33',
+    'nonsense',
+  ]);
 });
 
 test('matching: ranges, addresses, IPv4-mapped clients, no cross-family matches', () => {

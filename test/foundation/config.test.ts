@@ -44,8 +44,17 @@ describe('configuration', () => {
     });
     const named = (variable: string) => problems.some((p) => p.startsWith(`${variable} `));
     for (const variable of [
-      'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'ALERT_CHANNEL_ID', 'PORT', 'SILENT_AFTER_MINUTES', 'KEY_ENCRYPTION_KEY',
-      'SILENT_PHONES_CRON', 'ADMIN_USER_IDS', 'RUN_JOBS', 'LOG_LEVEL', 'MONGODB_URI',
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'ALERT_CHANNEL_ID',
+      'PORT',
+      'SILENT_AFTER_MINUTES',
+      'KEY_ENCRYPTION_KEY',
+      'SILENT_PHONES_CRON',
+      'ADMIN_USER_IDS',
+      'RUN_JOBS',
+      'LOG_LEVEL',
+      'MONGODB_URI',
     ]) {
       expect(named(variable), `${variable} in ${JSON.stringify(problems)}`).toBe(true);
     }

@@ -5,7 +5,10 @@ test('log lines are JSON and never carry keys, tokens or signatures, wherever th
   const lines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
   const key = `pk_abcdefgh_${'A'.repeat(40)}-_${'b'.repeat(22)}`;
-  logger.info({ token: 'xoxb-123-456-abc', headers: { 'webhook-signature': 'v1,abc' }, nested: { secret: 's3cr3t' } }, `failed with ${key}`);
+  logger.info(
+    { token: 'xoxb-123-456-abc', headers: { 'webhook-signature': 'v1,abc' }, nested: { secret: 's3cr3t' } },
+    `failed with ${key}`,
+  );
   logger.warn({ err: new Error(`boom xoxb-999-888 v1,${'Q'.repeat(44)}=`) }, 'pk_abcdefgh is fine to log');
   expect(lines).toHaveLength(2);
   const text = lines.join('');

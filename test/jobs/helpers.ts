@@ -42,7 +42,11 @@ export function newNumber(): string {
 }
 
 /** A key (named `name`) with `count` phones linked to it, never heard from (state 'new'). */
-export async function keyWithPhones(context: AppContext, name: string, count = 1): Promise<{ keyId: string; publicId: string; numbers: string[] }> {
+export async function keyWithPhones(
+  context: AppContext,
+  name: string,
+  count = 1,
+): Promise<{ keyId: string; publicId: string; numbers: string[] }> {
   const { view } = await context.domain.keys.create({ name, ipLock: { mode: 'off' }, actor: CREATOR });
   const numbers = Array.from({ length: count }, () => newNumber());
   await context.domain.keys.linkPhones(view.keyId, numbers, `phone:${view.publicId}`);
@@ -52,7 +56,11 @@ export async function keyWithPhones(context: AppContext, name: string, count = 1
 /** Empties what the jobs read and write, between tests sharing one database. */
 export async function wipe(context: AppContext): Promise<void> {
   const { Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry } = context.models;
-  await Promise.all([Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry].map((model: { deleteMany(filter: object): PromiseLike<unknown> }) => model.deleteMany({})));
+  await Promise.all(
+    [Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry].map((model: { deleteMany(filter: object): PromiseLike<unknown> }) =>
+      model.deleteMany({}),
+    ),
+  );
 }
 
 /**

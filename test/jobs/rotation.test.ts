@@ -90,7 +90,12 @@ describe('key-rotation', () => {
     await createKey('gw-gone-user', 'UGONE');
     clock.advance(91 * DAY);
     jobs.app.fake.failNext('conversations.open', { error: 'user_not_found' });
-    expect((await runJob('key-rotation', jobs.app.context)).summary).toMatchObject({ flagged: 1, dmsSent: 0, announced: 1, slackFailures: 0 });
+    expect((await runJob('key-rotation', jobs.app.context)).summary).toMatchObject({
+      flagged: 1,
+      dmsSent: 0,
+      announced: 1,
+      slackFailures: 0,
+    });
     await runJob('key-rotation', jobs.app.context);
     expect(jobs.app.fake.callsTo('conversations.open')).toHaveLength(1);
   });
@@ -117,17 +122,28 @@ describe('expire-rotated-keys', () => {
 
     clock.advance(MINUTE);
     expect((await runJob('expire-rotated-keys', jobs.app.context)).summary).toMatchObject({ revoked: 1 });
-    expect(await keyRecord(original.view.keyId)).toMatchObject({ status: 'revoked', revokedBy: 'system:expire-rotated-keys', revokedAt: clock.now() });
+    expect(await keyRecord(original.view.keyId)).toMatchObject({
+      status: 'revoked',
+      revokedBy: 'system:expire-rotated-keys',
+      revokedAt: clock.now(),
+    });
     expect(await jobs.app.context.domain.keys.check(original.view.publicId, '192.0.2.1')).toMatchObject({ ok: false, reason: 'revoked' });
     expect(await jobs.app.context.domain.keys.check(successor.publicId, '192.0.2.1')).toMatchObject({ ok: true });
 
     const audit = await jobs.app.context.domain.audit.recent({ keyId: original.view.keyId });
-    expect(audit.filter((e) => e.action === 'key.revoked')).toMatchObject([{ actor: 'system:expire-rotated-keys', details: { reason: 'rotation grace ended' } }]);
+    expect(audit.filter((e) => e.action === 'key.revoked')).toMatchObject([
+      { actor: 'system:expire-rotated-keys', details: { reason: 'rotation grace ended' } },
+    ]);
 
     // Runs at once, later: nothing revoked twice.
     clock.advance(HOUR);
-    const again = await Promise.all([jobs.app.context.domain.rotation.expireRotatedKeys(), jobs.app.context.domain.rotation.expireRotatedKeys()]);
+    const again = await Promise.all([
+      jobs.app.context.domain.rotation.expireRotatedKeys(),
+      jobs.app.context.domain.rotation.expireRotatedKeys(),
+    ]);
     expect(again.flat()).toHaveLength(0);
-    expect((await jobs.app.context.domain.audit.recent({ keyId: original.view.keyId })).filter((e) => e.action === 'key.revoked')).toHaveLength(1);
+    expect(
+      (await jobs.app.context.domain.audit.recent({ keyId: original.view.keyId })).filter((e) => e.action === 'key.revoked'),
+    ).toHaveLength(1);
   });
 });

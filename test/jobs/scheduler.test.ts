@@ -40,7 +40,11 @@ describe('job lease', () => {
     expect(await acquireLease(models, 'takeover', { now: clock.now() })).toBeNull();
 
     await second!.release(clock.now(), 'it went wrong');
-    expect(await models.JobLease.findOne({ name: 'takeover' }).lean()).toMatchObject({ holder: 'survivor#1', until: null, lastError: 'it went wrong' });
+    expect(await models.JobLease.findOne({ name: 'takeover' }).lean()).toMatchObject({
+      holder: 'survivor#1',
+      until: null,
+      lastError: 'it went wrong',
+    });
     expect(await acquireLease(models, 'takeover', { now: clock.now() })).not.toBeNull();
   });
 
@@ -69,7 +73,10 @@ describe('runJob', () => {
       vi.spyOn(jobs.app.context.domain.monitor, 'detectSilent').mockRejectedValueOnce(new Error('boom'));
       const failed = await runJob('silent-phones', jobs.app.context);
       expect(failed).toMatchObject({ name: 'silent-phones', outcome: 'failed', reason: 'boom' });
-      expect(await jobs.app.context.models.JobLease.findOne({ name: 'silent-phones' }).lean()).toMatchObject({ until: null, lastError: 'boom' });
+      expect(await jobs.app.context.models.JobLease.findOne({ name: 'silent-phones' }).lean()).toMatchObject({
+        until: null,
+        lastError: 'boom',
+      });
       expect(jobs.app.logs.some((line) => line.includes('"job":"silent-phones"') && line.includes('job run failed'))).toBe(true);
 
       const ok = await runJob('silent-phones', jobs.app.context);
@@ -104,7 +111,14 @@ describe('scheduler', () => {
 
       const scheduler = createScheduler(ticking.context);
       scheduler.start();
-      await vi.waitFor(() => expect(ticking.fake.calls.some((c) => c.method === 'chat.postMessage'), JSON.stringify(runs)).toBe(true), { timeout: 5000, interval: 20 });
+      await vi.waitFor(
+        () =>
+          expect(
+            ticking.fake.calls.some((c) => c.method === 'chat.postMessage'),
+            JSON.stringify(runs),
+          ).toBe(true),
+        { timeout: 5000, interval: 20 },
+      );
       await scheduler.stop();
       // The run finished (alert recorded as posted) before stop() resolved.
       const alert = await ticking.context.models.SilentAlert.findOne({}).lean();

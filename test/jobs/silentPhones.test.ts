@@ -113,7 +113,10 @@ describe('silent phones', () => {
     await heartbeat(jobs.app.context, unlinked);
     await heartbeat(jobs.app.context, paused);
     await jobs.app.context.models.Phone.updateOne({ number: unlinked }, { $set: { keyId: null } });
-    await jobs.app.context.models.Phone.updateOne({ number: paused }, { $set: { pausedUntil: new Date(Date.parse(T0) + 2 * 60 * MINUTE), pausedBy: 'UADMIN' } });
+    await jobs.app.context.models.Phone.updateOne(
+      { number: paused },
+      { $set: { pausedUntil: new Date(Date.parse(T0) + 2 * 60 * MINUTE), pausedBy: 'UADMIN' } },
+    );
 
     clock.advance(60 * MINUTE);
     await silentPhones();
@@ -153,7 +156,11 @@ describe('silent phones', () => {
     await silentPhones();
     await silentPhones();
     expect(alerts()).toHaveLength(1);
-    expect(await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean()).toMatchObject({ ts: alerts()[0]!.ts, postAttempts: 3, lastError: null });
+    expect(await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean()).toMatchObject({
+      ts: alerts()[0]!.ts,
+      postAttempts: 3,
+      lastError: null,
+    });
   });
 
   test('a failed recovery update is retried on the next run, and the thread reply goes out once', async () => {
@@ -250,7 +257,11 @@ describe('silent phones', () => {
     // Bypassing the lease (as if it had expired mid-run): the conditional updates and claims alone keep it to one each.
     for (const n of numbers) await heartbeat(jobs.app.context, n);
     clock.advance(31 * MINUTE);
-    const results = await Promise.all([silentPhonesJob(jobs.app.context), silentPhonesJob(jobs.app.context), silentPhonesJob(jobs.app.context)]);
+    const results = await Promise.all([
+      silentPhonesJob(jobs.app.context),
+      silentPhonesJob(jobs.app.context),
+      silentPhonesJob(jobs.app.context),
+    ]);
     expect(results.reduce((sum, r) => sum + r.detected, 0)).toBe(12);
     expect(results.reduce((sum, r) => sum + r.resolved, 0)).toBe(12);
     expect(results.reduce((sum, r) => sum + r.posted, 0)).toBe(12);
@@ -272,7 +283,12 @@ describe('two instances on one database', () => {
       const { numbers } = await keyWithPhones(a.context, 'gw-two', 10);
       for (const n of numbers) await heartbeat(a.context, n);
       shared.advance(31 * MINUTE);
-      await Promise.all([runJob('silent-phones', a.context), runJob('silent-phones', b.context), silentPhonesJob(a.context), silentPhonesJob(b.context)]);
+      await Promise.all([
+        runJob('silent-phones', a.context),
+        runJob('silent-phones', b.context),
+        silentPhonesJob(a.context),
+        silentPhonesJob(b.context),
+      ]);
       await Promise.all([runJob('silent-phones', a.context), runJob('silent-phones', b.context)]);
       expect(alerts()).toHaveLength(10);
       expect(await a.context.models.SilentAlert.countDocuments()).toBe(10);

@@ -28,7 +28,8 @@ it('counts webhook requests by type and status, refusals by reason, Slack reques
   const gateway = await createKey(app);
   const [online, neverSeen, paused, silent] = [newNumber(), newNumber(), newNumber(), newNumber()];
   for (const number of [online, neverSeen, paused, silent]) await register(app, clock, gateway, [number]);
-  for (const number of [online, silent]) expect((await post(app, clock, { key: gateway.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202);
+  for (const number of [online, silent])
+    expect((await post(app, clock, { key: gateway.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202);
 
   // 10:31 — `silent` has not been heard of for 31 minutes; `online` keeps talking.
   clock.advance(31 * 60_000);

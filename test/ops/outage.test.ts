@@ -136,7 +136,9 @@ it('MongoDB down (port refused): 503s, /readyz 503, a clear Slack answer, jobs s
   // The outage is in the log: its start and its end (the key cache polls every 500 ms, so it notices both).
   const warnings = app.logs.map((l) => JSON.parse(l) as { msg: string; level: string });
   expect(warnings.some((l) => l.level === 'warn' && l.msg.startsWith('key cache: polling for changed keys failed'))).toBe(true);
-  expect(warnings.some((l) => l.level === 'warn' && l.msg.startsWith('Slack request could not be done: the database is unavailable'))).toBe(true);
+  expect(warnings.some((l) => l.level === 'warn' && l.msg.startsWith('Slack request could not be done: the database is unavailable'))).toBe(
+    true,
+  );
   expect(warnings.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
 }, 30_000);
 

@@ -34,7 +34,10 @@ it('logs each phone webhook once, answered or refused, with status, latency, eve
   const accepted = await post(app, clock, { key: key.key, event: heartbeatEvent(clock, [number]) });
   const duplicate = await post(app, clock, { key: key.key, id: accepted.sent['webhook-id'], event: heartbeatEvent(clock, [number]) });
   const forged = await post(app, clock, { key: `${key.publicId}_${randomPhoneKey().slice(12)}`, event: heartbeatEvent(clock, [number]) });
-  const unlinked = await post(app, clock, { key: key.key, event: phoneEvent('message.phone.sent', { phone_number: newNumber(), message_id: 'm1' }, clock.now()) });
+  const unlinked = await post(app, clock, {
+    key: key.key,
+    event: phoneEvent('message.phone.sent', { phone_number: newNumber(), message_id: 'm1' }, clock.now()),
+  });
   expect([accepted.status, duplicate.status, forged.status, unlinked.status]).toEqual([202, 200, 401, 403]);
 
   const logged = requestLines().slice(before);
@@ -50,7 +53,12 @@ it('logs each phone webhook once, answered or refused, with status, latency, eve
   const [acceptedLine, duplicateLine, forgedLine, unlinkedLine] = logged;
   expect(acceptedLine).toMatchObject({ status: 202, eventType: 'phone.heartbeat', webhookId: accepted.sent['webhook-id'] });
   expect(acceptedLine).not.toHaveProperty('reason');
-  expect(duplicateLine).toMatchObject({ status: 200, eventType: 'phone.heartbeat', webhookId: accepted.sent['webhook-id'], duplicate: true });
+  expect(duplicateLine).toMatchObject({
+    status: 200,
+    eventType: 'phone.heartbeat',
+    webhookId: accepted.sent['webhook-id'],
+    duplicate: true,
+  });
   // refused before the body is read: no event type, and the reason
   expect(forgedLine).toMatchObject({ status: 401, reason: 'signature_mismatch', webhookId: forged.sent['webhook-id'] });
   expect(forgedLine).not.toHaveProperty('eventType');
@@ -84,7 +92,13 @@ it('logs Slack requests and other routes once each; health checks and scrapes on
 it('logs a request whose phone hung up before the answer, once, as aborted', async () => {
   const before = requestLines().length;
   const url = new URL('/webhooks/phone', app.baseUrl);
-  const req = http.request({ method: 'POST', hostname: url.hostname, port: url.port, path: url.pathname, headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+  const req = http.request({
+    method: 'POST',
+    hostname: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    headers: { 'content-type': 'application/json', 'content-length': '1000' },
+  });
   req.on('error', () => {});
   req.flushHeaders();
   req.write('{"type":');
@@ -95,5 +109,12 @@ it('logs a request whose phone hung up before the answer, once, as aborted', asy
   const logged = requestLines().slice(before);
   expect(logged).toHaveLength(1);
   // The receiver saw a body cut short (400) but the answer never reached anyone: aborted.
-  expect(logged[0]).toMatchObject({ level: 'info', method: 'POST', path: '/webhooks/phone', status: 400, reason: 'bad_request', aborted: true });
+  expect(logged[0]).toMatchObject({
+    level: 'info',
+    method: 'POST',
+    path: '/webhooks/phone',
+    status: 400,
+    reason: 'bad_request',
+    aborted: true,
+  });
 });

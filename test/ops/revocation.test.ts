@@ -58,7 +58,9 @@ it('a key deleted through instance A is refused at once by A and within 1 s by B
     else await sleep(20);
   }
   const delayMs = Math.round((refusedAt ?? Infinity) - deleteStarted);
-  console.log(`[revocation] delete answered after ${Math.round(answeredAt - deleteStarted)} ms; B refused from ${delayMs} ms after the button was pressed; B's answers meanwhile: ${outcomes.join(',')}`);
+  console.log(
+    `[revocation] delete answered after ${Math.round(answeredAt - deleteStarted)} ms; B refused from ${delayMs} ms after the button was pressed; B's answers meanwhile: ${outcomes.join(',')}`,
+  );
   expect(refusedAt, `B kept accepting the deleted key: ${outcomes.join(',')}`).toBeDefined();
   expect(delayMs).toBeLessThanOrEqual(1_000);
   // Once refused, refused for good; and one second after the delete, B refuses.

@@ -26,7 +26,12 @@ const secrets = newServerSecrets();
 beforeAll(async () => {
   fake = await startFakeSlack();
   // The scheduler runs too (every second), so stopping it is part of the shutdown.
-  server = await startServerProcess({ mongodbUri, slackApiUrl: fake.url, secrets, env: { RUN_JOBS: 'true', SILENT_PHONES_CRON: '* * * * * *' } });
+  server = await startServerProcess({
+    mongodbUri,
+    slackApiUrl: fake.url,
+    secrets,
+    env: { RUN_JOBS: 'true', SILENT_PHONES_CRON: '* * * * * *' },
+  });
 }, 60_000);
 afterAll(async () => {
   server?.kill();
@@ -37,7 +42,10 @@ it('SIGTERM under load: every 202 is stored, nothing else is, later requests are
   const { key } = await createKeyThroughSlack(slackFor(server.baseUrl, secrets.SLACK_SIGNING_SECRET, fake), fake, 'shutdown-gateway');
   const numbers = Array.from({ length: SENDERS }, (_, i) => `+23480123460${String(i).padStart(2, '0')}`);
   for (let i = 0; i < numbers.length; i += 2) {
-    const res = await postPhoneWebhook(server.baseUrl, { key, event: phoneEvent('phone.registered', { phone_numbers: numbers.slice(i, i + 2) }) });
+    const res = await postPhoneWebhook(server.baseUrl, {
+      key,
+      event: phoneEvent('phone.registered', { phone_numbers: numbers.slice(i, i + 2) }),
+    });
     expect(res.status).toBe(202);
   }
   await server.proc.waitForLine(/"msg":"scheduler started"/);
@@ -81,7 +89,9 @@ it('SIGTERM under load: every 202 is stored, nothing else is, later requests are
   results.push({ webhookId: slow.webhookId, startedAt: 0, endedAt: slowAnswer.at, outcome: slowAnswer.status });
 
   const own = await mongoose.createConnection(mongodbUri).asPromise();
-  const stored = new Set((await defineModels(own).PhoneEvent.find({ type: 'phone.heartbeat' }, { webhookId: 1 }).lean()).map((e) => e.webhookId));
+  const stored = new Set(
+    (await defineModels(own).PhoneEvent.find({ type: 'phone.heartbeat' }, { webhookId: 1 }).lean()).map((e) => e.webhookId),
+  );
   await own.close();
 
   const accepted = results.filter((r) => r.outcome === 202);
@@ -119,10 +129,20 @@ function slowHeartbeat(baseUrl: string, key: string, number: string) {
   const agent = new http.Agent({ keepAlive: true });
   let slowRequest: http.ClientRequest | undefined;
   const answer = new Promise<{ status: number; connection: string | undefined; at: number }>((resolve, reject) => {
-    const req = http.request({ method: 'POST', hostname: url.hostname, port: url.port, path: url.pathname, agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, at: performance.now() }));
-    });
+    const req = http.request(
+      {
+        method: 'POST',
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        agent,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, at: performance.now() }));
+      },
+    );
     req.on('error', reject);
     req.flushHeaders();
     req.write(body.slice(0, 20));

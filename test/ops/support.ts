@@ -24,7 +24,11 @@ export async function keysCommand(slack: SlackTestClient, fake: FakeSlack, text:
 }
 
 /** `/keys create <name>`, the modal submitted as is: the full key, from the reveal DM. */
-export async function createKeyThroughSlack(slack: SlackTestClient, fake: FakeSlack, name: string): Promise<{ key: string; keyId: string; publicId: string }> {
+export async function createKeyThroughSlack(
+  slack: SlackTestClient,
+  fake: FakeSlack,
+  name: string,
+): Promise<{ key: string; keyId: string; publicId: string }> {
   const triggerId = newTriggerId();
   expect((await slack.command(`create ${name}`, { triggerId, responseUrl: fake.responseUrl() })).status).toBe(200);
   const opened = await fake.waitFor('views.open', (c) => c.args.trigger_id === triggerId);
@@ -43,7 +47,11 @@ export async function deleteKeyThroughSlack(slack: SlackTestClient, fake: FakeSl
   expect(button, JSON.stringify(question)).toBe(true);
   const responseUrl = fake.responseUrl();
   const id = responseUrl.split('/').pop();
-  const pressed = await slack.blockAction('key_delete', publicId.slice(3), { ephemeral: true, responseUrl, blockId: 'key_delete_confirmation' });
+  const pressed = await slack.blockAction('key_delete', publicId.slice(3), {
+    ephemeral: true,
+    responseUrl,
+    blockId: 'key_delete_confirmation',
+  });
   expect(pressed.status).toBe(200);
   return ((await fake.waitForResponse((r) => r.id === id, 15_000)).body as { text: string }).text;
 }
@@ -65,7 +73,15 @@ export function sendHeartbeat(baseUrl: string, key: string, number: string, agen
   return new Promise((resolve) => {
     const done = (outcome: number | string) => resolve({ ...sent, endedAt: performance.now(), outcome });
     const req = http.request(
-      { method: 'POST', hostname: url.hostname, port: url.port, path: url.pathname, headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent, timeout: 15_000 },
+      {
+        method: 'POST',
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        agent,
+        timeout: 15_000,
+      },
       (res) => {
         res.resume();
         res.on('end', () => done(res.statusCode ?? 0));

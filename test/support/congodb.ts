@@ -212,7 +212,9 @@ function canonical(v: unknown): string {
     return `n:${Number(String(v))}`;
   }
   if (bsonType) return `${bsonType}:${JSON.stringify(v)}`;
-  return `{${Object.entries(v as Doc).map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  return `{${Object.entries(v as Doc)
+    .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)
+    .join(',')}}`;
 }
 
 /** Renders a key value the way mongod's E11000 message does. */
@@ -234,9 +236,11 @@ function patchHandlers(handlers: Map<string, Handler>, raised: Map<string, Dupli
   }
   const indexCommands: Handler = {
     handle: (ctx) =>
-      ctx.command.createIndexes !== undefined ? createIndexes(ctx)
-      : ctx.command.listIndexes !== undefined ? listIndexes(ctx)
-      : dropIndexes(ctx),
+      ctx.command.createIndexes !== undefined
+        ? createIndexes(ctx)
+        : ctx.command.listIndexes !== undefined
+          ? listIndexes(ctx)
+          : dropIndexes(ctx),
   };
   for (const name of ['createIndexes', 'listIndexes', 'dropIndexes']) handlers.set(name, indexCommands);
 }
@@ -292,14 +296,18 @@ async function createIndexes({ storage, database, command }: HandlerContext): Pr
     if (sameName) {
       if (sameJson(sameName.key, key) && sameOptions(sameName, options)) continue;
       return {
-        ok: 0, code: 86, codeName: 'IndexKeySpecsConflict',
+        ok: 0,
+        code: 86,
+        codeName: 'IndexKeySpecsConflict',
         errmsg: `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName)}`,
       };
     }
     const sameKey = existing.find((i) => sameJson(i.key, key) && sameOptions(i, options));
     if (sameKey) {
       return {
-        ok: 0, code: 85, codeName: 'IndexOptionsConflict',
+        ok: 0,
+        code: 85,
+        codeName: 'IndexOptionsConflict',
         errmsg: `Index already exists with a different name: ${sameKey.name}`,
       };
     }
@@ -344,10 +352,13 @@ async function dropIndexes({ storage, database, command }: HandlerContext): Prom
   const existing = await storage.getIndexes(database, coll);
   const target = command.index as unknown;
   const names =
-    target === '*' ? existing.map((i) => i.name).filter((n) => n !== '_id_')
-    : typeof target === 'string' ? [target]
-    : Array.isArray(target) ? (target as string[])
-    : existing.filter((i) => sameJson(i.key, target)).map((i) => i.name);
+    target === '*'
+      ? existing.map((i) => i.name).filter((n) => n !== '_id_')
+      : typeof target === 'string'
+        ? [target]
+        : Array.isArray(target)
+          ? (target as string[])
+          : existing.filter((i) => sameJson(i.key, target)).map((i) => i.name);
   if (names.length === 0 && target !== '*') {
     return { ok: 0, code: 27, codeName: 'IndexNotFound', errmsg: `can't find index with key: ${JSON.stringify(target)}` };
   }

@@ -981,9 +981,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     message: (channel, ts) => messages.get(key(channel, ts)),
     threadReplies: (channel, threadTs) => {
       const ch = normaliseChannel(channel);
-      return [...messages.values()].filter(
-        (m) => !m.deleted && m.channel === ch && m.thread_ts === threadTs && m.ts !== threadTs,
-      );
+      return [...messages.values()].filter((m) => !m.deleted && m.channel === ch && m.thread_ts === threadTs && m.ts !== threadTs);
     },
     get ephemerals() {
       return ephemerals;

@@ -25,7 +25,10 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
     const { lines, leaks } = scanLogs(logDir);
     rmSync(logDir, { recursive: true, force: true });
     if (leaks.length > 0) {
-      const shown = leaks.slice(0, 10).map((l) => `  ${l.what} in ${l.file}: ${l.line}`).join('\n');
+      const shown = leaks
+        .slice(0, 10)
+        .map((l) => `  ${l.what} in ${l.file}: ${l.line}`)
+        .join('\n');
       throw new Error(`log scan: ${leaks.length} log line(s) carry a secret:\n${shown}`);
     }
     console.log(`[phonekeys tests] log scan: ${lines} log lines, no key, token, secret or signature`);

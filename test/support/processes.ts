@@ -40,7 +40,14 @@ export function runTs(script: string, args: string[], env: Record<string, string
   const exited = once(child, 'exit').then(([code, signal]) => {
     // The process's log lines join the run's log scan (globalSetup).
     const dir = process.env.PHONEKEYS_TEST_LOG_DIR;
-    if (dir) appendFileSync(join(dir, `process-${process.pid}-${child.pid}.log`), output.split('\n').filter((l) => l.startsWith('{')).join('\n') + '\n');
+    if (dir)
+      appendFileSync(
+        join(dir, `process-${process.pid}-${child.pid}.log`),
+        output
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .join('\n') + '\n',
+      );
     return (code ?? signal) as number | string;
   });
   return {
@@ -51,9 +58,21 @@ export function runTs(script: string, args: string[], env: Record<string, string
       const existing = output.split('\n').find((l) => pattern.test(l));
       if (existing !== undefined) return Promise.resolve(existing);
       return new Promise((resolveLine, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
-        waiters.push({ pattern, resolve: (line) => { clearTimeout(timer); resolveLine(line); } });
-        exited.then((code) => { clearTimeout(timer); reject(new Error(`process exited (${code}) before a line matching ${pattern}; output:\n${output}`)); });
+        const timer = setTimeout(
+          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${output}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          pattern,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolveLine(line);
+          },
+        });
+        exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`process exited (${code}) before a line matching ${pattern}; output:\n${output}`));
+        });
       });
     },
   };

@@ -130,9 +130,7 @@ export const datePicker = (date: string | null): StateValue => ({ type: 'datepic
  *
  *   stateValues({ name: { name_input: 'Lagos phone' }, mode: { mode_select: select('list') } })
  */
-export function stateValues(
-  spec: Record<string, Record<string, string | null | StateValue>>,
-): StateValues {
+export function stateValues(spec: Record<string, Record<string, string | null | StateValue>>): StateValues {
   const out: StateValues = {};
   for (const [blockId, actions] of Object.entries(spec)) {
     const block: Record<string, StateValue> = {};
@@ -145,10 +143,7 @@ export function stateValues(
 }
 
 function findOption(element: Json, value: string): Json | undefined {
-  const opts: Json[] = [
-    ...(element.options ?? []),
-    ...((element.option_groups ?? []) as Json[]).flatMap((g: Json) => g.options ?? []),
-  ];
+  const opts: Json[] = [...(element.options ?? []), ...((element.option_groups ?? []) as Json[]).flatMap((g: Json) => g.options ?? [])];
   return opts.find((o) => o.value === value);
 }
 
@@ -173,10 +168,8 @@ export function fillView(view: Json, answers: Record<string, string | string[] |
       v = given;
     } else {
       const type: string = el.type;
-      const one = (): string | null =>
-        given === undefined ? null : Array.isArray(given) ? (given[0] ?? null) : given;
-      const many = (): string[] =>
-        given === undefined || given === null ? [] : Array.isArray(given) ? given : [given];
+      const one = (): string | null => (given === undefined ? null : Array.isArray(given) ? (given[0] ?? null) : given);
+      const many = (): string[] => (given === undefined || given === null ? [] : Array.isArray(given) ? given : [given]);
       switch (type) {
         case 'static_select':
         case 'external_select':
@@ -184,12 +177,7 @@ export function fillView(view: Json, answers: Record<string, string | string[] |
           const val = one();
           v = {
             type,
-            selected_option:
-              given === undefined
-                ? (el.initial_option ?? null)
-                : val === null
-                  ? null
-                  : (findOption(el, val) ?? option(val)),
+            selected_option: given === undefined ? (el.initial_option ?? null) : val === null ? null : (findOption(el, val) ?? option(val)),
           };
           break;
         }
@@ -198,10 +186,7 @@ export function fillView(view: Json, answers: Record<string, string | string[] |
         case 'multi_external_select':
           v = {
             type,
-            selected_options:
-              given === undefined
-                ? (el.initial_options ?? [])
-                : many().map((val) => findOption(el, val) ?? option(val)),
+            selected_options: given === undefined ? (el.initial_options ?? []) : many().map((val) => findOption(el, val) ?? option(val)),
           };
           break;
         case 'users_select':
@@ -334,7 +319,10 @@ export interface SlackTestClient {
   event(event: Json, opts?: EventOpts): Promise<SlackHttpResponse>;
   urlVerification(challenge?: string, opts?: EventOpts): Promise<SlackHttpResponse>;
   /** POST a body, signed, with the given content type. */
-  signed(body: string, opts?: { contentType?: string; timestamp?: Date | number; headers?: Record<string, string> }): Promise<SlackHttpResponse>;
+  signed(
+    body: string,
+    opts?: { contentType?: string; timestamp?: Date | number; headers?: Record<string, string> },
+  ): Promise<SlackHttpResponse>;
   /** POST exactly this body with exactly these headers (no signature added). */
   raw(body: string, headers?: Record<string, string>): Promise<SlackHttpResponse>;
   /** The payloads last sent, for debugging. */
@@ -416,10 +404,7 @@ export function slackClient(options: SlackClientOptions): SlackTestClient {
         text,
         api_app_id: apiAppId,
         is_enterprise_install: 'false',
-        response_url:
-          o.responseUrl ??
-          options.responseUrl?.() ??
-          `https://hooks.slack.com/commands/${teamId}/${Date.now()}/${uniq()}`,
+        response_url: o.responseUrl ?? options.responseUrl?.() ?? `https://hooks.slack.com/commands/${teamId}/${Date.now()}/${uniq()}`,
         trigger_id: o.triggerId ?? newTriggerId(),
       };
       sent.push(fields);
@@ -535,9 +520,7 @@ export function slackClient(options: SlackClientOptions): SlackTestClient {
         type: 'event_callback',
         event_id: o.eventId ?? `Ev${uniq()}`,
         event_time: o.eventTime ?? Math.floor(Date.now() / 1000),
-        authorizations: [
-          { enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false },
-        ],
+        authorizations: [{ enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
         is_ext_shared_channel: false,
         event_context: `4-${uniq()}`,
       });

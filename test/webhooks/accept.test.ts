@@ -109,7 +109,11 @@ describe('what accepted events change', () => {
 
     clock.advance(60_000);
     const sentAt = new Date(clock.now().getTime() - 20_000); // the phone's own clock is behind
-    const response = await post(app, clock, { key: key.key, event: phoneEvent('phone.heartbeat', { phone_numbers: [number], charging: false, battery: 42.5, firmware: 'x1' }, sentAt), timestamp: sentAt });
+    const response = await post(app, clock, {
+      key: key.key,
+      event: phoneEvent('phone.heartbeat', { phone_numbers: [number], charging: false, battery: 42.5, firmware: 'x1' }, sentAt),
+      timestamp: sentAt,
+    });
     expect(response.status).toBe(202);
     const phone = await Phone.findOne({ number }).lean();
     expect(phone).toMatchObject({ lastHeartbeatAt: clock.now(), charging: false, battery: 42.5, state: 'up', alertId });
@@ -126,7 +130,9 @@ describe('what accepted events change', () => {
 
     // a heartbeat without charging/battery leaves them as they were
     clock.advance(30_000);
-    expect((await post(app, clock, { key: key.key, event: phoneEvent('phone.heartbeat', { phone_numbers: [number] }, clock.now()) })).status).toBe(202);
+    expect(
+      (await post(app, clock, { key: key.key, event: phoneEvent('phone.heartbeat', { phone_numbers: [number] }, clock.now()) })).status,
+    ).toBe(202);
     expect(await Phone.findOne({ number }).lean()).toMatchObject({ lastHeartbeatAt: clock.now(), charging: false, battery: 42.5 });
   });
 
@@ -135,7 +141,11 @@ describe('what accepted events change', () => {
     const number = newNumber();
     await register(app, clock, key, [number]);
     const events = [
-      phoneEvent('message.phone.received', { phone_number: number, from: '+15550100', content: 'hello', message_id: 'm1', sim: 'SIM1' }, clock.now()),
+      phoneEvent(
+        'message.phone.received',
+        { phone_number: number, from: '+15550100', content: 'hello', message_id: 'm1', sim: 'SIM1' },
+        clock.now(),
+      ),
       phoneEvent('message.phone.sent', { phone_number: number, message_id: 'm2', to: '+15550101' }, clock.now()),
       phoneEvent('message.phone.delivered', { phone_number: number, message_id: 'm2' }, clock.now()),
       phoneEvent('message.send.failed', { phone_number: number, message_id: 'm3', reason: 'no credit' }, clock.now()),
@@ -147,7 +157,11 @@ describe('what accepted events change', () => {
     const stored = await app.context.models.PhoneEvent.find({ keyId: key.keyId, type: { $ne: 'phone.registered' } }).lean();
     expect(stored.map((e) => e.type).sort()).toEqual(events.map((e) => e.type).sort());
     for (const [i, response] of responses.entries()) {
-      expect(stored.find((e) => e.webhookId === response.sent['webhook-id'])).toMatchObject({ type: events[i]!.type, phoneNumber: number, data: events[i]!.data });
+      expect(stored.find((e) => e.webhookId === response.sent['webhook-id'])).toMatchObject({
+        type: events[i]!.type,
+        phoneNumber: number,
+        data: events[i]!.data,
+      });
     }
     expect(await app.context.models.Key.findOne({ keyId: key.keyId }).lean()).toMatchObject({ timesUsed: 1 + events.length });
   });
@@ -171,7 +185,11 @@ describe('duplicates', () => {
     const key = await createKey(app);
     const number = newNumber();
     const registration = await register(app, clock, key, [number]);
-    const again = await post(app, clock, { key: key.key, event: phoneEvent('phone.registered', { phone_numbers: [number] }, clock.now()), id: registration.sent['webhook-id'] });
+    const again = await post(app, clock, {
+      key: key.key,
+      event: phoneEvent('phone.registered', { phone_numbers: [number] }, clock.now()),
+      id: registration.sent['webhook-id'],
+    });
     expect(again).toMatchObject({ status: 200, body: { status: 'duplicate' } });
 
     clock.advance(10_000);
@@ -181,7 +199,11 @@ describe('duplicates', () => {
     const before = await stateOf(app, key, [number]);
 
     clock.advance(10_000); // a retry later: must not move last seen or count again
-    const retry = await post(app, clock, { key: key.key, event: { ...event, data: { ...event.data, battery: 10 } }, id: first.sent['webhook-id'] });
+    const retry = await post(app, clock, {
+      key: key.key,
+      event: { ...event, data: { ...event.data, battery: 10 } },
+      id: first.sent['webhook-id'],
+    });
     expect(retry).toMatchObject({ status: 200, body: { status: 'duplicate', webhook_id: first.sent['webhook-id'] } });
     expect(await stateOf(app, key, [number])).toEqual(before);
     expect(before.timesUsed).toBe(2);

@@ -50,7 +50,10 @@ it('settles each request of a mixed batch on its own: stored, duplicate, not lin
   const ingest = ingestWith({ flushWindowMs: 5 });
   clock.advance(1_000);
   const first = heartbeat(numbers[0]!, { data: { phone_numbers: [numbers[0]], battery: 60 } });
-  const later = { ...heartbeat(numbers[0]!, { data: { phone_numbers: [numbers[0]], charging: true } }), receivedAt: new Date(clock.now().getTime() + 10) };
+  const later = {
+    ...heartbeat(numbers[0]!, { data: { phone_numbers: [numbers[0]], charging: true } }),
+    receivedAt: new Date(clock.now().getTime() + 10),
+  };
   const stranger = newNumber();
   const results = await Promise.all([
     ingest.record(first),
@@ -58,10 +61,19 @@ it('settles each request of a mixed batch on its own: stored, duplicate, not lin
     ingest.record(later),
     ingest.record(heartbeat(stranger)),
   ]);
-  expect(results).toEqual([{ outcome: 'stored' }, { outcome: 'duplicate' }, { outcome: 'stored' }, { outcome: 'not_linked', phoneNumber: stranger }]);
+  expect(results).toEqual([
+    { outcome: 'stored' },
+    { outcome: 'duplicate' },
+    { outcome: 'stored' },
+    { outcome: 'not_linked', phoneNumber: stranger },
+  ]);
   expect(ingest.stats()).toMatchObject({ batches: 1, stored: 2, duplicates: 1, notLinked: 1 });
   // both heartbeats of the phone applied in order: one update
-  expect(await app.context.models.Phone.findOne({ number: numbers[0] }).lean()).toMatchObject({ battery: 60, charging: true, lastHeartbeatAt: later.receivedAt });
+  expect(await app.context.models.Phone.findOne({ number: numbers[0] }).lean()).toMatchObject({
+    battery: 60,
+    charging: true,
+    lastHeartbeatAt: later.receivedAt,
+  });
   expect(await app.context.models.Key.findOne({ keyId: key.keyId }).lean()).toMatchObject({ timesUsed: 62, lastUsedAt: later.receivedAt });
   await ingest.close();
 });

@@ -121,7 +121,11 @@ describe('IP lock (403)', () => {
     const key = await createKey(app, { mode: 'first' });
     const responses = await Promise.all(
       ['127.0.0.1', '127.0.0.2'].map((localAddress) =>
-        post(app, clock, { key: key.key, event: phoneEvent('phone.registered', { phone_numbers: [newNumber()] }, clock.now()), localAddress }),
+        post(app, clock, {
+          key: key.key,
+          event: phoneEvent('phone.registered', { phone_numbers: [newNumber()] }, clock.now()),
+          localAddress,
+        }),
       ),
     );
     expect(responses.map((r) => r.status).sort()).toEqual([202, 403]);
@@ -132,7 +136,12 @@ describe('IP lock (403)', () => {
 
 describe('the key cache', () => {
   it('a key revoked on another instance is refused here within 1 second', async () => {
-    const other = await startTestApp({ clock: clock.now, mongodbUri: databaseUri, env: { KEY_ENCRYPTION_KEY: encryptionKey }, fake: app.fake });
+    const other = await startTestApp({
+      clock: clock.now,
+      mongodbUri: databaseUri,
+      env: { KEY_ENCRYPTION_KEY: encryptionKey },
+      fake: app.fake,
+    });
     try {
       const key = await createKey(app);
       const number = newNumber();
@@ -175,7 +184,10 @@ describe('the key cache', () => {
     let now = 0;
     // The polls use a connection of their own, so they can be made to fail while key reads still work.
     const pollingModels = defineModels(await mongoose.createConnection(databaseUri, { bufferCommands: false }).asPromise());
-    const cache = new KeyCache(app.context.domain.keys, pollingModels.Key, clock.now, app.context.logger, { monotonicNow: () => now, maxStalenessMs: 1_000 });
+    const cache = new KeyCache(app.context.domain.keys, pollingModels.Key, clock.now, app.context.logger, {
+      monotonicNow: () => now,
+      maxStalenessMs: 1_000,
+    });
 
     await cache.poll();
     expect(await cache.get(key.keyId)).toMatchObject({ keyId: key.keyId, status: 'active', secret: key.key });
@@ -184,7 +196,10 @@ describe('the key cache', () => {
 
     // another instance locks the key: the next poll drops it, the next get reads it
     clock.advance(1_000);
-    await app.context.models.Key.updateOne({ keyId: key.keyId }, { $set: { 'ipLock.mode': 'list', 'ipLock.entries': ['10.0.0.1'], changedAt: clock.now() } });
+    await app.context.models.Key.updateOne(
+      { keyId: key.keyId },
+      { $set: { 'ipLock.mode': 'list', 'ipLock.entries': ['10.0.0.1'], changedAt: clock.now() } },
+    );
     expect(await cache.get(key.keyId)).toMatchObject({ ipLock: { mode: 'off' } }); // not polled yet
     now += 500;
     await cache.poll();

@@ -136,30 +136,73 @@ describe('the body (400, 413, 415)', () => {
   });
 
   it('an unknown event type (400)', async () => {
-    const response = await post(app, clock, { key: key.key, event: phoneEvent('phone.exploded', { phone_numbers: [number] }, clock.now()) });
+    const response = await post(app, clock, {
+      key: key.key,
+      event: phoneEvent('phone.exploded', { phone_numbers: [number] }, clock.now()),
+    });
     await expectRefused(response, 400, 'type: unknown event type "phone.exploded" (expected one of phone.registered, phone.heartbeat,');
   });
 
   const at = () => clock.now().toISOString();
-  const received = (data: Record<string, unknown>) => ({ type: 'message.phone.received', timestamp: at(), data: { phone_number: number, from: '+15550100', content: 'hi', ...data } });
+  const received = (data: Record<string, unknown>) => ({
+    type: 'message.phone.received',
+    timestamp: at(),
+    data: { phone_number: number, from: '+15550100', content: 'hi', ...data },
+  });
   const withData = (type: string, data: Record<string, unknown>) => ({ type, timestamp: at(), data });
   const cases: [string, () => unknown, string][] = [
     ['a JSON array', () => [1, 2], 'body: must be a JSON object'],
     ['no type', () => ({ timestamp: at(), data: {} }), 'type: is required'],
     ['no timestamp', () => ({ type: 'phone.heartbeat', data: { phone_numbers: [number] } }), 'timestamp: is required'],
-    ['a timestamp without a time zone', () => ({ type: 'phone.heartbeat', timestamp: '2026-11-22T10:00:00', data: { phone_numbers: [number] } }), 'timestamp: must be an ISO 8601 date-time'],
+    [
+      'a timestamp without a time zone',
+      () => ({ type: 'phone.heartbeat', timestamp: '2026-11-22T10:00:00', data: { phone_numbers: [number] } }),
+      'timestamp: must be an ISO 8601 date-time',
+    ],
     ['no data', () => ({ type: 'phone.heartbeat', timestamp: at() }), 'data: is required'],
     ['data not an object', () => ({ type: 'phone.heartbeat', timestamp: at(), data: 'x' }), 'data: must be an object'],
     ['heartbeat without phone_numbers', () => withData('phone.heartbeat', { battery: 5 }), 'data.phone_numbers: is required'],
-    ['heartbeat with no numbers', () => withData('phone.heartbeat', { phone_numbers: [] }), 'data.phone_numbers: must list at least one number'],
-    ['heartbeat with three numbers', () => withData('phone.heartbeat', { phone_numbers: [number, '+2348012345670', '+2348012345671'] }), 'data.phone_numbers: must list at most two numbers'],
-    ['heartbeat with a non-E.164 number', () => withData('phone.heartbeat', { phone_numbers: ['08012345678'] }), 'data.phone_numbers[0]: must be an E.164 number'],
-    ['heartbeat with battery 101', () => withData('phone.heartbeat', { phone_numbers: [number], battery: 101 }), 'data.battery: must be a number from 0 to 100'],
-    ['heartbeat with battery "80"', () => withData('phone.heartbeat', { phone_numbers: [number], battery: '80' }), 'data.battery: must be a number from 0 to 100'],
-    ['heartbeat with charging "yes"', () => withData('phone.heartbeat', { phone_numbers: [number], charging: 'yes' }), 'data.charging: must be true or false'],
+    [
+      'heartbeat with no numbers',
+      () => withData('phone.heartbeat', { phone_numbers: [] }),
+      'data.phone_numbers: must list at least one number',
+    ],
+    [
+      'heartbeat with three numbers',
+      () => withData('phone.heartbeat', { phone_numbers: [number, '+2348012345670', '+2348012345671'] }),
+      'data.phone_numbers: must list at most two numbers',
+    ],
+    [
+      'heartbeat with a non-E.164 number',
+      () => withData('phone.heartbeat', { phone_numbers: ['08012345678'] }),
+      'data.phone_numbers[0]: must be an E.164 number',
+    ],
+    [
+      'heartbeat with battery 101',
+      () => withData('phone.heartbeat', { phone_numbers: [number], battery: 101 }),
+      'data.battery: must be a number from 0 to 100',
+    ],
+    [
+      'heartbeat with battery "80"',
+      () => withData('phone.heartbeat', { phone_numbers: [number], battery: '80' }),
+      'data.battery: must be a number from 0 to 100',
+    ],
+    [
+      'heartbeat with charging "yes"',
+      () => withData('phone.heartbeat', { phone_numbers: [number], charging: 'yes' }),
+      'data.charging: must be true or false',
+    ],
     ['registration without phone_numbers', () => withData('phone.registered', {}), 'data.phone_numbers: is required'],
-    ['registration with a bad number', () => withData('phone.registered', { phone_numbers: [number, '+0123'] }), 'data.phone_numbers[1]: must be an E.164 number'],
-    ['registration with device not an object', () => withData('phone.registered', { phone_numbers: [number], device: 'pixel' }), 'data.device: must be an object'],
+    [
+      'registration with a bad number',
+      () => withData('phone.registered', { phone_numbers: [number, '+0123'] }),
+      'data.phone_numbers[1]: must be an E.164 number',
+    ],
+    [
+      'registration with device not an object',
+      () => withData('phone.registered', { phone_numbers: [number], device: 'pixel' }),
+      'data.device: must be an object',
+    ],
     ['received without phone_number', () => received({ phone_number: undefined }), 'data.phone_number: is required'],
     ['received without from', () => received({ from: undefined }), 'data.from: is required'],
     ['received without content', () => received({ content: undefined }), 'data.content: is required'],
@@ -167,13 +210,33 @@ describe('the body (400, 413, 415)', () => {
     ['received with a bad sim', () => received({ sim: { slot: 1 } }), 'data.sim: must be a SIM name or number'],
     ['sent without message_id', () => withData('message.phone.sent', { phone_number: number }), 'data.message_id: is required'],
     ['sent without phone_number', () => withData('message.phone.sent', { message_id: 'm1' }), 'data.phone_number: is required'],
-    ['delivered with a bad phone_number', () => withData('message.phone.delivered', { phone_number: '+1', message_id: 'm1' }), 'data.phone_number: must be an E.164 number'],
+    [
+      'delivered with a bad phone_number',
+      () => withData('message.phone.delivered', { phone_number: '+1', message_id: 'm1' }),
+      'data.phone_number: must be an E.164 number',
+    ],
     ['delivered without message_id', () => withData('message.phone.delivered', { phone_number: number }), 'data.message_id: is required'],
-    ['failed without reason', () => withData('message.send.failed', { phone_number: number, message_id: 'm1' }), 'data.reason: is required'],
-    ['expired with an empty message_id', () => withData('message.send.expired', { phone_number: number, message_id: '' }), 'data.message_id: must not be empty'],
+    [
+      'failed without reason',
+      () => withData('message.send.failed', { phone_number: number, message_id: 'm1' }),
+      'data.reason: is required',
+    ],
+    [
+      'expired with an empty message_id',
+      () => withData('message.send.expired', { phone_number: number, message_id: '' }),
+      'data.message_id: must not be empty',
+    ],
     ['call missed without from', () => withData('message.call.missed', { phone_number: number }), 'data.from: is required'],
-    ['an extra field named like an operator', () => withData('phone.heartbeat', { phone_numbers: [number], extra: { $where: 1 } }), 'data.extra: field name "$where" may not start with "$"'],
-    ['an extra field nested too deep', () => withData('phone.heartbeat', { phone_numbers: [number], deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) }), 'nested too deep'],
+    [
+      'an extra field named like an operator',
+      () => withData('phone.heartbeat', { phone_numbers: [number], extra: { $where: 1 } }),
+      'data.extra: field name "$where" may not start with "$"',
+    ],
+    [
+      'an extra field nested too deep',
+      () => withData('phone.heartbeat', { phone_numbers: [number], deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) }),
+      'nested too deep',
+    ],
   ];
   it.each(cases)('%s (400)', async (_name, body, message) => {
     const response = await post(app, clock, { key: key.key, body: JSON.stringify(body()) });
@@ -194,7 +257,10 @@ describe('phone numbers (403)', () => {
     const theirs = newNumber();
     await register(app, clock, other, [theirs]);
     before = await stateOf(app, key, [number]);
-    const response = await post(app, clock, { key: key.key, event: phoneEvent('message.phone.received', { phone_number: theirs, from: '+15550100', content: 'hi' }, clock.now()) });
+    const response = await post(app, clock, {
+      key: key.key,
+      event: phoneEvent('message.phone.received', { phone_number: theirs, from: '+15550100', content: 'hi' }, clock.now()),
+    });
     await expectRefused(response, 403, `phone number ${theirs} is not linked to key ${key.publicId}`);
   });
 });
@@ -219,7 +285,12 @@ describe('refusal records', () => {
         const records = await WebhookRefusal.find({ windowStart: new Date('2026-11-22T11:00:00Z') }).lean();
         // Refused before the key was looked up: counted without a key id, so random ids cannot multiply the records.
         expect(records.find((r) => r.reason === 'stale_timestamp')).toMatchObject({ count: 3, status: 401, keyId: null, ip: '127.0.0.1' });
-        expect(records.find((r) => r.reason === 'unsupported_media_type')).toMatchObject({ count: 1, status: 415, keyId: null, ip: '127.0.0.1' });
+        expect(records.find((r) => r.reason === 'unsupported_media_type')).toMatchObject({
+          count: 1,
+          status: 415,
+          keyId: null,
+          ip: '127.0.0.1',
+        });
         expect(records.filter((r) => r.reason === 'unknown_key')).toEqual([expect.objectContaining({ count: 2, keyId: null })]);
       },
       { timeout: 5_000, interval: 100 },

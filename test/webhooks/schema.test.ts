@@ -9,7 +9,9 @@ it(`${WEBHOOK_SCHEMA_FILE} is generated from the current zod schemas (else: npx 
 });
 
 it('describes every event type of SPEC §5, with E.164 numbers and extra fields allowed', () => {
-  const schema = webhookEventsJsonSchema() as { oneOf: { properties: { type: { const: string }; data: { additionalProperties: unknown } } }[] };
+  const schema = webhookEventsJsonSchema() as {
+    oneOf: { properties: { type: { const: string }; data: { additionalProperties: unknown } } }[];
+  };
   expect(schema.oneOf.map((s) => s.properties.type.const)).toEqual([
     'phone.registered',
     'phone.heartbeat',

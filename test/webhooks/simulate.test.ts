@@ -28,25 +28,52 @@ it('registers numbers, posts events and prints each status and body (as a proces
   const number = newNumber();
   const registered = runTs('src/cli/simulate.ts', ['--url', app.baseUrl, 'register', '--numbers', number], { PHONEKEYS_KEY: key.key });
   expect(await registered.exited).toBe(0);
-  expect(registered.output()).toMatch(new RegExp(`phone.registered \\${number}: 202 \\{"status":"accepted","webhook_id":"msg_[0-9a-f]+"\\}`));
+  expect(registered.output()).toMatch(
+    new RegExp(`phone.registered \\${number}: 202 \\{"status":"accepted","webhook_id":"msg_[0-9a-f]+"\\}`),
+  );
   expect(registered.output()).not.toContain(key.key);
 
   const data = JSON.stringify({ phone_number: number, from: '+15550100', content: 'hello' });
-  const event = runTs('src/cli/simulate.ts', ['--url', app.baseUrl, '--key', key.key, 'event', '--type', 'message.phone.received', '--data', data], {});
+  const event = runTs(
+    'src/cli/simulate.ts',
+    ['--url', app.baseUrl, '--key', key.key, 'event', '--type', 'message.phone.received', '--data', data],
+    {},
+  );
   expect(await event.exited).toBe(0);
-  expect(await app.context.models.PhoneEvent.findOne({ keyId: key.keyId, type: 'message.phone.received' }).lean()).toMatchObject({ phoneNumber: number, data: { content: 'hello' } });
+  expect(await app.context.models.PhoneEvent.findOne({ keyId: key.keyId, type: 'message.phone.received' }).lean()).toMatchObject({
+    phoneNumber: number,
+    data: { content: 'hello' },
+  });
 }, 30_000);
 
 it('heartbeats N phones K rounds', async () => {
   const base = newNumber();
   for (let i = 0; i < 3; i++) newNumber(); // keep these numbers out of other tests' way
-  const { status, lines, errors } = await run(['--url', app.baseUrl, '--key', key.key, 'heartbeat', '--phones', '3', '--base', base, '--count', '2', '--interval', '10ms']);
+  const { status, lines, errors } = await run([
+    '--url',
+    app.baseUrl,
+    '--key',
+    key.key,
+    'heartbeat',
+    '--phones',
+    '3',
+    '--base',
+    base,
+    '--count',
+    '2',
+    '--interval',
+    '10ms',
+  ]);
   expect(errors).toEqual([]);
   expect(status).toBe(0);
   expect(lines.filter((l) => /^phone.heartbeat .*: 202 /.test(l))).toHaveLength(6);
   expect(lines.at(-1)).toBe('3 phones, 9 requests, 0 failed');
   const phones = await app.context.models.Phone.find({ number: { $in: numbersFrom(base, 3) } }).lean();
-  expect(phones.map((p) => [p.keyId, p.state])).toEqual([[key.keyId, 'up'], [key.keyId, 'up'], [key.keyId, 'up']]);
+  expect(phones.map((p) => [p.keyId, p.state])).toEqual([
+    [key.keyId, 'up'],
+    [key.keyId, 'up'],
+    [key.keyId, 'up'],
+  ]);
 });
 
 it('exits non-zero when the request is refused, and reuses --id to show a duplicate', async () => {

@@ -1,7 +1,13 @@
 /** Shared by the webhook receiver tests: keys, phones, signed posts on a moved clock, and "nothing changed" checks. */
 import { expect } from 'vitest';
 import type { IpLockInput } from '../../src/domain/keys.js';
-import { postPhoneWebhook, phoneEvent, keyIdOf, type PostPhoneWebhookOptions, type PhoneWebhookResponse } from '../support/phoneRequests.js';
+import {
+  postPhoneWebhook,
+  phoneEvent,
+  keyIdOf,
+  type PostPhoneWebhookOptions,
+  type PhoneWebhookResponse,
+} from '../support/phoneRequests.js';
 import type { TestApp, TestClock } from '../support/testApp.js';
 
 let names = 0;
@@ -41,7 +47,10 @@ export const newNumber = (): string => `+${nextNumber++}`;
 export async function stateOf(app: TestApp, key: TestKey, numbers: string[] = []) {
   const { Key, Phone, PhoneEvent } = app.context.models;
   const keyDoc = await Key.findOne({ keyId: key.keyId }, { timesUsed: 1, lastUsedAt: 1, ipLock: 1, status: 1 }).lean();
-  const phones = await Phone.find({ number: { $in: numbers } }, { _id: 0, number: 1, keyId: 1, lastHeartbeatAt: 1, charging: 1, battery: 1, state: 1 })
+  const phones = await Phone.find(
+    { number: { $in: numbers } },
+    { _id: 0, number: 1, keyId: 1, lastHeartbeatAt: 1, charging: 1, battery: 1, state: 1 },
+  )
     .sort({ number: 1 })
     .lean();
   return {

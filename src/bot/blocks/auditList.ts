@@ -20,7 +20,10 @@ function detailsText(details: Record<string, unknown> | null | undefined): strin
   if (!details) return '';
   const parts = Object.entries(details)
     .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]) => `${k}: ${escape(v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))}`);
+    .map(
+      ([k, v]) =>
+        `${k}: ${escape(v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))}`,
+    );
   return parts.length ? ` (${parts.join('; ').slice(0, 300)})` : '';
 }
 

@@ -33,7 +33,9 @@ export function homeView({ keys, phones, now }: { keys: KeyView[]; phones: Phone
   const phoneLines = homePhoneOrder(phones).slice(0, MAX_PHONES).map(phoneLine);
   const blocks: Block[] = [
     header('Phone keys'),
-    context(`${keys.length} key${keys.length === 1 ? '' : 's'} · ${due} due for rotation · updated ${slackDate(now)} · \`/keys help\` for commands`),
+    context(
+      `${keys.length} key${keys.length === 1 ? '' : 's'} · ${due} due for rotation · updated ${slackDate(now)} · \`/keys help\` for commands`,
+    ),
     ...(keyLines.length ? linesToSections(keyLines) : [section('No keys yet. Create one with `/keys create [name]`.')]),
     ...(keys.length > MAX_KEYS ? [context(`… and ${keys.length - MAX_KEYS} more: \`/keys list\`.`)] : []),
     divider(),

@@ -32,10 +32,7 @@ export function keyDetails(key: KeyView): string {
 }
 
 function keyActions(key: KeyView): Block {
-  const elements = [
-    button('Lock to IP…', ActionId.openLockModal, key.keyId),
-    button('Unlink phone…', ActionId.openUnlinkModal, key.keyId),
-  ];
+  const elements = [button('Lock to IP…', ActionId.openLockModal, key.keyId), button('Unlink phone…', ActionId.openUnlinkModal, key.keyId)];
   if (key.status === 'active') {
     elements.push(
       button('Rotate…', ActionId.rotateKey, key.keyId, {
@@ -75,7 +72,9 @@ export function keyListPage(keys: KeyView[], page: number): { text: string; bloc
   }
   const blocks: Block[] = [
     header('Phone keys'),
-    context(`${keys.length} key${keys.length === 1 ? '' : 's'}, newest first${pages > 1 ? ` · page ${current + 1} of ${pages}` : ''}. \`<key>\` in commands is the pk_ id or the name.`),
+    context(
+      `${keys.length} key${keys.length === 1 ? '' : 's'}, newest first${pages > 1 ? ` · page ${current + 1} of ${pages}` : ''}. \`<key>\` in commands is the pk_ id or the name.`,
+    ),
   ];
   for (const key of shown) blocks.push(section(keyDetails(key).slice(0, LIMITS.sectionText)), keyActions(key), divider());
   if (current + 1 < pages) {

@@ -16,7 +16,9 @@ export function lockKeyModal(key: KeyView, privateMetadata: string): ModalView {
     blocks: [
       section(`*${escape(key.name)}* (\`${key.publicId}\`)\nNow: ${ipLockText(key.ipLock)}`),
       ...ipLockInputs({ mode: key.ipLock.mode, entries: key.ipLock.mode === 'list' ? key.ipLock.entries : [] }),
-      ...(key.ipLock.firstIp ? [context(`Saving "First IP" again forgets \`${key.ipLock.firstIp}\`: the key then locks to the next IP that uses it.`)] : []),
+      ...(key.ipLock.firstIp
+        ? [context(`Saving "First IP" again forgets \`${key.ipLock.firstIp}\`: the key then locks to the next IP that uses it.`)]
+        : []),
     ],
   };
 }

@@ -3,7 +3,7 @@ import { section, type Block } from './kit.js';
 
 /** Plain text: escaped before it goes in mrkdwn (the `<key>` placeholders are not markup). */
 export const USAGE = [
-  '*`/keys`: phone API keys for the SMS-gateway phones.*  `<key>` is a key\'s `pk_…` id or its name.',
+  "*`/keys`: phone API keys for the SMS-gateway phones.*  `<key>` is a key's `pk_…` id or its name.",
   '`/keys create [name]`: create a key (a form opens; the key comes to you by DM, once)',
   '`/keys list`: all keys, with buttons to lock, unlink, rotate and delete',
   '`/keys lock <key> <ip-or-cidr>[,…]`: only these IPs may use the key',

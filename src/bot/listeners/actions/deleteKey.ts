@@ -13,6 +13,8 @@ export function deleteKey(context: AppContext) {
     await args.ack();
     if (await refusedButton(context, args)) return;
     const replaceOriginal = args.action.block_id === BlockId.deleteConfirmation;
-    await withReply(context, buttonReply(context, args, { replaceOriginal }), 'delete key', () => revoke(context, keyRefOf(args), args.body.user.id));
+    await withReply(context, buttonReply(context, args, { replaceOriginal }), 'delete key', () =>
+      revoke(context, keyRefOf(args), args.body.user.id),
+    );
   };
 }

@@ -8,6 +8,8 @@ export function listPage(context: AppContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const page = Number.parseInt(args.action.value ?? '0', 10) || 0;
-    await withReply(context, buttonReply(context, args, { replaceOriginal: true }), 'list page', async () => keyListPage(await context.domain.keys.list(), page));
+    await withReply(context, buttonReply(context, args, { replaceOriginal: true }), 'list page', async () =>
+      keyListPage(await context.domain.keys.list(), page),
+    );
   };
 }

@@ -41,7 +41,10 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
   switch (request.kind) {
     case 'create': {
       const metadata = encodeMetadata({ responseUrl: command.response_url, channelId: command.channel_id });
-      await context.slack.views.open({ trigger_id: command.trigger_id, view: createKeyModal({ name: request.name, privateMetadata: metadata }) });
+      await context.slack.views.open({
+        trigger_id: command.trigger_id,
+        view: createKeyModal({ name: request.name, privateMetadata: metadata }),
+      });
       return;
     }
     case 'list':

@@ -26,10 +26,15 @@ export function createKeySubmission(context: AppContext) {
       return;
     }
     if (Object.keys(errors).length > 0) {
-      await ack({ response_action: 'errors', errors: inlineErrors(errors, [BlockId.name, BlockId.description, BlockId.ipList], BlockId.name) });
+      await ack({
+        response_action: 'errors',
+        errors: inlineErrors(errors, [BlockId.name, BlockId.description, BlockId.ipList], BlockId.name),
+      });
       return;
     }
     await ack();
-    await withReply(context, laterReply(context, userId, decodeMetadata(view.private_metadata)), 'create key', () => createKey(context, input, userId));
+    await withReply(context, laterReply(context, userId, decodeMetadata(view.private_metadata)), 'create key', () =>
+      createKey(context, input, userId),
+    );
   };
 }

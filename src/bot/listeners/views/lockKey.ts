@@ -21,6 +21,8 @@ export function lockKeySubmission(context: AppContext) {
       return;
     }
     await ack();
-    await withReply(context, laterReply(context, userId, metadata), 'lock key', () => setIpLock(context, publicIdOf(metadata.keyId ?? ''), lock, userId));
+    await withReply(context, laterReply(context, userId, metadata), 'lock key', () =>
+      setIpLock(context, publicIdOf(metadata.keyId ?? ''), lock, userId),
+    );
   };
 }

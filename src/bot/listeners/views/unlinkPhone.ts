@@ -20,6 +20,8 @@ export function unlinkPhoneSubmission(context: AppContext) {
     }
     await ack();
     const metadata = decodeMetadata(view.private_metadata);
-    await withReply(context, laterReply(context, userId, metadata), 'unlink phone', () => unlinkPhone(context, publicIdOf(metadata.keyId ?? ''), number, userId));
+    await withReply(context, laterReply(context, userId, metadata), 'unlink phone', () =>
+      unlinkPhone(context, publicIdOf(metadata.keyId ?? ''), number, userId),
+    );
   };
 }
