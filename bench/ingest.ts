@@ -13,15 +13,15 @@
  */
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startChild, type ChildHandle } from './ipc.js';
-import { commandsBetween, type CommandCounts } from './commandCounter.js';
-import { heartbeatBody, runLoad, WEBHOOK_PATH, type BenchPhone, type LoadResult } from './load.js';
+import type { AppContext } from '../src/context.js';
+import { signWebhook } from '../src/webhooks/signing.js';
+import { type CommandCounts, commandsBetween } from './commandCounter.js';
+import type { DatabaseReady } from './databaseProcess.js';
+import { type ChildHandle, startChild } from './ipc.js';
+import { type BenchPhone, heartbeatBody, type LoadResult, runLoad, WEBHOOK_PATH } from './load.js';
 import type { ServerReady, ServerSnapshot } from './server.js';
 import { benchContext, benchDatabaseUri, logFile, productEnv } from './setup.js';
 import { percentile } from './stats.js';
-import type { DatabaseReady } from './databaseProcess.js';
-import { signWebhook } from '../src/webhooks/signing.js';
-import type { AppContext } from '../src/context.js';
 
 export interface IngestBenchOptions {
   /** The run's database process (its CPU is read around each phase too). */
@@ -168,7 +168,7 @@ async function createPhones(bench: AppContext, count: number): Promise<BenchPhon
         bench.domain.keys.create({ name: `bench-phone-${start + j}`, ipLock: { mode: 'off' }, actor: 'UBENCH' }),
       ),
     );
-    created.forEach(({ key }, j) => phones.push({ key, number: `+23480${String(10_000_000 + start + j)}` }));
+    for (const [j, { key }] of created.entries()) phones.push({ key, number: `+23480${String(10_000_000 + start + j)}` });
   }
   return phones;
 }

@@ -4,7 +4,7 @@
  * A child runs a repo TypeScript entry through tsx; it says `ready` (with what it has to say,
  * e.g. its port) once it listens, and answers requests by name.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';

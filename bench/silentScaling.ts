@@ -9,8 +9,9 @@
  * documents it read, counted inside the database process. Either way also the documents the
  * job's queries returned to the app (driver command monitoring).
  */
-import { runJob } from '../src/jobs/index.js';
+
 import type { AppContext } from '../src/context.js';
+import { runJob } from '../src/jobs/index.js';
 import { startFakeSlack } from '../test/support/fakeSlack.js';
 import { CommandCounter, commandsBetween } from './commandCounter.js';
 import type { DatabaseReady } from './databaseProcess.js';

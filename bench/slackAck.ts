@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createKeyModal } from '../src/bot/blocks/createKeyModal.js';
 import { encodeMetadata } from '../src/bot/metadata.js';
 import { startFakeSlack } from '../test/support/fakeSlack.js';
-import { fillView, slackClient, type SlackHttpResponse, type SlackTestClient } from '../test/support/slackRequests.js';
+import { fillView, type SlackHttpResponse, type SlackTestClient, slackClient } from '../test/support/slackRequests.js';
 import { startChild } from './ipc.js';
 import type { ServerReady } from './server.js';
 import { benchContext, benchDatabaseUri, logFile, productEnv } from './setup.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
-import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { performance } from 'node:perf_hooks';
+import { App, type Logger as BoltLogger, ExpressReceiver, LogLevel } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import express from 'express';
 import { botAuthorization } from './bot/authorize.js';

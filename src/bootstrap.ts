@@ -2,11 +2,11 @@ import type { RetryOptions } from '@slack/web-api';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { connectDatabase } from './db/connect.js';
-import { systemClock, type Clock } from './domain/clock.js';
+import { type Clock, systemClock } from './domain/clock.js';
 import { createDomain } from './domain/index.js';
 import type { Logger } from './logger.js';
-import { defineModels, ensureIndexes } from './models/index.js';
 import { Metrics } from './metrics.js';
+import { defineModels, ensureIndexes } from './models/index.js';
 import { createSlackClient } from './slackClient.js';
 
 export interface BootstrapOptions {

@@ -1,7 +1,7 @@
 import dotenv from 'dotenv';
 import { createPhonekeys } from './app.js';
 import { buildContext } from './bootstrap.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { createScheduler } from './jobs/index.js';
 import { createLogger } from './logger.js';
 

@@ -1,6 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ActionId, CallbackId } from './bot/ids.js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { parseKeysCommand } from './bot/commandParser.js';
+import { ActionId, CallbackId } from './bot/ids.js';
 import type { Domain } from './domain/index.js';
 import { slackErrorCode } from './slackErrors.js';
 

@@ -1,4 +1,4 @@
-import { WebClient, LogLevel, type RetryOptions, type WebAPICallResult } from '@slack/web-api';
+import { LogLevel, type RetryOptions, type WebAPICallResult, WebClient } from '@slack/web-api';
 import type { Config } from './config.js';
 
 /** Few, quick retries: a job must not sit for half an hour behind a Slack outage; the next run retries. */

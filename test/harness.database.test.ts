@@ -27,12 +27,22 @@ const targets: Target[] = [
   },
 ];
 
+/** What the tests read of a driver error. */
+type MongoErrorShape = {
+  code?: number;
+  message: string;
+  keyPattern?: unknown;
+  keyValue?: unknown;
+  codeName?: string;
+  writeErrors: { index: number }[];
+};
+
 /** The rejection of `promise`, which must reject. */
-async function rejection(promise: Promise<unknown>): Promise<any> {
+async function rejection(promise: Promise<unknown>): Promise<MongoErrorShape> {
   try {
     await promise;
   } catch (error) {
-    return error;
+    return error as MongoErrorShape;
   }
   throw new Error('expected the operation to fail, but it succeeded');
 }
@@ -146,7 +156,7 @@ describe.each(targets)('$name', (target) => {
     );
     expect(error.code).toBe(11000);
     expect(error.writeErrors).toHaveLength(1);
-    expect(error.writeErrors[0].index).toBe(1);
+    expect(error.writeErrors[0]!.index).toBe(1);
     expect(await User.countDocuments({ email: /^bulk-/ })).toBe(3);
   });
 

@@ -5,10 +5,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, verifySlackRequest } from '@slack/bolt';
-import { ErrorCode, WebClient, type WebAPIPlatformError } from '@slack/web-api';
+import { ErrorCode, type WebAPIPlatformError, WebClient } from '@slack/web-api';
 import { Webhook } from 'svix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from './support/fakeSlack.js';
+import { type FakeSlack, startFakeSlack } from './support/fakeSlack.js';
 import { keyIdOf, phoneEvent, postPhoneWebhook, randomPhoneKey, signPhoneWebhook } from './support/phoneRequests.js';
 import { appHomeOpened, fillView, select, signSlackRequest, slackClient, stateValues } from './support/slackRequests.js';
 

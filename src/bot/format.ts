@@ -3,7 +3,7 @@ import type { IpLockMode } from '../models/index.js';
 /** Text helpers for Slack mrkdwn. */
 
 /** Slack's three control characters; user-typed text is escaped before it goes in mrkdwn. */
-export function escape(text: string): string {
+export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -17,7 +17,7 @@ export function slackDate(date: Date | null | undefined, never = 'never'): strin
 /** A Slack user ID (as opposed to an actor such as `system:key-rotation`). */
 export const isSlackUserId = (id: string): boolean => /^[UW][A-Z0-9]+$/.test(id);
 
-export const mention = (userId: string): string => (isSlackUserId(userId) ? `<@${userId}>` : escape(userId));
+export const mention = (userId: string): string => (isSlackUserId(userId) ? `<@${userId}>` : escapeText(userId));
 
 export function durationText(ms: number): string {
   const minutes = Math.round(ms / 60_000);

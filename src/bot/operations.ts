@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { IpLockInput, KeyView } from '../domain/keys.js';
-import { escape, ipLockText, slackDate } from './format.js';
+import { escapeText, ipLockText, slackDate } from './format.js';
 import type { Message } from './replies.js';
 import { revealKey } from './reveal.js';
 
@@ -12,7 +12,7 @@ import { revealKey } from './reveal.js';
  * caller (refuseChange) before any of these run.
  */
 
-const keyLabel = (key: Pick<KeyView, 'name' | 'publicId'>): string => `*${escape(key.name)}* (\`${key.publicId}\`)`;
+const keyLabel = (key: Pick<KeyView, 'name' | 'publicId'>): string => `*${escapeText(key.name)}* (\`${key.publicId}\`)`;
 
 export async function createKey(
   context: AppContext,

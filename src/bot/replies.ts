@@ -1,10 +1,10 @@
-import { slackErrorSummary } from '../slackErrors.js';
 import type { RespondFn } from '@slack/bolt';
 import type { AppContext } from '../context.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { DomainError } from '../domain/errors.js';
+import { slackErrorSummary } from '../slackErrors.js';
 import type { Block } from './blocks/kit.js';
-import { escape } from './format.js';
+import { escapeText } from './format.js';
 
 /** An ephemeral answer to the user who acted. Never holds a full key. */
 export interface Message {
@@ -65,7 +65,7 @@ export function laterReply(context: AppContext, userId: string, target: { respon
 /** Turns a failure into what the user may see: a DomainError's message, or a generic line (the error is logged). */
 export function failureMessage(context: AppContext, error: unknown, during: string): Message {
   // Domain messages may quote what the user typed: escaped, so it cannot turn into markup or mentions.
-  if (error instanceof DomainError) return { text: `:x: ${escape(error.message)}` };
+  if (error instanceof DomainError) return { text: `:x: ${escapeText(error.message)}` };
   if (isDatabaseUnavailable(error)) {
     context.logger.warn({ err: error, during }, 'Slack request could not be done: the database is unavailable');
     return { text: DATABASE_UNAVAILABLE };
@@ -84,8 +84,13 @@ export async function replySafely(context: AppContext, reply: Reply, message: Me
 }
 
 /** Runs a listener's work, turning any failure into a reply. */
-export async function withReply(context: AppContext, reply: Reply, during: string, work: () => Promise<Message | void>): Promise<void> {
-  let message: Message | void;
+export async function withReply(
+  context: AppContext,
+  reply: Reply,
+  during: string,
+  work: () => Promise<Message | undefined>,
+): Promise<void> {
+  let message: Message | undefined;
   try {
     message = await work();
   } catch (error) {

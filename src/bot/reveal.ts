@@ -1,9 +1,9 @@
 import QRCode from 'qrcode';
 import type { AppContext } from '../context.js';
-import type { KeyView } from '../domain/keys.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
-import { redactedRevealMessage, revealMessage } from './blocks/revealMessage.js';
+import type { KeyView } from '../domain/keys.js';
 import { slackErrorCode, slackErrorSummary } from '../slackErrors.js';
+import { redactedRevealMessage, revealMessage } from './blocks/revealMessage.js';
 
 /**
  * Reveal once (SPEC §4): the full key goes to its creator in exactly one DM

@@ -1,6 +1,6 @@
 import dotenv from 'dotenv';
 import { buildContext } from '../bootstrap.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
 import { isJobName, JOB_NAMES, runJob } from '../jobs/index.js';
 import { createLogger } from '../logger.js';
 

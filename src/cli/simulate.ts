@@ -5,8 +5,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isE164 } from '../domain/phoneNumbers.js';
 import { KEY_PATTERN } from '../domain/keyMaterial.js';
+import { isE164 } from '../domain/phoneNumbers.js';
 import { signWebhook } from '../webhooks/signing.js';
 
 export const USAGE = `phone simulator: signed webhooks to phonekeys, as an SMS-gateway phone sends them
@@ -44,26 +44,9 @@ interface Context {
 
 /** Runs the simulator; resolves with the process exit status. */
 export async function simulate(argv: string[], out: Output = console, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseSimulatorArgs>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        key: { type: 'string' },
-        numbers: { type: 'string' },
-        phones: { type: 'string' },
-        base: { type: 'string' },
-        interval: { type: 'string' },
-        count: { type: 'string' },
-        type: { type: 'string' },
-        data: { type: 'string' },
-        id: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseSimulatorArgs(argv);
   } catch (error) {
     return usageError(out, (error as Error).message);
   }
@@ -218,4 +201,26 @@ function usageError(out: Output, message: string): number {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await simulate(process.argv.slice(2));
+}
+
+/** The simulator's command line (throws on an unknown option). */
+function parseSimulatorArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      key: { type: 'string' },
+      numbers: { type: 'string' },
+      phones: { type: 'string' },
+      base: { type: 'string' },
+      interval: { type: 'string' },
+      count: { type: 'string' },
+      type: { type: 'string' },
+      data: { type: 'string' },
+      id: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }

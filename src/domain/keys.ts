@@ -1,4 +1,4 @@
-import type { Models, KeyFields, IpLockMode, KeyStatus } from '../models/index.js';
+import type { IpLockMode, KeyFields, KeyStatus, Models } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError, isDuplicateKeyError } from './errors.js';

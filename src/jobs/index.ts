@@ -4,7 +4,7 @@ import { redactExpiredReveals } from '../bot/reveal.js';
 import type { AppContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { expireRotatedKeysJob, keyRotationJob } from './keyRotation.js';
-import { acquireLease, leaseHolder, newHolderId } from './lease.js';
+import { acquireLease, type Lease, leaseHolder, newHolderId } from './lease.js';
 import { silentPhonesJob } from './silentPhones.js';
 
 /**
@@ -93,7 +93,7 @@ export async function runJob(name: TaskName, context: AppContext, options: RunJo
 
   // No readyState pre-check: mongoose reports 'disconnected' for a while after one missed
   // server heartbeat although commands still work; taking the lease is the real test.
-  let lease;
+  let lease: Lease | null;
   try {
     lease = await acquireLease(context.models, name, { holder: newHolderId(), now: context.clock(), ttlMs: options.leaseMs });
   } catch (error) {

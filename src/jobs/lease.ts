@@ -47,7 +47,7 @@ export async function acquireLease(
   { holder = newHolderId(), now, ttlMs = DEFAULT_LEASE_MS }: AcquireOptions,
 ): Promise<Lease | null> {
   const until = new Date(now.getTime() + ttlMs);
-  let taken;
+  let taken: { holder?: string | null } | null;
   try {
     taken = await models.JobLease.findOneAndUpdate(
       { name, $or: [{ until: null }, { until: { $lte: now } }] },

@@ -2,8 +2,8 @@ import type { Types } from 'mongoose';
 import type { AppContext } from '../context.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import type { AlertRecord } from '../domain/monitor.js';
-import { alertMessage, recoveryReply, reminderReply, resolvedAlertMessage, type KeyLabel } from './messages.js';
 import { isUneditableMessageError, slackErrorCode, slackErrorSummary } from '../slackErrors.js';
+import { alertMessage, type KeyLabel, recoveryReply, reminderReply, resolvedAlertMessage } from './messages.js';
 
 /**
  * The silent-phones job: the monitor's transitions (domain/monitor.ts), then the Slack side of

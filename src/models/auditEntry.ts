@@ -1,4 +1,4 @@
-import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+import { type Connection, type HydratedDocument, type InferSchemaType, type Model, Schema } from 'mongoose';
 
 /** Who did what to which key or phone, and when. Written for every change. */
 const auditEntrySchema = new Schema(

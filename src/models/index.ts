@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { defineAuditEntryModel, type AuditEntryModel } from './auditEntry.js';
+import { type AuditEntryModel, defineAuditEntryModel } from './auditEntry.js';
 import { defineJobLeaseModel, type JobLeaseModel } from './jobLease.js';
 import { defineKeyModel, type KeyModel } from './key.js';
 import { definePhoneModel, type PhoneModel } from './phone.js';

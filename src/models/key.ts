@@ -1,4 +1,4 @@
-import { Schema, type Connection, type HydratedDocument, type Model } from 'mongoose';
+import { type Connection, type HydratedDocument, type Model, Schema } from 'mongoose';
 
 export const KEY_STATUSES = ['active', 'rotating', 'revoked'] as const;
 export type KeyStatus = (typeof KEY_STATUSES)[number];

@@ -1,4 +1,4 @@
-import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+import { type Connection, type HydratedDocument, type InferSchemaType, type Model, Schema } from 'mongoose';
 
 /**
  * `new`: linked but never heard from (never alerted); `up`: heartbeats arriving;

@@ -1,4 +1,4 @@
-import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+import { type Connection, type HydratedDocument, type InferSchemaType, type Model, Schema } from 'mongoose';
 
 /** One accepted, verified webhook. (keyId, webhookId) is unique: retries are stored once. */
 const phoneEventSchema = new Schema(

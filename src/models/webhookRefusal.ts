@@ -1,4 +1,4 @@
-import { Schema, type Connection, type InferSchemaType, type HydratedDocument, type Model } from 'mongoose';
+import { type Connection, type HydratedDocument, type InferSchemaType, type Model, Schema } from 'mongoose';
 
 /**
  * Refused webhooks, counted per (window, reason, key, ip) rather than stored one

@@ -1,12 +1,12 @@
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { AppContext } from '../context.js';
-import { IngestUnavailableError, PhoneEventIngest, type IngestOptions, type IngestStats } from '../domain/ingest.js';
+import { type IngestOptions, type IngestStats, IngestUnavailableError, PhoneEventIngest } from '../domain/ingest.js';
 import { normalizeIp } from '../domain/ipLock.js';
 import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from '../domain/keyCache.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import { parseWebhookEvent, phoneNumbersOf } from './events.js';
 import { RefusalRecorder } from './refusals.js';
-import { checkTimestamp, readSignedHeaders, signatureMatches, signatureMismatch, type Refusal, type RefusalReason } from './verify.js';
+import { checkTimestamp, type Refusal, type RefusalReason, readSignedHeaders, signatureMatches, signatureMismatch } from './verify.js';
 
 /** SPEC §5: a body is at most 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -201,13 +201,11 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     if (res.headersSent) return;
     if (result.outcome === 'duplicate') {
       log.duplicate = true;
-      res
-        .status(200)
-        .json({
-          status: 'duplicate',
-          webhook_id: signed.webhookId,
-          message: 'this webhook-id was already received; nothing was stored again',
-        });
+      res.status(200).json({
+        status: 'duplicate',
+        webhook_id: signed.webhookId,
+        message: 'this webhook-id was already received; nothing was stored again',
+      });
       return;
     }
     res.status(202).json({ status: 'accepted', webhook_id: signed.webhookId });

@@ -1,7 +1,7 @@
 /** Shared steps of the bot tests: run a /keys command and read its ephemeral answer, open and submit modals. */
 import { expect } from 'vitest';
 import type { FakeCall } from '../support/fakeSlack.js';
-import { fillView, newTriggerId, type BlockActionOpts, type CommandOpts, type Json, type StateValue } from '../support/slackRequests.js';
+import { type BlockActionOpts, type CommandOpts, fillView, type Json, newTriggerId, type StateValue } from '../support/slackRequests.js';
 import type { TestApp } from '../support/testApp.js';
 
 export const FULL_KEY = /pk_[a-z2-7]{8}_[A-Za-z0-9_-]{64}/;

@@ -4,8 +4,8 @@
  * delete, phones/pause/resume, audit, App Home, and failures.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
 import { appHomeOpened } from '../support/slackRequests.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { actionsOf, command, FULL_KEY, pressInEphemeral, textOf } from './helpers.js';
 
 const MINUTE = 60_000;

@@ -4,7 +4,7 @@
  * and paging within Block Kit's limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { actionsOf, command, FULL_KEY, pressInEphemeral, pressToOpen, responseAt, submit, textOf } from './helpers.js';
 
 const clock = testClock();

@@ -8,7 +8,7 @@ import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactExpiredReveals, redactReveal } from '../../src/bot/reveal.js';
 import { decryptKey } from '../../src/domain/keyMaterial.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createThroughModal, FULL_KEY, FULL_KEY_EXACT, openCreateModal, responseAt, submit, textOf } from './helpers.js';
 
 const MINUTE = 60_000;

@@ -19,5 +19,5 @@ test('log lines are JSON and never carry keys, tokens or signatures, wherever th
   expect(text).not.toContain('s3cr3t');
   expect(text).not.toMatch(/v1,Q{20}/);
   expect(text).toContain('pk_abcdefgh is fine to log');
-  expect(scrubSecrets('v0=' + 'a'.repeat(64))).toBe('[REDACTED]');
+  expect(scrubSecrets(`v0=${'a'.repeat(64)}`)).toBe('[REDACTED]');
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../support/fakeSlack.js';
+import { type FakeSlack, startFakeSlack } from '../support/fakeSlack.js';
 import { runTs } from '../support/processes.js';
 
 let fake: FakeSlack;

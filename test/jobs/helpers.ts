@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { AppContext } from '../../src/context.js';
-import { startTestApp, testClock, type TestApp, type TestClock } from '../support/testApp.js';
+import { startTestApp, type TestApp, type TestClock, testClock } from '../support/testApp.js';
 
 /** A Slack admin who creates the test keys. */
 export const CREATOR = 'UCREATOR';

@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { createScheduler, onJobRun, runJob, schedules, type JobRunResult } from '../../src/jobs/index.js';
+import { createScheduler, type JobRunResult, onJobRun, runJob, schedules } from '../../src/jobs/index.js';
 import { acquireLease, DEFAULT_LEASE_MS } from '../../src/jobs/lease.js';
 import { ALERT_CHANNEL, startTestApp, testClock } from '../support/testApp.js';
 import { heartbeat, keyWithPhones, MINUTE, useJobsApp } from './helpers.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { runJob } from '../../src/jobs/index.js';
 import { silentPhonesJob } from '../../src/jobs/silentPhones.js';
-import { ALERT_CHANNEL, startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { ALERT_CHANNEL, startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { heartbeat, keyWithPhones, MINUTE, useJobsApp } from './helpers.js';
 
 const T0 = '2026-11-22T10:00:00Z';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runJob } from '../../src/jobs/index.js';
 import { phoneEvent, postPhoneWebhook } from '../support/phoneRequests.js';
-import { ALERT_CHANNEL, startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { ALERT_CHANNEL, startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { CREATOR, MINUTE } from './helpers.js';
 
 /** The whole loop with real signed phone webhooks: register, heartbeat, silence, alert, heartbeat, recovery. */

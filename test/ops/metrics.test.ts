@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runJob } from '../../src/jobs/index.js';
-import { randomPhoneKey } from '../support/phoneRequests.js';
-import { byLabels, scrape, valueOf } from '../support/prometheus.js';
-import { appHomeOpened } from '../support/slackRequests.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
 import { command } from '../bot/helpers.js';
+import { randomPhoneKey } from '../support/phoneRequests.js';
+import { byLabels, sampleValue, scrape } from '../support/prometheus.js';
+import { appHomeOpened } from '../support/slackRequests.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, phoneEvent, post, register } from '../webhooks/support.js';
 
 const clock = testClock('2026-11-22T10:00:00Z');
@@ -116,15 +116,15 @@ it('counts webhook requests by type and status, refusals by reason, Slack reques
   expect(byLabels(samples, 'phonekeys_slack_api_errors_total', ['method', 'error'])).toEqual({ 'views.publish|internal_error': 1 });
   expect(byLabels(samples, 'phonekeys_job_runs_total', ['job', 'outcome'])).toEqual({ 'silent-phones|ok': 1, 'key-rotation|ok': 1 });
   expect(byLabels(samples, 'phonekeys_job_duration_seconds_count', ['job'])).toEqual({ 'silent-phones': 1, 'key-rotation': 1 });
-  expect(valueOf(samples, 'phonekeys_job_duration_seconds_bucket', { job: 'silent-phones', le: '+Inf' })).toBe(1);
+  expect(sampleValue(samples, 'phonekeys_job_duration_seconds_bucket', { job: 'silent-phones', le: '+Inf' })).toBe(1);
 
   // Gauges, read from MongoDB at scrape time.
   expect(byLabels(samples, 'phonekeys_phones', ['status'])).toEqual({ online: 1, silent: 1, never_seen: 1, paused: 1 });
   // active: gateway, locked, rotated's successor; rotating: rotated; due: gateway (created at 10:00)
   expect(byLabels(samples, 'phonekeys_keys', ['status'])).toEqual({ active: 3, rotating: 1, revoked: 1, rotation_due: 1 });
-  expect(valueOf(samples, 'phonekeys_database_up')).toBe(1);
+  expect(sampleValue(samples, 'phonekeys_database_up')).toBe(1);
   // Node's own metrics come along (memory, event loop lag) under the same prefix.
-  expect(valueOf(samples, 'phonekeys_process_resident_memory_bytes')).toBeGreaterThan(0);
+  expect(sampleValue(samples, 'phonekeys_process_resident_memory_bytes')).toBeGreaterThan(0);
 });
 
 it('counts what it answered, not what it was sent: a second scrape moves only by the new requests', async () => {

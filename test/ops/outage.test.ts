@@ -6,15 +6,15 @@
  */
 import mongoose from 'mongoose';
 import { afterEach, expect, it } from 'vitest';
+import { DATABASE_UNAVAILABLE } from '../../src/bot/replies.js';
 import { createDomain } from '../../src/domain/index.js';
 import { runJob } from '../../src/jobs/index.js';
 import { defineModels } from '../../src/models/index.js';
-import { DATABASE_UNAVAILABLE } from '../../src/bot/replies.js';
-import { testDatabaseUri } from '../support/database.js';
-import { scrape, valueOf } from '../support/prometheus.js';
-import { hostOf, startTcpProxy, throughProxy, type TcpProxy } from '../support/tcpProxy.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
 import { command } from '../bot/helpers.js';
+import { testDatabaseUri } from '../support/database.js';
+import { sampleValue, scrape } from '../support/prometheus.js';
+import { hostOf, startTcpProxy, type TcpProxy, throughProxy } from '../support/tcpProxy.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, post, register, type TestKey } from '../webhooks/support.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -65,7 +65,7 @@ async function readyAgain(app: TestApp, withinMs: number): Promise<number> {
 it('MongoDB down (port refused): 503s, /readyz 503, a clear Slack answer, jobs skipped; all resumes without a restart', async () => {
   const { uri, proxy, clock, app, key, number, heartbeat } = await appBehindProxy('outage_down');
   const stranger = await createKey(app); // never used: not in the key cache
-  expect(valueOf((await scrape(app.baseUrl)).samples, 'phonekeys_keys', { status: 'active' })).toBe(2);
+  expect(sampleValue((await scrape(app.baseUrl)).samples, 'phonekeys_keys', { status: 'active' })).toBe(2);
   await proxy.cut();
 
   // Phones: 503 with a reason, fast; for a cached key and for one never seen.
@@ -85,11 +85,11 @@ it('MongoDB down (port refused): 503s, /readyz 503, a clear Slack answer, jobs s
   const metrics = await timed(scrape(app.baseUrl));
   expect(metrics.result.status).toBe(200);
   expect(metrics.ms).toBeLessThan(2_500);
-  expect(valueOf(metrics.result.samples, 'phonekeys_database_up')).toBe(0);
-  expect(valueOf(metrics.result.samples, 'phonekeys_webhook_requests_total', { type: 'phone.heartbeat', status: '503' })).toBe(1);
-  expect(valueOf(metrics.result.samples, 'phonekeys_webhook_refusals_total', { reason: 'database_unavailable' })).toBe(2);
+  expect(sampleValue(metrics.result.samples, 'phonekeys_database_up')).toBe(0);
+  expect(sampleValue(metrics.result.samples, 'phonekeys_webhook_requests_total', { type: 'phone.heartbeat', status: '503' })).toBe(1);
+  expect(sampleValue(metrics.result.samples, 'phonekeys_webhook_refusals_total', { reason: 'database_unavailable' })).toBe(2);
   // the gauges keep their last scraped values rather than vanish
-  expect(valueOf(metrics.result.samples, 'phonekeys_keys', { status: 'active' })).toBe(2);
+  expect(sampleValue(metrics.result.samples, 'phonekeys_keys', { status: 'active' })).toBe(2);
 
   // Slack: a clear ephemeral answer, not "something went wrong".
   const answer = await timed(command(app, 'list'));
@@ -113,7 +113,7 @@ it('MongoDB down (port refused): 503s, /readyz 503, a clear Slack answer, jobs s
   // Slack and jobs
   expect((await command(app, 'list')).text).not.toBe(DATABASE_UNAVAILABLE);
   expect((await runJob('silent-phones', app.context)).outcome).toBe('ok');
-  expect(valueOf((await scrape(app.baseUrl)).samples, 'phonekeys_database_up')).toBe(1);
+  expect(sampleValue((await scrape(app.baseUrl)).samples, 'phonekeys_database_up')).toBe(1);
 
   // The key cache polls again (while its polls failed it was bypassed: every request read its key),
   // so a revocation by another instance (its own connection and domain) reaches this one within a
@@ -158,8 +158,8 @@ it('MongoDB unreachable (connections hang: a partition): webhooks 503 within the
   expect(ready.ms).toBeLessThan(2_000);
   expect(metrics.result.status).toBe(200);
   expect(metrics.ms).toBeLessThan(2_500);
-  expect(valueOf(metrics.result.samples, 'phonekeys_database_up')).toBe(0);
-  expect(valueOf(metrics.result.samples, 'phonekeys_webhook_refusals_total', { reason: 'database_timeout' })).toBe(1);
+  expect(sampleValue(metrics.result.samples, 'phonekeys_database_up')).toBe(0);
+  expect(sampleValue(metrics.result.samples, 'phonekeys_webhook_refusals_total', { reason: 'database_timeout' })).toBe(1);
 
   await proxy.restore();
   const recoveredMs = await readyAgain(app, 10_000);

@@ -5,9 +5,9 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { randomPhoneKey } from '../support/phoneRequests.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
 import { command } from '../bot/helpers.js';
+import { randomPhoneKey } from '../support/phoneRequests.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, phoneEvent, post, register, type TestKey } from '../webhooks/support.js';
 
 const clock = testClock('2026-11-22T10:00:00Z');

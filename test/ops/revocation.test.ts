@@ -6,10 +6,10 @@
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testDatabaseUri } from '../support/database.js';
-import { startFakeSlack, type FakeSlack } from '../support/fakeSlack.js';
+import { type FakeSlack, startFakeSlack } from '../support/fakeSlack.js';
 import { phoneEvent, postPhoneWebhook } from '../support/phoneRequests.js';
-import { newServerSecrets, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
-import { createKeyThroughSlack, deleteKeyThroughSlack, sendHeartbeat, sleep, slackFor } from './support.js';
+import { newServerSecrets, type ServerProcess, startServerProcess } from '../support/serverProcess.js';
+import { createKeyThroughSlack, deleteKeyThroughSlack, sendHeartbeat, slackFor, sleep } from './support.js';
 
 let fake: FakeSlack;
 let a: ServerProcess;

@@ -11,11 +11,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defineModels } from '../../src/models/index.js';
 import { signWebhook } from '../../src/webhooks/signing.js';
 import { testDatabaseUri } from '../support/database.js';
-import { startFakeSlack, type FakeSlack } from '../support/fakeSlack.js';
+import { type FakeSlack, startFakeSlack } from '../support/fakeSlack.js';
 import { phoneEvent, postPhoneWebhook } from '../support/phoneRequests.js';
-import { logLinesOf, newServerSecrets, startServerProcess, type ServerProcess } from '../support/serverProcess.js';
-import { createKeyThroughSlack, sendHeartbeat, sleep, slackFor, type SentWebhook } from './support.js';
+import { logLinesOf, newServerSecrets, type ServerProcess, startServerProcess } from '../support/serverProcess.js';
 import { startTestApp } from '../support/testApp.js';
+import { createKeyThroughSlack, type SentWebhook, sendHeartbeat, slackFor, sleep } from './support.js';
 
 const SENDERS = 6;
 let fake: FakeSlack;
@@ -97,7 +97,8 @@ it('SIGTERM under load: every 202 is stored, nothing else is, later requests are
   const accepted = results.filter((r) => r.outcome === 202);
   const inFlightAtTerm = accepted.filter((r) => r.startedAt < termAt && r.endedAt > termAt);
   const afterShutdownBegan = results.filter((r) => r.startedAt > shutdownSeenAt);
-  const tally = results.reduce<Record<string, number>>((t, r) => ({ ...t, [r.outcome]: (t[r.outcome] ?? 0) + 1 }), {});
+  const tally: Record<string, number> = {};
+  for (const r of results) tally[r.outcome] = (tally[r.outcome] ?? 0) + 1;
   console.log(
     `[shutdown] exit ${code} ${Math.round(exitedAt - termAt)} ms after SIGTERM, ${Math.round(exitedAt - slowAnswer.at)} ms after the last request in flight was answered; ${results.length} requests: ${JSON.stringify(tally)}; ` +
       `${inFlightAtTerm.length} in flight at SIGTERM answered 202; ${afterShutdownBegan.length} sent after shutdown began; ${stored.size} stored`,

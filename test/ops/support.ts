@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { signWebhook } from '../../src/webhooks/signing.js';
 import type { FakeSlack } from '../support/fakeSlack.js';
 import { phoneEvent } from '../support/phoneRequests.js';
-import { fillView, newTriggerId, slackClient, type SlackTestClient } from '../support/slackRequests.js';
+import { fillView, newTriggerId, type SlackTestClient, slackClient } from '../support/slackRequests.js';
 
 const FULL_KEY = /pk_[a-z2-7]{8}_[A-Za-z0-9_-]{64}/;
 

@@ -3,10 +3,11 @@
  * says which one on stdout, and hands its URI to test files (inject('mongoUri'), or
  * testDatabaseUri() from database.ts) and to child processes (PHONEKEYS_TEST_MONGO_URI).
  */
-import type { TestProject } from 'vitest/node';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { redactUri, startTestDatabase } from './database.js';
 import { scanLogs } from './logScan.js';
 

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -43,10 +42,10 @@ export function runTs(script: string, args: string[], env: Record<string, string
     if (dir)
       appendFileSync(
         join(dir, `process-${process.pid}-${child.pid}.log`),
-        output
+        `${output
           .split('\n')
           .filter((l) => l.startsWith('{'))
-          .join('\n') + '\n',
+          .join('\n')}\n`,
       );
     return (code ?? signal) as number | string;
   });

@@ -38,7 +38,7 @@ export function byLabels(samples: Sample[], name: string, labelNames: string[]):
 }
 
 /** The single value of a metric with exactly these labels; undefined if absent. */
-export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 

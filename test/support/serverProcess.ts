@@ -4,7 +4,7 @@
  * faked, its own secrets); the secrets join the run's log scan.
  */
 import { randomBytes } from 'node:crypto';
-import { runTs, type RunningProcess } from './processes.js';
+import { type RunningProcess, runTs } from './processes.js';
 import { ALERT_CHANNEL, rememberSecrets } from './testApp.js';
 
 /** What instances of one deployment share: the Slack app and the key encryption key. */

@@ -7,8 +7,9 @@
  *    refused), as when MongoDB's host goes down;
  *  - `restore()`: listens again on the same port, as when it comes back.
  */
-import net, { type Server, type Socket } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import net, { type Server, type Socket } from 'node:net';
 
 export interface TcpProxy {
   /** The proxy's port on 127.0.0.1. */

@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { createPhonekeys, type Phonekeys } from '../../src/app.js';
 import { buildContext } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
@@ -8,8 +8,8 @@ import type { AppContext } from '../../src/context.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { testDatabaseUri } from './database.js';
-import { startFakeSlack, type FakeSlack } from './fakeSlack.js';
-import { slackClient, type SlackTestClient } from './slackRequests.js';
+import { type FakeSlack, startFakeSlack } from './fakeSlack.js';
+import { type SlackTestClient, slackClient } from './slackRequests.js';
 
 /** A clock tests move by hand: no sleeping. */
 export interface TestClock {

@@ -3,7 +3,7 @@ import { Webhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook, webhookSignature } from '../../src/webhooks/signing.js';
 import { newWebhookId } from '../support/phoneRequests.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, phoneEvent, post, register, stateOf, type TestKey } from './support.js';
 
 const clock = testClock('2026-11-22T10:00:00Z');

@@ -1,8 +1,8 @@
 /** The batch writer on its own: commands per batch, outcomes within a batch, close() flushing. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PhoneEventIngest, type IncomingPhoneEvent } from '../../src/domain/ingest.js';
+import { type IncomingPhoneEvent, PhoneEventIngest } from '../../src/domain/ingest.js';
 import { newWebhookId } from '../support/phoneRequests.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, newNumber, type TestKey } from './support.js';
 
 const clock = testClock('2026-11-22T10:00:00Z');

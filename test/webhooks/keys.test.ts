@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyCache } from '../../src/domain/keyCache.js';
 import { defineModels } from '../../src/models/index.js';
 import { testDatabaseUri } from '../support/database.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, phoneEvent, post, register, stateOf } from './support.js';
 
 const clock = testClock('2026-11-22T10:00:00Z');

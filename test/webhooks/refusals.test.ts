@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { webhookSignature } from '../../src/webhooks/signing.js';
-import { newWebhookId, randomPhoneKey, type PhoneWebhookResponse } from '../support/phoneRequests.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { newWebhookId, type PhoneWebhookResponse, randomPhoneKey } from '../support/phoneRequests.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, phoneEvent, post, register, stateOf, type TestKey } from './support.js';
 
 const clock = testClock('2026-11-22T10:00:00Z');

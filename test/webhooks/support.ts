@@ -2,11 +2,11 @@
 import { expect } from 'vitest';
 import type { IpLockInput } from '../../src/domain/keys.js';
 import {
-  postPhoneWebhook,
-  phoneEvent,
   keyIdOf,
-  type PostPhoneWebhookOptions,
   type PhoneWebhookResponse,
+  type PostPhoneWebhookOptions,
+  phoneEvent,
+  postPhoneWebhook,
 } from '../support/phoneRequests.js';
 import type { TestApp, TestClock } from '../support/testApp.js';
 

@@ -4,7 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 import { defineModels } from '../../src/models/index.js';
 import { startCongo } from '../support/congodb.js';
 import { testDatabaseUri, withDatabaseName } from '../support/database.js';
-import { startTestApp, testClock, type TestApp } from '../support/testApp.js';
+import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, post, register } from './support.js';
 
 const clock = testClock('2026-11-22T10:00:00Z');

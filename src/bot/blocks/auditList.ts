@@ -1,6 +1,6 @@
-import { escape, isSlackUserId, mention, slackDate } from '../format.js';
-import { context, header, section, type Block } from './kit.js';
 import { publicIdOf } from '../../domain/keyMaterial.js';
+import { escapeText, isSlackUserId, mention, slackDate } from '../format.js';
+import { type Block, context, header, section } from './kit.js';
 import { linesToSections } from './phoneList.js';
 
 export interface AuditLine {
@@ -13,7 +13,7 @@ export interface AuditLine {
 }
 
 function actorText(actor: string): string {
-  return isSlackUserId(actor) ? mention(actor) : `\`${escape(actor)}\``;
+  return isSlackUserId(actor) ? mention(actor) : `\`${escapeText(actor)}\``;
 }
 
 function detailsText(details: Record<string, unknown> | null | undefined): string {
@@ -22,7 +22,7 @@ function detailsText(details: Record<string, unknown> | null | undefined): strin
     .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
     .map(
       ([k, v]) =>
-        `${k}: ${escape(v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))}`,
+        `${k}: ${escapeText(v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))}`,
     );
   return parts.length ? ` (${parts.join('; ').slice(0, 300)})` : '';
 }
@@ -30,10 +30,10 @@ function detailsText(details: Record<string, unknown> | null | undefined): strin
 /** `/keys audit [key]`: who did what to which key or phone, and when; newest first. */
 export function auditList(entries: AuditLine[], about?: string): { text: string; blocks: Block[] } {
   const title = about ? `Audit: ${about}` : 'Audit: recent changes';
-  if (entries.length === 0) return { text: `${title}: nothing yet.`, blocks: [section(`*${escape(title)}*: nothing yet.`)] };
+  if (entries.length === 0) return { text: `${title}: nothing yet.`, blocks: [section(`*${escapeText(title)}*: nothing yet.`)] };
   const lines = entries.map(
     (e) =>
-      `${slackDate(e.at)} · ${actorText(e.actor)} · *${escape(e.action)}*${e.keyId ? ` \`${publicIdOf(e.keyId)}\`` : ''}${e.phoneNumber ? ` ${e.phoneNumber}` : ''}${detailsText(e.details)}`,
+      `${slackDate(e.at)} · ${actorText(e.actor)} · *${escapeText(e.action)}*${e.keyId ? ` \`${publicIdOf(e.keyId)}\`` : ''}${e.phoneNumber ? ` ${e.phoneNumber}` : ''}${detailsText(e.details)}`,
   );
   return { text: title, blocks: [header(title), ...linesToSections(lines), context(`The ${entries.length} most recent entries.`)] };
 }

@@ -1,8 +1,8 @@
 import type { KeyView } from '../../domain/keys.js';
-import { escape } from '../format.js';
+import { escapeText } from '../format.js';
 import { BlockId } from '../ids.js';
 import { deleteButton } from './keyList.js';
-import { section, type Block } from './kit.js';
+import { type Block, section } from './kit.js';
 
 /** `/keys delete <key>`: nothing happens until the danger button is pressed (and confirmed). */
 export function deleteConfirmation(key: KeyView): { text: string; blocks: Block[] } {
@@ -12,7 +12,7 @@ export function deleteConfirmation(key: KeyView): { text: string; blocks: Block[
     text,
     blocks: [
       section(
-        `Delete *${escape(key.name)}* (\`${key.publicId}\`)? It is revoked at once${phones ? `: the ${phones} phone${phones === 1 ? '' : 's'} using it will be refused from the next request` : ''}. This cannot be undone.`,
+        `Delete *${escapeText(key.name)}* (\`${key.publicId}\`)? It is revoked at once${phones ? `: the ${phones} phone${phones === 1 ? '' : 's'} using it will be refused from the next request` : ''}. This cannot be undone.`,
       ),
       { type: 'actions', block_id: BlockId.deleteConfirmation, elements: [deleteButton(key)] },
     ],

@@ -1,8 +1,8 @@
 import type { KeyView } from '../../domain/keys.js';
 import type { PhoneView } from '../../domain/phones.js';
-import { escape, ipLockText, slackDate } from '../format.js';
+import { escapeText, ipLockText, slackDate } from '../format.js';
 import { keyStatusText } from './keyList.js';
-import { context, divider, header, LIMITS, section, type Block, type HomeView } from './kit.js';
+import { type Block, context, divider, type HomeView, header, LIMITS, section } from './kit.js';
 import { linesToSections, phoneLine } from './phoneList.js';
 
 const MAX_KEYS = 40;
@@ -28,7 +28,7 @@ export function homeView({ keys, phones, now }: { keys: KeyView[]; phones: Phone
     .slice(0, MAX_KEYS)
     .map(
       (k) =>
-        `${k.rotationDue ? ':warning: ' : ''}*${escape(k.name)}* \`${k.publicId}\` · ${keyStatusText(k)} · ${k.phoneNumbers.length} phone${k.phoneNumbers.length === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · last used ${slackDate(k.lastUsedAt)}`,
+        `${k.rotationDue ? ':warning: ' : ''}*${escapeText(k.name)}* \`${k.publicId}\` · ${keyStatusText(k)} · ${k.phoneNumbers.length} phone${k.phoneNumbers.length === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · last used ${slackDate(k.lastUsedAt)}`,
     );
   const phoneLines = homePhoneOrder(phones).slice(0, MAX_PHONES).map(phoneLine);
   const blocks: Block[] = [

@@ -1,7 +1,7 @@
 import type { IpLockMode } from '../../models/index.js';
 import { IP_LOCK_LABELS } from '../format.js';
 import { ActionId, BlockId } from '../ids.js';
-import { option, plain, type Block } from './kit.js';
+import { type Block, option, plain } from './kit.js';
 
 const MODES: IpLockMode[] = ['off', 'first', 'list'];
 

@@ -1,8 +1,8 @@
-import type { KeyView } from '../../domain/keys.js';
-import { escape, ipLockText, mention, slackDate, someOf } from '../format.js';
-import { ActionId } from '../ids.js';
 import { publicIdOf } from '../../domain/keyMaterial.js';
-import { button, confirmDialog, context, divider, header, LIMITS, section, type Block } from './kit.js';
+import type { KeyView } from '../../domain/keys.js';
+import { escapeText, ipLockText, mention, slackDate, someOf } from '../format.js';
+import { ActionId } from '../ids.js';
+import { type Block, button, confirmDialog, context, divider, header, LIMITS, section } from './kit.js';
 
 /** Three blocks per key (details, actions, divider), plus header, summary and the pager: 12 × 3 + 3 < 50. */
 export const KEYS_PER_PAGE = 12;
@@ -21,8 +21,8 @@ export function keyStatusText(key: KeyView): string {
 /** Every field of a key people see (SPEC §4 `/keys list`), as one mrkdwn text. */
 export function keyDetails(key: KeyView): string {
   const lines = [
-    `*${escape(key.name)}*  \`${key.publicId}\`${key.rotationDue ? '  :warning: *rotation due*' : ''}`,
-    ...(key.description ? [`_${escape(key.description.replace(/\s+/g, ' ')).slice(0, 300)}_`] : []),
+    `*${escapeText(key.name)}*  \`${key.publicId}\`${key.rotationDue ? '  :warning: *rotation due*' : ''}`,
+    ...(key.description ? [`_${escapeText(key.description.replace(/\s+/g, ' ')).slice(0, 300)}_`] : []),
     `Status: ${keyStatusText(key)} · Rotation due: ${key.rotationDue ? 'yes' : 'no'}`,
     `Created by ${mention(key.createdBy)} ${slackDate(key.createdAt)} · Last used ${slackDate(key.lastUsedAt)} · Used ${key.timesUsed} time${key.timesUsed === 1 ? '' : 's'}`,
     `IP lock: ${ipLockText(key.ipLock)}`,
@@ -38,7 +38,7 @@ function keyActions(key: KeyView): Block {
       button('Rotate…', ActionId.rotateKey, key.keyId, {
         confirm: confirmDialog(
           'Rotate this key?',
-          `A new key replaces *${escape(key.name)}* (\`${key.publicId}\`) and is sent to you by DM. The old key keeps working for the grace period, then stops.`,
+          `A new key replaces *${escapeText(key.name)}* (\`${key.publicId}\`) and is sent to you by DM. The old key keeps working for the grace period, then stops.`,
           'Rotate',
         ),
       }),
@@ -54,7 +54,7 @@ export function deleteButton(key: Pick<KeyView, 'keyId' | 'name' | 'publicId'>) 
     style: 'danger',
     confirm: confirmDialog(
       'Delete this key?',
-      `*${escape(key.name)}* (\`${key.publicId}\`) is revoked at once: phones using it are refused from the next request. This cannot be undone.`,
+      `*${escapeText(key.name)}* (\`${key.publicId}\`) is revoked at once: phones using it are refused from the next request. This cannot be undone.`,
       'Delete',
       'danger',
     ),

@@ -1,6 +1,6 @@
 import type { PhoneStatus, PhoneView } from '../../domain/phones.js';
-import { escape, slackDate } from '../format.js';
-import { context, fit, header, LIMITS, section, type Block } from './kit.js';
+import { escapeText, slackDate } from '../format.js';
+import { type Block, context, fit, header, LIMITS, section } from './kit.js';
 
 const STATUS_ICON: Record<PhoneStatus, string> = {
   online: ':large_green_circle: online',
@@ -13,7 +13,7 @@ const STATUS_ICON: Record<PhoneStatus, string> = {
 const MAX_PHONES = 300;
 
 export function phoneLine(phone: PhoneView): string {
-  const key = phone.publicId ? `\`${phone.publicId}\` (${escape(phone.keyName ?? '?')})` : '_unlinked_';
+  const key = phone.publicId ? `\`${phone.publicId}\` (${escapeText(phone.keyName ?? '?')})` : '_unlinked_';
   const status = phone.status === 'paused' ? `${STATUS_ICON.paused} until ${slackDate(phone.pausedUntil)}` : STATUS_ICON[phone.status];
   const battery = phone.battery === null ? 'battery ?' : `battery ${phone.battery}%`;
   const charging = phone.charging === null ? '' : phone.charging ? ', charging' : ', not charging';

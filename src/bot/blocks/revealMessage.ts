@@ -1,6 +1,6 @@
-import { durationText, escape } from '../format.js';
+import { durationText, escapeText } from '../format.js';
 import { ActionId } from '../ids.js';
-import { button, context, section, type Block } from './kit.js';
+import { type Block, button, context, section } from './kit.js';
 
 interface RevealedKey {
   keyId: string;
@@ -23,7 +23,7 @@ export function revealMessage(
     text: `Here is ${what}: ${key.publicId} (${key.name}). It is shown once.`,
     blocks: [
       section(
-        `:key: Here is ${what} *${escape(key.name)}* (\`${key.publicId}\`). Copy it into the phone app now: *it is shown only once*.`,
+        `:key: Here is ${what} *${escapeText(key.name)}* (\`${key.publicId}\`). Copy it into the phone app now: *it is shown only once*.`,
       ),
       section(`\`\`\`${fullKey}\`\`\``),
       context(
@@ -41,7 +41,7 @@ export function redactedRevealMessage(key: { publicId: string; name: string }): 
     text,
     blocks: [
       section(
-        `:lock: The key *${escape(key.name)}* (\`${key.publicId}\`) was shown here once and is now hidden. It is never shown again: if it was not saved, rotate it with \`/keys rotate ${key.publicId}\`.`,
+        `:lock: The key *${escapeText(key.name)}* (\`${key.publicId}\`) was shown here once and is now hidden. It is never shown again: if it was not saved, rotate it with \`/keys rotate ${key.publicId}\`.`,
       ),
     ],
   };

@@ -1,5 +1,5 @@
-import { escape } from '../format.js';
-import { section, type Block } from './kit.js';
+import { escapeText } from '../format.js';
+import { type Block, section } from './kit.js';
 
 /** Plain text: escaped before it goes in mrkdwn (the `<key>` placeholders are not markup). */
 export const USAGE = [
@@ -18,6 +18,6 @@ export const USAGE = [
 ].join('\n');
 
 export function usageMessage(error?: string): { text: string; blocks: Block[] } {
-  const text = escape(error ? `:x: ${error}\n\n${USAGE}` : USAGE);
-  return { text: error ? escape(`${error} See /keys help.`) : 'How to use /keys', blocks: [section(text)] };
+  const text = escapeText(error ? `:x: ${error}\n\n${USAGE}` : USAGE);
+  return { text: error ? escapeText(`${error} See /keys help.`) : 'How to use /keys', blocks: [section(text)] };
 }

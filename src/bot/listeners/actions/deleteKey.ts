@@ -2,7 +2,7 @@ import type { AppContext } from '../../../context.js';
 import { BlockId } from '../../ids.js';
 import { deleteKey as revoke } from '../../operations.js';
 import { withReply } from '../../replies.js';
-import { buttonReply, keyRefOf, refusedButton, type ButtonArgs } from './reply.js';
+import { type ButtonArgs, buttonReply, keyRefOf, refusedButton } from './reply.js';
 
 /**
  * "Delete" (danger, after its confirm dialog), from /keys list or /keys delete:

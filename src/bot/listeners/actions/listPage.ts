@@ -1,7 +1,7 @@
 import type { AppContext } from '../../../context.js';
 import { keyListPage } from '../../blocks/keyList.js';
 import { withReply } from '../../replies.js';
-import { buttonReply, type ButtonArgs } from './reply.js';
+import { type ButtonArgs, buttonReply } from './reply.js';
 
 /** "Next page" of /keys list: the list message is replaced by the asked-for page. */
 export function listPage(context: AppContext) {

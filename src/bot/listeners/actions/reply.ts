@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { ModalView } from '../../blocks/kit.js';
 import type { AppContext } from '../../../context.js';
-import type { KeyView } from '../../../domain/keys.js';
 import { publicIdOf } from '../../../domain/keyMaterial.js';
+import type { KeyView } from '../../../domain/keys.js';
+import type { ModalView } from '../../blocks/kit.js';
 import { encodeMetadata } from '../../metadata.js';
 import { refuseChange } from '../../permissions.js';
-import { laterReply, replySafely, respondReply, withReply, type Message, type Reply } from '../../replies.js';
+import { laterReply, type Message, type Reply, replySafely, respondReply, withReply } from '../../replies.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

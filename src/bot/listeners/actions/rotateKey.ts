@@ -1,7 +1,7 @@
 import type { AppContext } from '../../../context.js';
 import { rotateKey as rotate } from '../../operations.js';
 import { withReply } from '../../replies.js';
-import { buttonReply, keyRefOf, refusedButton, type ButtonArgs } from './reply.js';
+import { type ButtonArgs, buttonReply, keyRefOf, refusedButton } from './reply.js';
 
 /** "Rotate…" (after its confirm dialog): rotate, DM the successor, say which replaces which. */
 export function rotateKey(context: AppContext) {

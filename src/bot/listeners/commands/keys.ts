@@ -6,11 +6,11 @@ import { deleteConfirmation } from '../../blocks/deleteConfirmation.js';
 import { keyListPage } from '../../blocks/keyList.js';
 import { phoneList } from '../../blocks/phoneList.js';
 import { usageMessage } from '../../blocks/usage.js';
-import { CHANGING_SUBCOMMANDS, parseKeysCommand, type KeysCommand } from '../../commandParser.js';
+import { CHANGING_SUBCOMMANDS, type KeysCommand, parseKeysCommand } from '../../commandParser.js';
 import { encodeMetadata } from '../../metadata.js';
 import * as operations from '../../operations.js';
 import { refuseChange } from '../../permissions.js';
-import { respondReply, withReply, type Message } from '../../replies.js';
+import { type Message, respondReply, withReply } from '../../replies.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -35,7 +35,7 @@ export function keysCommand(context: AppContext) {
   };
 }
 
-async function run(context: AppContext, request: KeysCommand, command: CommandArgs['command']): Promise<Message | void> {
+async function run(context: AppContext, request: KeysCommand, command: CommandArgs['command']): Promise<Message | undefined> {
   const { domain } = context;
   const actor = command.user_id;
   switch (request.kind) {

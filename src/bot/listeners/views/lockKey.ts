@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
+import { publicIdOf } from '../../../domain/keyMaterial.js';
 import { BlockId } from '../../ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { setIpLock } from '../../operations.js';
 import { refusedSubmission } from '../../permissions.js';
 import { laterReply, withReply } from '../../replies.js';
-import { publicIdOf } from '../../../domain/keyMaterial.js';
 import { ipLockOf } from './forms.js';
 
 /** "Lock to IP…" submitted: a bad list is shown inline; otherwise the lock is set and reported. */

@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
+import { publicIdOf } from '../../../domain/keyMaterial.js';
 import { BlockId } from '../../ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { unlinkPhone } from '../../operations.js';
 import { refusedSubmission } from '../../permissions.js';
 import { laterReply, withReply } from '../../replies.js';
-import { publicIdOf } from '../../../domain/keyMaterial.js';
 import { selectedOf } from './forms.js';
 
 /** "Unlink phone…" submitted: unlink the chosen number from the key. */
