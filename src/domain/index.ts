@@ -2,6 +2,8 @@ import type { Config } from '../config.js';
 import type { Models } from '../models/index.js';
 import { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
+import { KeyChanges } from './keyChanges.js';
+import { KeyCheck } from './keyCheck.js';
 import { KeyService } from './keys.js';
 import { PhoneMonitor } from './monitor.js';
 import { PhoneService } from './phones.js';
@@ -15,6 +17,10 @@ import { RotationService } from './rotation.js';
 export interface Domain {
   audit: AuditLog;
   keys: KeyService;
+  /** The check a phone's signed request makes of its key (status, grace, IP lock, first-IP claim). */
+  keyCheck: KeyCheck;
+  /** Announces, on this instance, each key just created or changed (for the receiver's key cache). */
+  keyChanges: KeyChanges;
   phones: PhoneService;
   reveals: RevealLedger;
   monitor: PhoneMonitor;
@@ -23,10 +29,15 @@ export interface Domain {
 
 export function createDomain(models: Models, config: Config, clock: Clock): Domain {
   const audit = new AuditLog(models, clock);
-  const keys = new KeyService(models, audit, clock, { encryptionKey: config.encryptionKey, rotationGraceMs: config.rotationGraceMs });
+  const keyChanges = new KeyChanges();
+  const keys = new KeyService(models, audit, clock, keyChanges, {
+    encryptionKey: config.encryptionKey,
+    rotationGraceMs: config.rotationGraceMs,
+  });
+  const keyCheck = new KeyCheck(models, audit, clock, keyChanges, { encryptionKey: config.encryptionKey });
   const phones = new PhoneService(models, audit, clock);
   const reveals = new RevealLedger(models, audit, clock, { revealTtlMs: config.revealTtlMs });
   const monitor = new PhoneMonitor(models, clock, { silentAfterMs: config.silentAfterMs, silentRemindMs: config.silentRemindMs });
   const rotation = new RotationService(models, keys, audit, clock, { keyRotationMs: config.keyRotationMs });
-  return { audit, keys, phones, reveals, monitor, rotation };
+  return { audit, keys, keyCheck, keyChanges, phones, reveals, monitor, rotation };
 }

@@ -1,12 +1,13 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { AppContext } from '../context.js';
-import { type IngestOptions, type IngestStats, IngestUnavailableError, PhoneEventIngest } from '../domain/ingest.js';
 import { normalizeIp } from '../domain/ipLock.js';
-import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from '../domain/keyCache.js';
+import { firstIpTaken } from '../domain/keyCheck.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import { parseWebhookEvent, phoneNumbersOf } from './events.js';
+import { type IngestOptions, type IngestStats, IngestUnavailableError, PhoneEventIngest } from './ingest.js';
+import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from './keyCache.js';
 import { RefusalRecorder } from './refusals.js';
-import { checkTimestamp, type Refusal, type RefusalReason, readSignedHeaders, signatureMatches, signatureMismatch } from './verify.js';
+import { checkTimestamp, type Refusal, readSignedHeaders, signatureMatches, signatureMismatch } from './verify.js';
 
 /** SPEC §5: a body is at most 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -53,9 +54,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWebhookReceiverOptions = {}): PhoneWebhookReceiver {
   const { domain, models, clock } = context;
   const logger = context.logger.child({ component: 'webhooks' });
-  const keyCache = new KeyCache(domain.keys, models.Key, clock, logger, options.keyCache);
+  const keyCache = new KeyCache(domain.keyCheck, models.Key, clock, logger, options.keyCache);
   // A key changed by this instance (revoked, relocked) is dropped at once; others' changes come by polling.
-  const unsubscribe = domain.keys.onChange((keyId) => keyCache.invalidate(keyId));
+  const unsubscribe = domain.keyChanges.subscribe((keyId) => keyCache.invalidate(keyId));
   keyCache.start();
   const ingest = new PhoneEventIngest(models, domain.keys, logger, options.ingest);
   const refusals = new RefusalRecorder(models.WebhookRefusal, clock, logger, options.refusalFlushMs);
@@ -147,10 +148,10 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     if (!snapshot) return refuse(req, res, { status: 401, reason: 'unknown_key', message: `unknown key id ${publicIdOf(keyId)}` });
     if (!signatureMatches(snapshot, signed, body)) return refuse(req, res, signatureMismatch(keyId), keyId);
 
-    const decision = domain.keys.judge(snapshot, ip, receivedAt);
+    const decision = domain.keyCheck.judge(snapshot, ip, receivedAt);
     if (!decision.ok) {
       const status = decision.reason === 'ip_not_allowed' ? 403 : 401;
-      return refuse(req, res, { status, reason: decision.reason as RefusalReason, message: decision.message }, keyId);
+      return refuse(req, res, { status, reason: decision.reason, message: decision.message }, keyId);
     }
 
     let json: unknown;
@@ -168,21 +169,12 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     // `first` mode: the first IP whose request is accepted locks the key; of two at once one wins.
     // A request about to be refused as not linked must not take the lock (it is not a use).
     if (decision.claimFirstIp && event.type !== 'phone.registered') {
-      const unlinked = await domain.keys.firstUnlinked(keyId, phoneNumbersOf(event));
+      const unlinked = await domain.keyCheck.firstUnlinked(keyId, phoneNumbersOf(event));
       if (unlinked) return refuse(req, res, notLinked(unlinked, keyId), keyId);
     }
-    if (decision.claimFirstIp && !(await domain.keys.claimFirstIp(keyId, ip))) {
+    if (decision.claimFirstIp && !(await domain.keyCheck.claimFirstIp(keyId, ip))) {
       keyCache.invalidate(keyId);
-      return refuse(
-        req,
-        res,
-        {
-          status: 403,
-          reason: 'ip_not_allowed',
-          message: `key ${publicIdOf(keyId)} is locked to the first IP that used it; ${ip} is not it`,
-        },
-        keyId,
-      );
+      return refuse(req, res, { status: 403, reason: 'ip_not_allowed', message: firstIpTaken(keyId, ip) }, keyId);
     }
 
     const result = await ingest.record({

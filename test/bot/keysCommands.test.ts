@@ -4,6 +4,7 @@
  * delete, phones/pause/resume, audit, App Home, and failures.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkKey } from '../support/keyCheck.js';
 import { appHomeOpened } from '../support/slackRequests.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { actionsOf, command, FULL_KEY, pressInEphemeral, textOf } from './helpers.js';
@@ -88,8 +89,8 @@ describe('key commands', () => {
     const reply = await command(app, 'lock cmd-gw 203.0.113.7, 10.0.0.0/24');
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toContain('`203.0.113.7`, `10.0.0.0/24`');
-    expect(await keys().check(`pk_${gwId}`, '10.0.0.200')).toMatchObject({ ok: true });
-    expect(await keys().check(`pk_${gwId}`, '192.0.2.1')).toMatchObject({ ok: false, reason: 'ip_not_allowed' });
+    expect(await checkKey(app.context, `pk_${gwId}`, '10.0.0.200')).toMatchObject({ ok: true });
+    expect(await checkKey(app.context, `pk_${gwId}`, '192.0.2.1')).toMatchObject({ ok: false, reason: 'ip_not_allowed' });
 
     const byId = await command(app, `lock pk_${gwId} 2001:db8::/32`);
     expect(byId.text).toContain('`2001:db8::/32`');
@@ -134,7 +135,10 @@ describe('key commands', () => {
       'chat.postMessage',
       (c) => c.args.channel === 'DUADMIN' && textOf(c.args).includes(successor.publicId),
     );
-    expect(await keys().check(successor.publicId, '192.0.2.1')).toMatchObject({ ok: true, secret: FULL_KEY.exec(textOf(dm.args))![0] });
+    expect(await checkKey(app.context, successor.publicId, '192.0.2.1')).toMatchObject({
+      ok: true,
+      secret: FULL_KEY.exec(textOf(dm.args))![0],
+    });
 
     expect((await command(app, `rotate pk_${gwId}`)).text).toMatch(/already rotated/);
   });
@@ -153,12 +157,12 @@ describe('key commands', () => {
       block_id: 'key_delete_confirmation',
     });
     // Asking revokes nothing.
-    expect(await keys().check(view.publicId, '192.0.2.1')).toMatchObject({ ok: true });
+    expect(await checkKey(app.context, view.publicId, '192.0.2.1')).toMatchObject({ ok: true });
 
     const done = await pressInEphemeral(app, button.action_id, button.value, { blockId: button.block_id });
     expect(done.replace_original).toBe(true);
     expect(done.text).toContain('Deleted');
-    expect(await keys().check(view.publicId, '192.0.2.1')).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(await checkKey(app.context, view.publicId, '192.0.2.1')).toMatchObject({ ok: false, reason: 'revoked' });
     expect(await auditCount({ keyId: view.keyId, action: 'key.revoked', actor: 'UADMIN' })).toBe(1);
 
     expect((await command(app, `delete ${view.publicId}`)).text).toMatch(/already revoked/);

@@ -4,6 +4,7 @@
  * and paging within Block Kit's limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkKey } from '../support/keyCheck.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { actionsOf, command, FULL_KEY, pressInEphemeral, pressToOpen, responseAt, submit, textOf } from './helpers.js';
 
@@ -89,8 +90,8 @@ describe('/keys list', () => {
     expect(good.text).toBe('');
     expect((await responseAt(app, responseUrl)).text).toContain('`198.51.100.0/24`');
     expect((await keys().get(`pk_${gatewayId}`)).ipLock).toMatchObject({ mode: 'list', entries: ['198.51.100.0/24'] });
-    expect(await keys().check(`pk_${gatewayId}`, '198.51.100.9')).toMatchObject({ ok: true });
-    expect(await keys().check(`pk_${gatewayId}`, '203.0.113.7')).toMatchObject({ ok: false, reason: 'ip_not_allowed' });
+    expect(await checkKey(app.context, `pk_${gatewayId}`, '198.51.100.9')).toMatchObject({ ok: true });
+    expect(await checkKey(app.context, `pk_${gatewayId}`, '203.0.113.7')).toMatchObject({ ok: false, reason: 'ip_not_allowed' });
     expect(await app.context.models.AuditEntry.countDocuments({ keyId: gatewayId, action: 'key.locked', actor: 'UADMIN' })).toBe(1);
   });
 
@@ -141,8 +142,8 @@ describe('/keys list', () => {
       (c) => c.args.channel === 'DUADMIN' && textOf(c.args).includes(successor.publicId),
     );
     const revealed = FULL_KEY.exec(textOf(dm.args))![0];
-    expect(await keys().check(successor.publicId, '192.0.2.1')).toMatchObject({ ok: true, secret: revealed });
-    expect(await keys().check(old.publicId, '192.0.2.1')).toMatchObject({ ok: true });
+    expect(await checkKey(app.context, successor.publicId, '192.0.2.1')).toMatchObject({ ok: true, secret: revealed });
+    expect(await checkKey(app.context, old.publicId, '192.0.2.1')).toMatchObject({ ok: true });
     expect(await app.context.models.AuditEntry.countDocuments({ keyId: old.keyId, action: 'key.rotated', actor: 'UADMIN' })).toBe(1);
 
     // A rotating key offers no second rotation.
@@ -158,7 +159,7 @@ describe('/keys list', () => {
     const reply = await pressInEphemeral(app, 'key_delete', gatewayId);
     expect(reply.text).toContain('Deleted');
     expect(reply.replace_original).toBe(false);
-    expect(await keys().check(`pk_${gatewayId}`, '198.51.100.9')).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(await checkKey(app.context, `pk_${gatewayId}`, '198.51.100.9')).toMatchObject({ ok: false, reason: 'revoked' });
     expect(await app.context.models.AuditEntry.countDocuments({ keyId: gatewayId, action: 'key.revoked', actor: 'UADMIN' })).toBe(1);
     expect(textOf(await command(app, 'list'))).not.toContain(gatewayId);
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { redactReveal } from '../../src/bot/reveal.js';
+import { checkKey } from '../support/keyCheck.js';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { command, openCreateModal, pressInEphemeral, pressToOpen, responseAt, submit } from './helpers.js';
 
@@ -118,7 +119,7 @@ describe('an admin', () => {
     expect((await responseAt(app, responseUrl)).text).toContain(`Unlinked ${PHONE}`);
     const deleted = await pressInEphemeral(app, 'key_delete', keyId);
     expect(deleted.text).toContain('Deleted');
-    expect(await app.context.domain.keys.check(`pk_${keyId}`, '10.0.0.1')).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(await checkKey(app.context, `pk_${keyId}`, '10.0.0.1')).toMatchObject({ ok: false, reason: 'revoked' });
     const actions = (await app.context.models.AuditEntry.find({ keyId, actor: 'UADMIN' }).lean()).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['key.locked', 'phone.unlinked', 'key.revoked']));
   });

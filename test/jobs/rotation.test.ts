@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { runJob } from '../../src/jobs/index.js';
+import { checkKey } from '../support/keyCheck.js';
 import { ALERT_CHANNEL } from '../support/testApp.js';
 import { CREATOR, DAY, HOUR, MINUTE, useJobsApp } from './helpers.js';
 
@@ -118,7 +119,7 @@ describe('expire-rotated-keys', () => {
 
     clock.advance(24 * HOUR - MINUTE);
     expect((await runJob('expire-rotated-keys', jobs.app.context)).summary).toMatchObject({ revoked: 0 });
-    expect(await jobs.app.context.domain.keys.check(original.view.publicId, '192.0.2.1')).toMatchObject({ ok: true });
+    expect(await checkKey(jobs.app.context, original.view.publicId, '192.0.2.1')).toMatchObject({ ok: true });
 
     clock.advance(MINUTE);
     expect((await runJob('expire-rotated-keys', jobs.app.context)).summary).toMatchObject({ revoked: 1 });
@@ -127,8 +128,8 @@ describe('expire-rotated-keys', () => {
       revokedBy: 'system:expire-rotated-keys',
       revokedAt: clock.now(),
     });
-    expect(await jobs.app.context.domain.keys.check(original.view.publicId, '192.0.2.1')).toMatchObject({ ok: false, reason: 'revoked' });
-    expect(await jobs.app.context.domain.keys.check(successor.publicId, '192.0.2.1')).toMatchObject({ ok: true });
+    expect(await checkKey(jobs.app.context, original.view.publicId, '192.0.2.1')).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(await checkKey(jobs.app.context, successor.publicId, '192.0.2.1')).toMatchObject({ ok: true });
 
     const audit = await jobs.app.context.domain.audit.recent({ keyId: original.view.keyId });
     expect(audit.filter((e) => e.action === 'key.revoked')).toMatchObject([

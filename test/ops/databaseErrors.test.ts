@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import { expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/db/errors.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { IngestUnavailableError } from '../../src/domain/ingest.js';
+import { IngestUnavailableError } from '../../src/webhooks/ingest.js';
 
 const { mongo } = mongoose;
 const socketError = (code: string, syscall = 'write') => Object.assign(new Error(`${syscall} ${code}`), { code, syscall, errno: -104 });

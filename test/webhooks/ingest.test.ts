@@ -1,6 +1,6 @@
 /** The batch writer on its own: commands per batch, outcomes within a batch, close() flushing. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type IncomingPhoneEvent, PhoneEventIngest } from '../../src/domain/ingest.js';
+import { type IncomingPhoneEvent, PhoneEventIngest } from '../../src/webhooks/ingest.js';
 import { newWebhookId } from '../support/phoneRequests.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, newNumber, type TestKey } from './support.js';

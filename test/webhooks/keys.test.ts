@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyCache } from '../../src/domain/keyCache.js';
 import { defineModels } from '../../src/models/index.js';
+import { KeyCache } from '../../src/webhooks/keyCache.js';
 import { testDatabaseUri } from '../support/database.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, phoneEvent, post, register, stateOf } from './support.js';
@@ -184,7 +184,7 @@ describe('the key cache', () => {
     let now = 0;
     // The polls use a connection of their own, so they can be made to fail while key reads still work.
     const pollingModels = defineModels(await mongoose.createConnection(databaseUri, { bufferCommands: false }).asPromise());
-    const cache = new KeyCache(app.context.domain.keys, pollingModels.Key, clock.now, app.context.logger, {
+    const cache = new KeyCache(app.context.domain.keyCheck, pollingModels.Key, clock.now, app.context.logger, {
       monotonicNow: () => now,
       maxStalenessMs: 1_000,
     });
@@ -223,7 +223,7 @@ describe('the key cache', () => {
     const keys = [await createKey(app), await createKey(app)];
     let now = 0;
     // A long interval: only the first poll (at start) and the ones the requests ask for happen.
-    const cache = new KeyCache(app.context.domain.keys, app.context.models.Key, clock.now, app.context.logger, {
+    const cache = new KeyCache(app.context.domain.keyCheck, app.context.models.Key, clock.now, app.context.logger, {
       monotonicNow: () => now,
       maxStalenessMs: 1_000,
       pollIntervalMs: 60_000,

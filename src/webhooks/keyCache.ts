@@ -1,9 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
+import type { Clock } from '../domain/clock.js';
+import type { KeySnapshot } from '../domain/keyCheck.js';
 import type { Logger } from '../logger.js';
 import type { KeyFields, KeyModel } from '../models/index.js';
-import type { Clock } from './clock.js';
-import type { KeyService, KeySnapshot } from './keys.js';
+
+/** Reads one key's snapshot from the database (the domain's `KeyCheck`). */
+export interface KeySnapshotSource {
+  snapshot(keyId: string): Promise<KeySnapshot | null>;
+}
 
 export interface KeyCacheOptions {
   /** Most keys kept (LRU). */
@@ -42,8 +47,8 @@ const POLL_FIELDS = { keyId: 1, status: 1, changedAt: 1, createdAt: 1 } as const
 /**
  * The webhook receiver's key snapshots (status, IP lock, decrypted secret), so a heartbeat
  * costs no key lookup. Revocation reaches it two ways:
- *  - on this instance at once: KeyService calls `invalidate` after each change it writes
- *    (the receiver subscribes with `keys.onChange`);
+ *  - on this instance at once: the domain announces each change it writes (`KeyChanges`),
+ *    and the receiver calls `invalidate`;
  *  - from other instances within a second: every `pollIntervalMs` ONE indexed query
  *    (`changedAt > newest seen − overlap`) names the keys that changed, which are dropped
  *    and reloaded on their next use. Dropping, never overwriting with the polled document,
@@ -73,7 +78,7 @@ export class KeyCache {
   private readonly dropsPerChange: number;
 
   constructor(
-    private readonly keys: KeyService,
+    private readonly keys: KeySnapshotSource,
     private readonly Key: KeyModel,
     clock: Clock,
     private readonly logger: Logger,

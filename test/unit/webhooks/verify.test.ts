@@ -1,0 +1,153 @@
+/**
+ * The header, timestamp and signature checks (src/webhooks/verify.ts) and the phone's signer
+ * (src/webhooks/signing.ts): pure, no server, no database. svix is the oracle for v1.
+ */
+import { Webhook } from 'svix';
+import { describe, expect, it } from 'vitest';
+import { signWebhook, webhookSignature } from '../../../src/webhooks/signing.js';
+import { checkTimestamp, readSignedHeaders, type SignedHeaders, signatureMatches } from '../../../src/webhooks/verify.js';
+
+const KEY = `pk_abcdefgh_${'A1b2C3d4-_'.repeat(6)}Zz9_`;
+const OTHER_KEY = `pk_abcdefgh_${'Q'.repeat(64)}`;
+const AT = new Date('2026-11-22T10:00:00Z');
+const SECONDS = AT.getTime() / 1000;
+const BODY = '{"type":"phone.heartbeat","timestamp":"2026-11-22T10:00:00Z","data":{"phone_numbers":["+2348012345678"]}}';
+
+const svix = (key: string) => new Webhook(key, { format: 'raw' });
+
+function headersFor(overrides: Record<string, string | undefined> = {}) {
+  const signed = signWebhook({ key: KEY, body: BODY, webhookId: 'msg_1', timestamp: AT });
+  return { ...signed, ...overrides };
+}
+
+function read(overrides: Record<string, string | undefined> = {}): SignedHeaders {
+  const result = readSignedHeaders(headersFor(overrides));
+  if ('status' in result) throw new Error(`refused: ${result.message}`);
+  return result;
+}
+
+describe('the phone signer', () => {
+  it('is the test key format the rest of the suite uses', () => {
+    expect(KEY).toMatch(/^pk_[a-z2-7]{8}_[A-Za-z0-9_-]{64}$/);
+  });
+
+  it('signs what svix signs, and svix verifies it', () => {
+    const headers = signWebhook({ key: KEY, body: BODY, webhookId: 'msg_1', timestamp: AT });
+    expect(headers['webhook-signature']).toBe(svix(KEY).sign('msg_1', AT, BODY));
+    // svix's verify judges the timestamp by the real clock: sign a fresh request for it.
+    const now = new Date();
+    expect(() => svix(KEY).verify(BODY, signWebhook({ key: KEY, body: BODY, timestamp: now }))).not.toThrow();
+    expect(() => svix(OTHER_KEY).verify(BODY, signWebhook({ key: KEY, body: BODY, timestamp: now }))).toThrow();
+  });
+
+  it('signs non-ASCII bodies over their UTF-8 bytes, as svix does', () => {
+    const body = '{"content":"Ẹ kú àárọ̀ 👋"}';
+    expect(webhookSignature(KEY, 'msg_2', SECONDS, body)).toBe(svix(KEY).sign('msg_2', AT, body));
+    expect(webhookSignature(KEY, 'msg_2', SECONDS, Buffer.from(body))).toBe(svix(KEY).sign('msg_2', AT, body));
+  });
+});
+
+describe('readSignedHeaders', () => {
+  it('reads the four headers', () => {
+    expect(read()).toEqual({
+      webhookId: 'msg_1',
+      timestamp: SECONDS,
+      signatures: [svix(KEY).sign('msg_1', AT, BODY)],
+      keyId: 'abcdefgh',
+    });
+  });
+
+  it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-phone-key-id'])('refuses a missing or blank %s', (name) => {
+    for (const value of [undefined, '', '   ']) {
+      expect(readSignedHeaders(headersFor({ [name]: value }))).toEqual({
+        status: 401,
+        reason: 'missing_header',
+        message: `the ${name} header is missing`,
+      });
+    }
+  });
+
+  it.each([
+    ['webhook-id', 'has spaces'],
+    ['webhook-id', 'x'.repeat(257)],
+    ['webhook-id', 'tab\there'],
+    ['webhook-timestamp', '2026-11-22T10:00:00Z'],
+    ['webhook-timestamp', '-1795428000'],
+    ['webhook-timestamp', '1795428000.5'],
+    ['webhook-timestamp', '1'.repeat(13)],
+    ['webhook-signature', 'garbage'],
+    ['webhook-signature', 'v1,tooshort'],
+    ['webhook-signature', 'v2,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='],
+    [
+      'webhook-signature',
+      Array(11)
+        .fill(`v1,${'A'.repeat(43)}=`)
+        .join(' '),
+    ],
+    ['x-phone-key-id', 'pk_NOTVALID'],
+    ['x-phone-key-id', 'abcdefgh'],
+    ['x-phone-key-id', KEY],
+  ])('refuses a malformed %s (%s), without echoing it', (name, value) => {
+    const result = readSignedHeaders(headersFor({ [name]: value }));
+    expect(result).toMatchObject({
+      status: 401,
+      reason: 'malformed_header',
+      message: expect.stringMatching(new RegExp(`^${name} is malformed`)),
+    });
+    expect((result as { message: string }).message).not.toContain(value);
+  });
+
+  it('takes up to ten space-separated signatures, in any order', () => {
+    const good = svix(KEY).sign('msg_1', AT, BODY);
+    const other = svix(OTHER_KEY).sign('msg_1', AT, BODY);
+    expect(read({ 'webhook-signature': `${other} ${good}` }).signatures).toEqual([other, good]);
+    expect(read({ 'webhook-signature': [...Array(9).fill(other), good].join(' ') }).signatures).toHaveLength(10);
+  });
+});
+
+describe('checkTimestamp', () => {
+  it('accepts up to 5 minutes either way, and says which way it is off', () => {
+    expect(checkTimestamp(SECONDS - 300, AT)).toBeUndefined();
+    expect(checkTimestamp(SECONDS + 300, AT)).toBeUndefined();
+    expect(checkTimestamp(SECONDS - 301, AT)).toMatchObject({
+      status: 401,
+      reason: 'stale_timestamp',
+      message: expect.stringContaining('301 s in the past'),
+    });
+    expect(checkTimestamp(SECONDS + 301, AT)).toMatchObject({
+      status: 401,
+      reason: 'future_timestamp',
+      message: expect.stringContaining('301 s in the future'),
+    });
+  });
+
+  it('judges by the whole second of the server clock', () => {
+    expect(checkTimestamp(SECONDS - 300, new Date(AT.getTime() + 999))).toBeUndefined();
+    expect(checkTimestamp(SECONDS - 300, new Date(AT.getTime() + 1000))).toMatchObject({ reason: 'stale_timestamp' });
+  });
+});
+
+describe('signatureMatches (svix as the oracle)', () => {
+  const key = { secret: KEY };
+
+  it('accepts the signature svix makes over the same id, timestamp and body', () => {
+    expect(signatureMatches(key, read({ 'webhook-signature': svix(KEY).sign('msg_1', AT, BODY) }), Buffer.from(BODY))).toBe(true);
+  });
+
+  it('refuses another key, another body, another id or another timestamp', () => {
+    const signed = read();
+    expect(signatureMatches({ secret: OTHER_KEY }, signed, Buffer.from(BODY))).toBe(false);
+    expect(signatureMatches(key, signed, Buffer.from(`${BODY} `))).toBe(false);
+    expect(signatureMatches(key, { ...signed, webhookId: 'msg_2' }, Buffer.from(BODY))).toBe(false);
+    expect(signatureMatches(key, { ...signed, timestamp: SECONDS + 1 }, Buffer.from(BODY))).toBe(false);
+  });
+
+  it('accepts when any one of several signatures matches, wherever it stands', () => {
+    const good = svix(KEY).sign('msg_1', AT, BODY);
+    const bad = svix(OTHER_KEY).sign('msg_1', AT, BODY);
+    for (const header of [`${bad} ${good}`, `${good} ${bad}`, `${bad} ${bad} ${good}`]) {
+      expect(signatureMatches(key, read({ 'webhook-signature': header }), Buffer.from(BODY)), header).toBe(true);
+    }
+    expect(signatureMatches(key, read({ 'webhook-signature': `${bad} ${bad}` }), Buffer.from(BODY))).toBe(false);
+  });
+});
