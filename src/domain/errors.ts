@@ -10,10 +10,18 @@ export class DomainError extends Error {
     message: string,
     /** The input the message is about (e.g. `name`, `ip_list`), for inline form errors. */
     readonly field?: string,
+    /** Every invalid input (field → message) when there are several; `field` is the first. */
+    readonly fields: Record<string, string> = field ? { [field]: message } : {},
   ) {
     super(message);
     this.name = 'DomainError';
   }
+}
+
+/** One `invalid` error carrying every problem found (field → message); the first one is its message. */
+export function invalidFields(errors: Record<string, string>): DomainError {
+  const [field, message] = Object.entries(errors)[0] ?? ['input', 'invalid input'];
+  return new DomainError('invalid', message, field, errors);
 }
 
 export const isDuplicateKeyError = (error: unknown, index?: string): boolean => {

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Models } from '../models/index.js';
+import { ApiTokenService } from './apiTokens.js';
 import { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { KeyChanges } from './keyChanges.js';
@@ -12,10 +13,11 @@ import { RotationService } from './rotation.js';
 
 /**
  * The domain: keys, phones, alerts, audit. Knows neither Slack nor HTTP;
- * bot, webhooks and jobs are adapters over it.
+ * bot, webhooks, management API and jobs are adapters over it.
  */
 export interface Domain {
   audit: AuditLog;
+  apiTokens: ApiTokenService;
   keys: KeyService;
   /** The check a phone's signed request makes of its key (status, grace, IP lock, first-IP claim). */
   keyCheck: KeyCheck;
@@ -39,5 +41,6 @@ export function createDomain(models: Models, config: Config, clock: Clock): Doma
   const reveals = new RevealLedger(models, audit, clock, { revealTtlMs: config.revealTtlMs });
   const monitor = new PhoneMonitor(models, clock, { silentAfterMs: config.silentAfterMs, silentRemindMs: config.silentRemindMs });
   const rotation = new RotationService(models, keys, audit, clock, { keyRotationMs: config.keyRotationMs });
-  return { audit, keys, keyCheck, keyChanges, phones, reveals, monitor, rotation };
+  const apiTokens = new ApiTokenService(models, audit, clock);
+  return { audit, apiTokens, keys, keyCheck, keyChanges, phones, reveals, monitor, rotation };
 }

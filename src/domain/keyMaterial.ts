@@ -16,14 +16,22 @@ export interface NewKey {
   key: string;
 }
 
-export function generateKey(): NewKey {
+/** 8 lowercase base32 characters (40 random bits): the public id of a key or an API token. */
+export function randomBase32Id(): string {
   const idBytes = randomBytes(5);
   let bits = 0n;
   for (const byte of idBytes) bits = (bits << 8n) | BigInt(byte);
-  let keyId = '';
-  for (let i = 7; i >= 0; i--) keyId += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
-  const secret = randomBytes(48).toString('base64url');
-  return { keyId, key: `pk_${keyId}_${secret}` };
+  let id = '';
+  for (let i = 7; i >= 0; i--) id += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
+  return id;
+}
+
+/** 64 base64url characters (48 random bytes): the secret part of a key or an API token. */
+export const randomSecret = (): string => randomBytes(48).toString('base64url');
+
+export function generateKey(): NewKey {
+  const keyId = randomBase32Id();
+  return { keyId, key: `pk_${keyId}_${randomSecret()}` };
 }
 
 export const publicIdOf = (keyId: string): string => `pk_${keyId}`;

@@ -1,5 +1,6 @@
-import type { IpLockMode, KeyFields, KeyStatus } from '../models/index.js';
+import type { IpLockMode, KeyEnvironment, KeyFields, KeyScope, KeyStatus } from '../models/index.js';
 import { publicIdOf } from './keyMaterial.js';
+import { scopesOf } from './keyRules.js';
 
 /** A key as adapters show it (Slack lists, the management API): never the key itself. */
 export interface KeyView {
@@ -13,6 +14,8 @@ export interface KeyView {
   timesUsed: number;
   status: KeyStatus;
   ipLock: { mode: IpLockMode; entries: string[]; firstIp: string | null };
+  scopes: KeyScope[];
+  environment: KeyEnvironment;
   phoneNumbers: string[];
   rotationDue: boolean;
   graceEndsAt: Date | null;
@@ -33,6 +36,8 @@ export function viewOf(record: KeyFields, phoneNumbers: string[]): KeyView {
     timesUsed: record.timesUsed ?? 0,
     status: record.status,
     ipLock: { mode: record.ipLock.mode, entries: [...record.ipLock.entries], firstIp: record.ipLock.firstIp ?? null },
+    scopes: scopesOf(record),
+    environment: record.environment ?? 'live',
     phoneNumbers: phoneNumbers.sort(),
     rotationDue: record.rotationDue ?? false,
     graceEndsAt: record.graceEndsAt ?? null,

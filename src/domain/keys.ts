@@ -1,17 +1,27 @@
-import type { KeyFields, KeyStatus, Models } from '../models/index.js';
+import { KEY_SCOPES, type KeyEnvironment, type KeyFields, type KeyStatus, type Models } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
-import { DomainError, isDuplicateKeyError } from './errors.js';
+import { DomainError, invalidFields, isDuplicateKeyError } from './errors.js';
 import type { KeyChanges } from './keyChanges.js';
 import { encryptKey, generateKey, hashKey, parsePublicId, publicIdOf } from './keyMaterial.js';
-import { type IpLockInput, type NewKeyInput, validateIpLock, validateNewKey } from './keyRules.js';
+import { type KeyPage, type KeyPageQuery, listKeyPage } from './keyPages.js';
+import {
+  type IpLockInput,
+  type KeyEditInput,
+  type NewKeyInput,
+  normalizeScopes,
+  planKeyEdit,
+  scopesOf,
+  validateIpLock,
+  validateNewKey,
+} from './keyRules.js';
 import { type KeyView, viewOf } from './keyView.js';
 import { normalizePhoneNumber } from './phoneNumbers.js';
 
-export { type IpLockInput, KEY_NAME_PATTERN, MAX_DESCRIPTION_LENGTH } from './keyRules.js';
+export { type IpLockInput, KEY_NAME_PATTERN, type KeyEditInput, MAX_DESCRIPTION_LENGTH, type NewKeyInput } from './keyRules.js';
 export type { KeyView } from './keyView.js';
 
-type KeyRecord = KeyFields & { _id: unknown };
+export type KeyRecord = KeyFields & { _id: unknown };
 
 /**
  * The key domain: creation, governance (IP lock, phones, rotation, revocation).
@@ -50,9 +60,10 @@ export class KeyService {
 
   async create(input: NewKeyInput & { actor: string; rotatedFrom?: string }): Promise<{ key: string; view: KeyView }> {
     const { errors, entries } = this.validateNew(input);
-    const first = Object.entries(errors)[0];
-    if (first) throw new DomainError('invalid', first[1], first[0]);
+    if (Object.keys(errors).length > 0) throw invalidFields(errors);
     const name = input.name.trim();
+    const scopes = normalizeScopes(input.scopes ?? KEY_SCOPES);
+    const environment = (input.environment ?? 'live') as KeyEnvironment;
 
     // A key id collision (40 random bits) is possible in principle: try again with a fresh key.
     for (let attempt = 0; ; attempt++) {
@@ -69,6 +80,8 @@ export class KeyService {
           cipher: encryptKey(key, keyId, this.options.encryptionKey),
           status: 'active',
           ipLock: { mode: input.ipLock.mode, entries, firstIp: null },
+          scopes,
+          environment,
           rotatedFrom: input.rotatedFrom ?? null,
           changedAt: now,
           createdAt: now,
@@ -82,6 +95,8 @@ export class KeyService {
             name,
             ipLock: input.ipLock.mode,
             entries,
+            scopes,
+            environment,
             ...(input.rotatedFrom ? { rotatedFrom: publicIdOf(input.rotatedFrom) } : {}),
           },
         });
@@ -106,10 +121,19 @@ export class KeyService {
     const filter = includeRevoked ? {} : { status: { $ne: 'revoked' as const } };
     // _id breaks ties between keys created in the same millisecond (ObjectIds grow).
     const records = await this.models.Key.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<KeyRecord[]>();
-    const phones = await this.models.Phone.find({ keyId: { $in: records.map((r) => r.keyId) } }, { number: 1, keyId: 1 }).lean();
-    const numbersOf = new Map<string, string[]>();
-    for (const phone of phones) numbersOf.set(phone.keyId!, [...(numbersOf.get(phone.keyId!) ?? []), phone.number]);
-    return records.map((r) => viewOf(r, numbersOf.get(r.keyId) ?? []));
+    return this.viewsOf(records);
+  }
+
+  /** One page of keys, newest first, after an opaque cursor (keyPages.ts). */
+  page(query: KeyPageQuery): Promise<KeyPage> {
+    return listKeyPage(this.models.Key, query, (records) => this.viewsOf(records));
+  }
+
+  /** A key found by its whole value (e.g. a leaked one), whatever its status; throws not_found. */
+  async findByValue(key: string): Promise<KeyView> {
+    const record = await this.models.Key.findOne({ hash: hashKey(key) }).lean<KeyRecord>();
+    if (!record) throw new DomainError('not_found', 'No key has this value.', 'key');
+    return this.toView(record);
   }
 
   /** Keys by status, and active keys due for rotation (for the metrics). */
@@ -148,6 +172,40 @@ export class KeyService {
       keyId: key.keyId,
       details: { mode: lock.mode, entries },
     });
+    return this.toView(updated);
+  }
+
+  /**
+   * Changes any of name, description, IP lock and scopes at once (keyRules.planKeyEdit):
+   * every problem reported together, nothing written unless all is valid, nothing at all
+   * when nothing changes. Audited as old → new per field.
+   */
+  async edit(ref: string, edit: KeyEditInput, actor: string): Promise<KeyView> {
+    const key = await this.getRecord(ref);
+    assertChangeable(key);
+    const { errors, set, diff } = planKeyEdit(key, edit);
+    if (Object.keys(errors).length > 0) throw invalidFields(errors);
+    if (Object.keys(diff).length === 0) return this.toView(key);
+    if (set.nameLower && set.nameLower !== key.nameLower) {
+      if (await this.models.Key.exists({ nameLower: set.nameLower, keyId: { $ne: key.keyId } })) throw duplicateName(set.name!);
+    }
+    // The receiver caches the IP lock and the scopes: changedAt tells every instance to drop the key.
+    const seenByWebhooks = set.ipLock !== undefined || set.scopes !== undefined;
+    if (seenByWebhooks) set.changedAt = this.clock();
+    let updated: KeyRecord | null;
+    try {
+      updated = await this.models.Key.findOneAndUpdate(
+        { keyId: key.keyId, status: { $ne: 'revoked' } },
+        { $set: set },
+        { returnDocument: 'after' },
+      ).lean<KeyRecord>();
+    } catch (error) {
+      if (isDuplicateKeyError(error, 'nameLower')) throw duplicateName(set.name!);
+      throw error;
+    }
+    if (!updated) throw revokedError(key);
+    if (seenByWebhooks) this.changes.notify(key.keyId);
+    await this.audit.record({ actor, action: 'key.edited', keyId: key.keyId, details: { changes: diff } });
     return this.toView(updated);
   }
 
@@ -206,6 +264,8 @@ export class KeyService {
       name: await this.successorName(old.name),
       description: old.description ?? '',
       ipLock: { mode: old.ipLock.mode, list: old.ipLock.mode === 'list' ? old.ipLock.entries.join(',') : undefined },
+      scopes: scopesOf(old),
+      environment: old.environment ?? 'live',
       actor,
       rotatedFrom: old.keyId,
     });
@@ -275,6 +335,14 @@ export class KeyService {
       const candidate = `${base}-r${n}`;
       if (!(await this.models.Key.exists({ nameLower: candidate.toLowerCase() }))) return candidate;
     }
+  }
+
+  /** Views with their linked numbers: one query for all the records' phones. */
+  async viewsOf(records: KeyRecord[]): Promise<KeyView[]> {
+    const phones = await this.models.Phone.find({ keyId: { $in: records.map((r) => r.keyId) } }, { number: 1, keyId: 1 }).lean();
+    const numbersOf = new Map<string, string[]>();
+    for (const phone of phones) numbersOf.set(phone.keyId!, [...(numbersOf.get(phone.keyId!) ?? []), phone.number]);
+    return records.map((r) => viewOf(r, numbersOf.get(r.keyId) ?? []));
   }
 
   private async toView(record: KeyRecord): Promise<KeyView> {

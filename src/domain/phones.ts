@@ -1,4 +1,4 @@
-import type { Models, PhoneFields } from '../models/index.js';
+import type { KeyEnvironment, Models, PhoneFields } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './errors.js';
@@ -16,6 +16,8 @@ export interface PhoneView {
   keyId: string | null;
   publicId: string | null;
   keyName: string | null;
+  /** The linked key's environment (null while unlinked): a `test` phone never pages on-call. */
+  environment: KeyEnvironment | null;
   status: PhoneStatus;
   lastHeartbeatAt: Date | null;
   charging: boolean | null;
@@ -64,8 +66,23 @@ export class PhoneService {
 
   /** Every known phone, by number; unlinked ones have no key. */
   async list({ limit = 1000 }: { limit?: number } = {}): Promise<PhoneView[]> {
-    const phones = await this.models.Phone.find({}).sort({ number: 1 }).limit(limit).lean<PhoneRecord[]>();
-    return this.views(phones);
+    return (await this.page({ limit })).phones;
+  }
+
+  /** Phones by number, a page at a time: the cursor is opaque to callers (the last number seen). */
+  async page({ limit = 1000, cursor }: { limit?: number; cursor?: string }): Promise<{ phones: PhoneView[]; nextCursor: string | null }> {
+    const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
+    if (after !== undefined && !normalizePhoneNumber(after))
+      throw new DomainError('invalid', 'cursor is not one this API returned (pass next_cursor as it came).', 'cursor');
+    const filter = after === undefined ? {} : { number: { $gt: after } };
+    const phones = await this.models.Phone.find(filter)
+      .sort({ number: 1 })
+      .limit(limit + 1)
+      .lean<PhoneRecord[]>();
+    const page = phones.slice(0, limit);
+    const last = page[page.length - 1];
+    const nextCursor = phones.length > limit && last ? Buffer.from(last.number, 'utf8').toString('base64url') : null;
+    return { phones: await this.views(page), nextCursor };
   }
 
   /** Pauses silent-phone alerts for `minutes` (default 60, at most 7 days). */
@@ -109,14 +126,15 @@ export class PhoneService {
 
   private async views(phones: PhoneRecord[]): Promise<PhoneView[]> {
     const keyIds = [...new Set(phones.map((p) => p.keyId).filter((id): id is string => Boolean(id)))];
-    const keys = keyIds.length ? await this.models.Key.find({ keyId: { $in: keyIds } }, { keyId: 1, name: 1 }).lean() : [];
-    const names = new Map(keys.map((k) => [k.keyId, k.name]));
+    const keys = keyIds.length ? await this.models.Key.find({ keyId: { $in: keyIds } }, { keyId: 1, name: 1, environment: 1 }).lean() : [];
+    const byId = new Map(keys.map((k) => [k.keyId, k]));
     const now = this.clock();
     return phones.map((p) => ({
       number: p.number,
       keyId: p.keyId ?? null,
       publicId: p.keyId ? publicIdOf(p.keyId) : null,
-      keyName: p.keyId ? (names.get(p.keyId) ?? null) : null,
+      keyName: p.keyId ? (byId.get(p.keyId)?.name ?? null) : null,
+      environment: p.keyId ? (byId.get(p.keyId)?.environment ?? 'live') : null,
       status: phoneStatus(p, now),
       lastHeartbeatAt: p.lastHeartbeatAt ?? null,
       charging: p.charging ?? null,

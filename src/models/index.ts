@@ -1,4 +1,6 @@
 import type { Connection } from 'mongoose';
+import { type ApiAuthFailureModel, defineApiAuthFailureModel } from './apiAuthFailure.js';
+import { type ApiTokenModel, defineApiTokenModel } from './apiToken.js';
 import { type AuditEntryModel, defineAuditEntryModel } from './auditEntry.js';
 import { defineJobLeaseModel, type JobLeaseModel } from './jobLease.js';
 import { defineKeyModel, type KeyModel } from './key.js';
@@ -7,6 +9,8 @@ import { definePhoneEventModel, type PhoneEventModel } from './phoneEvent.js';
 import { defineSilentAlertModel, type SilentAlertModel } from './silentAlert.js';
 import { defineWebhookRefusalModel, type WebhookRefusalModel } from './webhookRefusal.js';
 
+export * from './apiAuthFailure.js';
+export * from './apiToken.js';
 export * from './auditEntry.js';
 export * from './jobLease.js';
 export * from './key.js';
@@ -23,6 +27,8 @@ export interface Models {
   AuditEntry: AuditEntryModel;
   WebhookRefusal: WebhookRefusalModel;
   JobLease: JobLeaseModel;
+  ApiToken: ApiTokenModel;
+  ApiAuthFailure: ApiAuthFailureModel;
 }
 
 /**
@@ -38,6 +44,8 @@ export function defineModels(connection: Connection): Models {
     AuditEntry: defineAuditEntryModel(connection),
     WebhookRefusal: defineWebhookRefusalModel(connection),
     JobLease: defineJobLeaseModel(connection),
+    ApiToken: defineApiTokenModel(connection),
+    ApiAuthFailure: defineApiAuthFailureModel(connection),
   };
 }
 

@@ -6,6 +6,14 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 export const IP_LOCK_MODES = ['off', 'first', 'list'] as const;
 export type IpLockMode = (typeof IP_LOCK_MODES)[number];
 
+/** Which phone events a key may send (`phone.registered` is always allowed). */
+export const KEY_SCOPES = ['heartbeat', 'messages', 'sends'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+/** `test` keys work like `live` ones, but their phones never page on-call. Fixed at creation. */
+export const KEY_ENVIRONMENTS = ['live', 'test'] as const;
+export type KeyEnvironment = (typeof KEY_ENVIRONMENTS)[number];
+
 export interface KeyFields {
   keyId: string;
   name: string;
@@ -16,6 +24,10 @@ export interface KeyFields {
   cipher: { iv: string; tag: string; data: string };
   status: KeyStatus;
   ipLock: { mode: IpLockMode; entries: string[]; firstIp: string | null };
+  /** Absent on keys stored before scopes existed: read as all scopes. */
+  scopes?: KeyScope[];
+  /** Absent on keys stored before environments existed: read as `live`. */
+  environment?: KeyEnvironment;
   lastUsedAt: Date | null;
   timesUsed: number;
   rotatedTo: string | null;
@@ -72,6 +84,8 @@ const keySchema = new Schema<KeyFields>(
       /** `first` mode: the IP that first used the key successfully, set once atomically. */
       firstIp: { type: String, default: null },
     },
+    scopes: { type: [{ type: String, enum: KEY_SCOPES }], default: () => [...KEY_SCOPES] },
+    environment: { type: String, enum: KEY_ENVIRONMENTS, default: 'live' },
     lastUsedAt: { type: Date, default: null },
     timesUsed: { type: Number, default: 0 },
     /** Rotation: the successor's keyId on the old key, the predecessor's on the new one. */
@@ -110,6 +124,11 @@ keySchema.index({ status: 1, graceEndsAt: 1 }); // expiry of rotated keys
 keySchema.index({ rotationDue: 1, status: 1 }); // rotation notices still to send
 keySchema.index({ changedAt: 1 }); // receiver cache invalidation
 keySchema.index({ 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
+// The management API's key list, newest first, paged by (createdAt, _id), with each of its filters.
+keySchema.index({ createdAt: -1, _id: -1 });
+keySchema.index({ status: 1, createdAt: -1, _id: -1 });
+keySchema.index({ createdBy: 1, createdAt: -1, _id: -1 });
+keySchema.index({ environment: 1, createdAt: -1, _id: -1 });
 
 export type KeyDocument = HydratedDocument<KeyFields>;
 export type KeyModel = Model<KeyFields>;
