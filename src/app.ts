@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { App, type Logger as BoltLogger, ExpressReceiver, LogLevel } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import express from 'express';
+import { createManagementApi } from './api/index.js';
 import { botAuthorization } from './bot/authorize.js';
 import { registerListeners } from './bot/index.js';
 import type { AppContext } from './context.js';
@@ -31,7 +32,7 @@ export interface Phonekeys {
   close(): Promise<void>;
 }
 
-/** Wires the HTTP surface (Slack, phone webhooks, health) and the scheduler onto one context. */
+/** Wires the HTTP surface (Slack, phone webhooks, management API, health) and the scheduler onto one context. */
 export function createPhonekeys(context: AppContext, options: PhonekeysOptions = {}): Phonekeys {
   const { config, logger } = context;
   const app = express();
@@ -55,6 +56,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
 
   const webhooks = createPhoneWebhookReceiver(context);
   app.use('/webhooks/phone', webhooks.router);
+  app.use('/api/v1', createManagementApi(context));
 
   // Bolt parses its own raw body (for the signature check): no global body parser in front of it.
   const receiver = new ExpressReceiver({

@@ -3,12 +3,13 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 export type { Logger };
 
 /**
- * Anything shaped like a phone key, a Slack token or a Standard Webhooks
+ * Anything shaped like a phone key, an API token, a Slack token or a Standard Webhooks
  * signature is scrubbed from every log line, whatever field or message it hides in.
  * Redaction by path alone would miss a key interpolated into an error message.
  */
 const SECRET_PATTERNS: RegExp[] = [
   /pk_[a-z2-7]{8}_[A-Za-z0-9_-]{16,}/g, // a full phone key (the public pk_<id> alone is fine)
+  /mk_[a-z2-7]{8}_[A-Za-z0-9_-]{16,}/g, // a full management API token (mk_<id> alone is fine)
   /xox[abposr]-[A-Za-z0-9-]+/g, // Slack tokens
   /xapp-[A-Za-z0-9-]+/g,
   /v1,[A-Za-z0-9+/=]{20,}/g, // Standard Webhooks signatures

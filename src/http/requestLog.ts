@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Logger } from '../logger.js';
+import { type Logger, scrubSecrets } from '../logger.js';
 
 /** Probes and scrapes come every few seconds: logged at debug level only. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -13,8 +13,9 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    // The path as requested (routers rewrite req.path on the way), without the query string.
-    const path = req.originalUrl.split('?')[0]!.slice(0, 200);
+    // The path as requested (routers rewrite req.path on the way), without the query string, and
+    // without a key or token someone put in it by mistake (the API refuses those, but logs the request).
+    const path = scrubSecrets(req.originalUrl.split('?')[0]!.slice(0, 200));
     res.locals.log = {} as Record<string, unknown>;
     res.once('close', () => {
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -21,3 +21,10 @@ test('log lines are JSON and never carry keys, tokens or signatures, wherever th
   expect(text).toContain('pk_abcdefgh is fine to log');
   expect(scrubSecrets(`v0=${'a'.repeat(64)}`)).toBe('[REDACTED]');
 });
+
+test('a management API token is scrubbed wherever it hides; its public mk_<id> stays', () => {
+  const token = `mk_abcdefgh_${'Z'.repeat(30)}_-${'c'.repeat(32)}`;
+  expect(scrubSecrets(`{"msg":"Bearer ${token} refused","tokenId":"mk_abcdefgh"}`)).toBe(
+    '{"msg":"Bearer [REDACTED] refused","tokenId":"mk_abcdefgh"}',
+  );
+});

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 
 /**
  * The end-of-run log scan: every line any test app logged (unscrubbed) is checked
- * for anything shaped like a full phone key, a Slack token or request signature, a
+ * for anything shaped like a full phone key, a management API token, a Slack token or request signature, a
  * Standard Webhooks signature, and for the exact secrets the test apps were given.
  */
 export const LEAK_PATTERNS: { name: string; pattern: RegExp }[] = [
   { name: 'full phone key', pattern: /pk_[a-z2-7]{8}_[A-Za-z0-9_-]{64}/ },
+  { name: 'management API token', pattern: /mk_[a-z2-7]{8}_[A-Za-z0-9_-]{16,}/ },
   { name: 'Slack token', pattern: /xox[abposr]-[A-Za-z0-9-]{6,}/ },
   { name: 'Slack request signature', pattern: /v0=[a-f0-9]{64}/ },
   { name: 'webhook signature', pattern: /v1,[A-Za-z0-9+/]{40,}={0,2}/ },
