@@ -6,8 +6,8 @@
  * Slack does, test/support/slackRequests.ts) and times each to its HTTP response.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKeyModal } from '../src/bot/blocks/createKeyModal.js';
 import { encodeMetadata } from '../src/bot/metadata.js';
+import { createKeyModal } from '../src/slack/blocks/createKeyModal.js';
 import { startFakeSlack } from '../test/support/fakeSlack.js';
 import { fillView, type SlackHttpResponse, type SlackTestClient, slackClient } from '../test/support/slackRequests.js';
 import { startChild } from './ipc.js';

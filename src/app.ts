@@ -7,12 +7,13 @@ import express from 'express';
 import { createManagementApi } from './api/index.js';
 import { botAuthorization } from './bot/authorize.js';
 import { registerListeners } from './bot/index.js';
+import { slackRequestLabels } from './bot/requestLabels.js';
 import type { AppContext } from './context.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/requestLog.js';
 import { createScheduler, type Scheduler } from './jobs/index.js';
 import type { Logger } from './logger.js';
-import { slackClientOptions } from './slackClient.js';
+import { slackClientOptions } from './slack/client.js';
 import { createPhoneWebhookReceiver } from './webhooks/index.js';
 
 export interface PhonekeysOptions {
@@ -41,7 +42,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
 
   let shuttingDown = false;
   app.use(requestLog(logger));
-  // Health first: /healthz answers 200 as long as the process runs (SPEC §7), /readyz 503 once draining.
+  // Health first: /healthz answers 200 as long as the process runs (README: Operations), /readyz 503 once draining.
   app.use(healthRouter(context.database, () => shuttingDown));
   app.use((_req, res, next) => {
     closeConnectionOnceShuttingDown(res, () => shuttingDown);
@@ -80,7 +81,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
   // remembered until done so a shutdown lets it finish (its replies, its writes) before closing MongoDB.
   const slackWork = new Set<Promise<void>>();
   bolt.use(async ({ body, next }) => {
-    context.metrics.slackRequest(body);
+    context.metrics.slackRequests.inc(slackRequestLabels(body));
     const work = next();
     slackWork.add(work);
     try {

@@ -7,7 +7,7 @@ import { createDomain } from './domain/index.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { defineModels, ensureIndexes } from './models/index.js';
-import { createSlackClient } from './slackClient.js';
+import { createSlackClient } from './slack/client.js';
 
 export interface BootstrapOptions {
   /** Overrides config.mongodbUri (tests). */

@@ -1,11 +1,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { parseKeysCommand } from './bot/commandParser.js';
-import { ActionId, CallbackId } from './bot/ids.js';
 import type { Domain } from './domain/index.js';
-import { slackErrorCode } from './slackErrors.js';
+import { slackErrorCode } from './slack/errors.js';
 
 /**
- * Prometheus metrics (SPEC §7). One registry per app instance (not prom-client's
+ * Prometheus metrics (README: Operations → Metrics). One registry per app instance (not prom-client's
  * global), so two instances in one test process count separately.
  * Gauges of phones and keys by status are read from MongoDB at scrape time.
  */
@@ -100,11 +98,6 @@ export class Metrics {
     });
   }
 
-  /** Counts a Slack request (a Bolt global middleware calls this once per request). */
-  slackRequest(body: unknown): void {
-    this.slackRequests.inc(slackRequestLabels(body));
-  }
-
   /** Counts a failed Slack call; returns the error so callers can rethrow. */
   slackError(method: string, error: unknown): unknown {
     this.slackApiErrors.inc({ method, error: slackErrorCode(error) });
@@ -126,33 +119,5 @@ async function withinScrapeBudget<T>(work: Promise<T>): Promise<T | undefined> {
   } finally {
     clearTimeout(timer);
     work.catch(() => {}); // a late failure is not an unhandled rejection
-  }
-}
-
-const KNOWN_ACTIONS = new Set<string>(Object.values(ActionId));
-const KNOWN_CALLBACKS = new Set<string>(Object.values(CallbackId));
-
-/** Labels of a Slack request; names are our own ids (a bounded set), anything else is `other`. */
-export function slackRequestLabels(body: unknown): { kind: string; name: string } {
-  const b = (body ?? {}) as {
-    type?: string;
-    command?: string;
-    text?: string;
-    actions?: { action_id?: string }[];
-    view?: { callback_id?: string };
-    event?: { type?: string };
-  };
-  const known = (set: Set<string>, value: string | undefined) => (value && set.has(value) ? value : 'other');
-  if (typeof b.command === 'string') return { kind: 'command', name: parseKeysCommand(b.text ?? '').kind };
-  switch (b.type) {
-    case 'block_actions':
-      return { kind: 'action', name: known(KNOWN_ACTIONS, b.actions?.[0]?.action_id) };
-    case 'view_submission':
-    case 'view_closed':
-      return { kind: b.type, name: known(KNOWN_CALLBACKS, b.view?.callback_id) };
-    case 'event_callback':
-      return { kind: 'event', name: /^[a-z_]{1,40}$/.test(b.event?.type ?? '') ? b.event!.type! : 'other' };
-    default:
-      return { kind: 'other', name: typeof b.type === 'string' && /^[a-z_]{1,40}$/.test(b.type) ? b.type : 'other' };
   }
 }

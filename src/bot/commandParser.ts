@@ -20,18 +20,6 @@ export type KeysCommand =
   | { kind: 'audit'; key?: string }
   | { kind: 'invalid'; error: string };
 
-/** The subcommands that change something: refused for non-admins. */
-export const CHANGING_SUBCOMMANDS = new Set<KeysCommand['kind']>([
-  'create',
-  'lock',
-  'unlock',
-  'unlink',
-  'rotate',
-  'delete',
-  'pause',
-  'resume',
-]);
-
 export function parseKeysCommand(rawText: string): KeysCommand {
   const words = unwrapSlackMarkup(rawText).trim().split(/\s+/).filter(Boolean);
   const [sub, ...args] = words;

@@ -1,26 +1,16 @@
-import type { RespondFn } from '@slack/bolt';
+import type { BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { AppContext } from '../context.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { DomainError } from '../domain/errors.js';
-import { slackErrorSummary } from '../slackErrors.js';
-import type { Block } from './blocks/kit.js';
-import { escapeText } from './format.js';
+import { DATABASE_UNAVAILABLE, refused, SOMETHING_WENT_WRONG } from '../slack/blocks/answers.js';
+import { slackErrorSummary } from '../slack/errors.js';
+import type { SlackMessage } from '../slack/kit.js';
 
 /** An ephemeral answer to the user who acted. Never holds a full key. */
-export interface Message {
-  text: string;
-  blocks?: Block[];
-}
+export type Message = SlackMessage;
 
 /** Sends a Message to the user who acted, wherever that is (response_url, ephemeral, DM). */
 export type Reply = (message: Message) => Promise<void>;
-
-/** What a user is told while MongoDB cannot be reached: nothing they can fix, only wait. */
-export const DATABASE_UNAVAILABLE =
-  ':hourglass: The database is unavailable; try again shortly. If you asked for a change, check whether it happened (`/keys list`) before repeating it.';
-
-export const SOMETHING_WENT_WRONG =
-  ':warning: Something went wrong on our side, so that did not happen. Try again in a moment; if it keeps failing, tell the phonekeys operators.';
 
 /** A reply through Bolt's respond(): ephemeral, as a new message unless told to replace the one acted on. */
 export function respondReply(respond: RespondFn, { replaceOriginal = false } = {}): Reply {
@@ -32,6 +22,16 @@ export function respondReply(respond: RespondFn, { replaceOriginal = false } = {
       ...(message.blocks ? { blocks: message.blocks } : {}),
     });
   };
+}
+
+/** A reply to whoever pressed a button: through the message's response_url when there is one, else a DM. */
+export function buttonReply(
+  context: AppContext,
+  body: Pick<BlockButtonAction, 'response_url' | 'user'>,
+  respond: RespondFn,
+  { replaceOriginal = false } = {},
+): Reply {
+  return body.response_url ? respondReply(respond, { replaceOriginal }) : laterReply(context, body.user.id, {});
 }
 
 /**
@@ -65,7 +65,7 @@ export function laterReply(context: AppContext, userId: string, target: { respon
 /** Turns a failure into what the user may see: a DomainError's message, or a generic line (the error is logged). */
 export function failureMessage(context: AppContext, error: unknown, during: string): Message {
   // Domain messages may quote what the user typed: escaped, so it cannot turn into markup or mentions.
-  if (error instanceof DomainError) return { text: `:x: ${escapeText(error.message)}` };
+  if (error instanceof DomainError) return refused(error.message);
   if (isDatabaseUnavailable(error)) {
     context.logger.warn({ err: error, during }, 'Slack request could not be done: the database is unavailable');
     return { text: DATABASE_UNAVAILABLE };

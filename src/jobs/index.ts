@@ -1,14 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import cron, { type ScheduledTask } from 'node-cron';
-import { redactExpiredReveals } from '../bot/reveal.js';
 import type { AppContext } from '../context.js';
 import type { Logger } from '../logger.js';
+import { redactExpiredReveals } from '../slack/reveal.js';
 import { expireRotatedKeysJob, keyRotationJob } from './keyRotation.js';
 import { acquireLease, type Lease, leaseHolder, newHolderId } from './lease.js';
 import { silentPhonesJob } from './silentPhones.js';
 
 /**
- * The scheduled jobs (SPEC §6). Every run — on a schedule or from `npm run job` — goes
+ * The scheduled jobs (README: Scheduled jobs and alerts; details in README.md here). Every run — on a schedule or from `npm run job` — goes
  * through runJob: it takes the job's lease in MongoDB (one run at a time across all
  * instances), runs, releases, and reports its outcome. Nothing here ever throws: errors are
  * logged and become a 'failed' (or, with the database away, 'skipped') outcome.

@@ -1,8 +1,8 @@
-import { isSlackUserId } from '../bot/format.js';
 import type { AppContext } from '../context.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
-import { isPermanentDmError, slackErrorSummary } from '../slackErrors.js';
-import { KEYS_PER_ROTATION_NOTICE, rotationDm, rotationNotice } from './messages.js';
+import { KEYS_PER_ROTATION_NOTICE, rotationDm, rotationNotice } from '../slack/blocks/rotationNotices.js';
+import { isPermanentDmError, slackErrorSummary } from '../slack/errors.js';
+import { isSlackUserId } from '../slack/format.js';
 
 /**
  * key-rotation: flags keys older than KEY_ROTATION_DAYS (domain/rotation.ts), then sends the

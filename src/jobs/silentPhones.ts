@@ -2,8 +2,9 @@ import type { Types } from 'mongoose';
 import type { AppContext } from '../context.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import type { AlertRecord } from '../domain/monitor.js';
-import { isUneditableMessageError, slackErrorCode, slackErrorSummary } from '../slackErrors.js';
-import { alertMessage, type KeyLabel, recoveryReply, reminderReply, resolvedAlertMessage } from './messages.js';
+import { alertMessage, recoveryReply, reminderReply, resolvedAlertMessage } from '../slack/blocks/alerts.js';
+import { isGoneError, slackErrorCode, slackErrorSummary } from '../slack/errors.js';
+import type { KeyRef } from '../slack/format.js';
 
 /**
  * The silent-phones job: the monitor's transitions (domain/monitor.ts), then the Slack side of
@@ -142,11 +143,11 @@ function postRecoveryNotices(context: AppContext, keys: KeyLabels): Promise<Pass
 }
 
 /** chat.update to the resolved form; a message deleted or too old to edit is left as it is. */
-async function updateToResolved(context: AppContext, alert: AlertRecord, key: KeyLabel): Promise<void> {
+async function updateToResolved(context: AppContext, alert: AlertRecord, key: KeyRef): Promise<void> {
   try {
     await context.slack.chat.update({ channel: alert.channel, ts: alert.ts ?? '', ...resolvedAlertMessage(alert, key) });
   } catch (error) {
-    if (!isUneditableMessageError(error)) throw error;
+    if (!isGoneError(error)) throw error;
     context.logger.warn(
       { alertId: String(alert._id), err: slackErrorSummary(error) },
       'alert message cannot be updated; posting the recovery reply only',
@@ -183,10 +184,10 @@ async function postReminders(context: AppContext): Promise<PassResult> {
 
 /** Key names for messages, looked up once per run. */
 class KeyLabels {
-  private readonly cache = new Map<string, KeyLabel>();
+  private readonly cache = new Map<string, KeyRef>();
   constructor(private readonly context: AppContext) {}
 
-  async of(keyId: string): Promise<KeyLabel> {
+  async of(keyId: string): Promise<KeyRef> {
     let label = this.cache.get(keyId);
     if (!label) {
       const key = await this.context.models.Key.findOne({ keyId }, { name: 1 }).lean();

@@ -4,7 +4,7 @@
  * stays open to everyone; an admin is not refused.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { redactReveal } from '../../src/bot/reveal.js';
+import { redactReveal } from '../../src/slack/reveal.js';
 import { checkKey } from '../support/keyCheck.js';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { command, openCreateModal, pressInEphemeral, pressToOpen, responseAt, submit } from './helpers.js';

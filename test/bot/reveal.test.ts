@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redactExpiredReveals, redactReveal } from '../../src/bot/reveal.js';
 import { decryptKey } from '../../src/domain/keyMaterial.js';
+import { redactExpiredReveals, redactReveal } from '../../src/slack/reveal.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createThroughModal, FULL_KEY, FULL_KEY_EXACT, openCreateModal, responseAt, submit, textOf } from './helpers.js';
 

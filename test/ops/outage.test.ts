@@ -1,15 +1,15 @@
 /**
- * MongoDB going away and coming back, with no restart (SPEC §5's 503, §7's /readyz). The app's
+ * MongoDB going away and coming back, with no restart (README: Operations → When MongoDB is unavailable). The app's
  * database is reached through a TCP proxy the test can cut (the port refuses: the host is down)
  * or blackhole (connections hang: a network partition), and restore on the same port with the
  * data kept — whatever the test database is (CongoDB or a real mongod).
  */
 import mongoose from 'mongoose';
 import { afterEach, expect, it } from 'vitest';
-import { DATABASE_UNAVAILABLE } from '../../src/bot/replies.js';
 import { createDomain } from '../../src/domain/index.js';
 import { runJob } from '../../src/jobs/index.js';
 import { defineModels } from '../../src/models/index.js';
+import { DATABASE_UNAVAILABLE } from '../../src/slack/blocks/answers.js';
 import { command } from '../bot/helpers.js';
 import { testDatabaseUri } from '../support/database.js';
 import { sampleValue, scrape } from '../support/prometheus.js';

@@ -1,8 +1,8 @@
 import type { AppContext } from '../../../context.js';
-import { BlockId } from '../../ids.js';
+import { BlockId } from '../../../slack/ids.js';
 import { deleteKey as revoke } from '../../operations.js';
 import { withReply } from '../../replies.js';
-import { type ButtonArgs, buttonReply, keyRefOf, refusedButton } from './reply.js';
+import { type ButtonArgs, keyRefOf, presserReply } from './reply.js';
 
 /**
  * "Delete" (danger, after its confirm dialog), from /keys list or /keys delete:
@@ -11,9 +11,8 @@ import { type ButtonArgs, buttonReply, keyRefOf, refusedButton } from './reply.j
 export function deleteKey(context: AppContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    if (await refusedButton(context, args)) return;
     const replaceOriginal = args.action.block_id === BlockId.deleteConfirmation;
-    await withReply(context, buttonReply(context, args, { replaceOriginal }), 'delete key', () =>
+    await withReply(context, presserReply(context, args, { replaceOriginal }), 'delete key', () =>
       revoke(context, keyRefOf(args), args.body.user.id),
     );
   };

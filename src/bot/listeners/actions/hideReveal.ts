@@ -1,5 +1,5 @@
 import type { AppContext } from '../../../context.js';
-import { redactReveal } from '../../reveal.js';
+import { redactReveal } from '../../../slack/reveal.js';
 import type { ButtonArgs } from './reply.js';
 
 /** "Saved it — hide" in the reveal DM: redact it now (only its recipient can press it). */

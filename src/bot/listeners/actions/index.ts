@@ -1,6 +1,6 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
-import { ActionId } from '../../ids.js';
+import { ActionId } from '../../../slack/ids.js';
 import { deleteKey } from './deleteKey.js';
 import { hideReveal } from './hideReveal.js';
 import { listPage } from './listPage.js';

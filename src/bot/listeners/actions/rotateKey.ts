@@ -1,13 +1,12 @@
 import type { AppContext } from '../../../context.js';
 import { rotateKey as rotate } from '../../operations.js';
 import { withReply } from '../../replies.js';
-import { type ButtonArgs, buttonReply, keyRefOf, refusedButton } from './reply.js';
+import { type ButtonArgs, keyRefOf, presserReply } from './reply.js';
 
 /** "Rotate…" (after its confirm dialog): rotate, DM the successor, say which replaces which. */
 export function rotateKey(context: AppContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    if (await refusedButton(context, args)) return;
-    await withReply(context, buttonReply(context, args), 'rotate key', () => rotate(context, keyRefOf(args), args.body.user.id));
+    await withReply(context, presserReply(context, args), 'rotate key', () => rotate(context, keyRefOf(args), args.body.user.id));
   };
 }

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
-import { KEYS_COMMAND } from '../../ids.js';
+import { KEYS_COMMAND } from '../../../slack/ids.js';
 import { keysCommand } from './keys.js';
 
 export function register(app: App, context: AppContext): void {

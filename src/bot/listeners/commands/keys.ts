@@ -1,33 +1,29 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
-import { auditList } from '../../blocks/auditList.js';
-import { createKeyModal } from '../../blocks/createKeyModal.js';
-import { deleteConfirmation } from '../../blocks/deleteConfirmation.js';
-import { keyListPage } from '../../blocks/keyList.js';
-import { phoneList } from '../../blocks/phoneList.js';
-import { usageMessage } from '../../blocks/usage.js';
-import { CHANGING_SUBCOMMANDS, type KeysCommand, parseKeysCommand } from '../../commandParser.js';
+import { alreadyRevoked } from '../../../slack/blocks/answers.js';
+import { auditList } from '../../../slack/blocks/auditList.js';
+import { createKeyModal } from '../../../slack/blocks/createKeyModal.js';
+import { deleteConfirmation } from '../../../slack/blocks/deleteConfirmation.js';
+import { keyListPage } from '../../../slack/blocks/keyList.js';
+import { phoneList } from '../../../slack/blocks/phoneList.js';
+import { usageMessage } from '../../../slack/blocks/usage.js';
+import { type KeysCommand, parseKeysCommand } from '../../commandParser.js';
 import { encodeMetadata } from '../../metadata.js';
 import * as operations from '../../operations.js';
-import { refuseChange } from '../../permissions.js';
 import { type Message, respondReply, withReply } from '../../replies.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 /**
- * `/keys …`. Usage, bad arguments and refusals are answered in the ack itself
- * (no I/O); everything else is acked at once and answered through response_url.
+ * `/keys …`. Usage and bad arguments are answered in the ack itself (no I/O; refusals were
+ * answered there by permissions.ts); everything else is acked at once and answered through
+ * response_url.
  */
 export function keysCommand(context: AppContext) {
   return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const request = parseKeysCommand(command.text ?? '');
     if (request.kind === 'help' || request.kind === 'invalid') {
       await ack({ response_type: 'ephemeral', ...usageMessage(request.kind === 'invalid' ? request.error : undefined) });
-      return;
-    }
-    const refusal = CHANGING_SUBCOMMANDS.has(request.kind) ? refuseChange(context.config, command.user_id) : undefined;
-    if (refusal) {
-      await ack({ response_type: 'ephemeral', text: refusal });
       return;
     }
     await ack();
@@ -59,7 +55,7 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
       return operations.rotateKey(context, request.key, actor);
     case 'delete': {
       const key = await domain.keys.get(request.key);
-      if (key.status === 'revoked') return { text: `\`${key.publicId}\` (${key.name}) is already revoked.` };
+      if (key.status === 'revoked') return alreadyRevoked(key);
       return deleteConfirmation(key);
     }
     case 'phones':

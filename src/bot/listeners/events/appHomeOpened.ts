@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
-import { homeView } from '../../blocks/home.js';
+import { homeView } from '../../../slack/blocks/home.js';
 
 /** App Home: a fresh summary each time it is opened (keys due for rotation first, silent phones first). */
 export function appHomeOpened(context: AppContext) {

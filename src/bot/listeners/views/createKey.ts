@@ -1,10 +1,9 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
-import { noticeModal } from '../../blocks/noticeModal.js';
-import { BlockId } from '../../ids.js';
+import { noticeModal } from '../../../slack/blocks/noticeModal.js';
+import { BlockId } from '../../../slack/ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { createKey } from '../../operations.js';
-import { refusedSubmission } from '../../permissions.js';
 import { failureMessage, laterReply, withReply } from '../../replies.js';
 import { inlineErrors, ipLockOf, textOf } from './forms.js';
 
@@ -15,7 +14,6 @@ import { inlineErrors, ipLockOf, textOf } from './forms.js';
 export function createKeySubmission(context: AppContext) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
-    if (await refusedSubmission(context.config, userId, ack)) return;
     const values = view.state.values;
     const input = { name: textOf(values, BlockId.name), description: textOf(values, BlockId.description), ipLock: ipLockOf(values) };
     let errors: Record<string, string>;

@@ -1,7 +1,7 @@
 import type { ViewOutput } from '@slack/bolt';
 import type { IpLockInput } from '../../../domain/keys.js';
 import { IP_LOCK_MODES, type IpLockMode } from '../../../models/index.js';
-import { ActionId, BlockId } from '../../ids.js';
+import { ActionId, BlockId } from '../../../slack/ids.js';
 
 /** Reading submitted modal inputs (block id → the `value` element), and placing errors on them. */
 

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
-import { CallbackId } from '../../ids.js';
+import { CallbackId } from '../../../slack/ids.js';
 import { createKeySubmission } from './createKey.js';
 import { lockKeySubmission } from './lockKey.js';
 import { unlinkPhoneSubmission } from './unlinkPhone.js';

@@ -1,10 +1,9 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
 import { publicIdOf } from '../../../domain/keyMaterial.js';
-import { BlockId } from '../../ids.js';
+import { BlockId } from '../../../slack/ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { setIpLock } from '../../operations.js';
-import { refusedSubmission } from '../../permissions.js';
 import { laterReply, withReply } from '../../replies.js';
 import { ipLockOf } from './forms.js';
 
@@ -12,7 +11,6 @@ import { ipLockOf } from './forms.js';
 export function lockKeySubmission(context: AppContext) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
-    if (await refusedSubmission(context.config, userId, ack)) return;
     const metadata = decodeMetadata(view.private_metadata);
     const lock = ipLockOf(view.state.values);
     const { error } = context.domain.keys.validateIpLock(lock);

@@ -1,10 +1,9 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
 import { publicIdOf } from '../../../domain/keyMaterial.js';
-import { BlockId } from '../../ids.js';
+import { BlockId } from '../../../slack/ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { unlinkPhone } from '../../operations.js';
-import { refusedSubmission } from '../../permissions.js';
 import { laterReply, withReply } from '../../replies.js';
 import { selectedOf } from './forms.js';
 
@@ -12,7 +11,6 @@ import { selectedOf } from './forms.js';
 export function unlinkPhoneSubmission(context: AppContext) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
-    if (await refusedSubmission(context.config, userId, ack)) return;
     const number = selectedOf(view.state.values, BlockId.phoneNumber);
     if (!number) {
       await ack({ response_action: 'errors', errors: { [BlockId.phoneNumber]: 'Choose the number to unlink.' } });

@@ -1,7 +1,7 @@
 import type { KeyView } from '../../domain/keys.js';
-import { escapeText } from '../format.js';
+import { keyLabel } from '../format.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
-import { context, type ModalView, option, plain, section } from './kit.js';
+import { context, type ModalView, option, plain, section } from '../kit.js';
 
 /** Slack allows 100 options in a static select. */
 const MAX_OPTIONS = 100;
@@ -17,7 +17,7 @@ export function unlinkPhoneModal(key: KeyView, privateMetadata: string): ModalVi
     submit: plain('Unlink'),
     close: plain('Cancel'),
     blocks: [
-      section(`*${escapeText(key.name)}* (\`${key.publicId}\`)`),
+      section(keyLabel(key)),
       {
         type: 'input',
         block_id: BlockId.phoneNumber,

@@ -1,8 +1,8 @@
 import { escapeText } from '../format.js';
-import { type Block, section } from './kit.js';
+import { type SlackMessage, section } from '../kit.js';
 
 /** Plain text: escaped before it goes in mrkdwn (the `<key>` placeholders are not markup). */
-export const USAGE = [
+const USAGE = [
   "*`/keys`: phone API keys for the SMS-gateway phones.*  `<key>` is a key's `pk_…` id or its name.",
   '`/keys create [name]`: create a key (a form opens; the key comes to you by DM, once)',
   '`/keys list`: all keys, with buttons to lock, unlink, rotate and delete',
@@ -17,7 +17,7 @@ export const USAGE = [
   '`/keys audit [key]`: recent changes',
 ].join('\n');
 
-export function usageMessage(error?: string): { text: string; blocks: Block[] } {
+export function usageMessage(error?: string): SlackMessage {
   const text = escapeText(error ? `:x: ${error}\n\n${USAGE}` : USAGE);
   return { text: error ? escapeText(`${error} See /keys help.`) : 'How to use /keys', blocks: [section(text)] };
 }

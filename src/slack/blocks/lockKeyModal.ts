@@ -1,8 +1,8 @@
 import type { KeyView } from '../../domain/keys.js';
-import { escapeText, ipLockText } from '../format.js';
+import { ipLockText, keyLabel } from '../format.js';
 import { CallbackId } from '../ids.js';
+import { context, type ModalView, plain, section } from '../kit.js';
 import { ipLockInputs } from './ipLockInputs.js';
-import { context, type ModalView, plain, section } from './kit.js';
 
 /** "Lock to IP…": the key's IP lock mode and list, prefilled with the current ones. */
 export function lockKeyModal(key: KeyView, privateMetadata: string): ModalView {
@@ -14,7 +14,7 @@ export function lockKeyModal(key: KeyView, privateMetadata: string): ModalView {
     submit: plain('Save'),
     close: plain('Cancel'),
     blocks: [
-      section(`*${escapeText(key.name)}* (\`${key.publicId}\`)\nNow: ${ipLockText(key.ipLock)}`),
+      section(`${keyLabel(key)}\nNow: ${ipLockText(key.ipLock)}`),
       ...ipLockInputs({ mode: key.ipLock.mode, entries: key.ipLock.mode === 'list' ? key.ipLock.entries : [] }),
       ...(key.ipLock.firstIp
         ? [context(`Saving "First IP" again forgets \`${key.ipLock.firstIp}\`: the key then locks to the next IP that uses it.`)]

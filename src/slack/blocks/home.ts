@@ -1,9 +1,9 @@
 import type { KeyView } from '../../domain/keys.js';
 import type { PhoneView } from '../../domain/phones.js';
-import { escapeText, ipLockText, slackDate } from '../format.js';
+import { ipLockText, keyLabel, slackDate } from '../format.js';
+import { type Block, context, divider, type HomeView, header, LIMITS, linesToSections, section } from '../kit.js';
 import { keyStatusText } from './keyList.js';
-import { type Block, context, divider, type HomeView, header, LIMITS, section } from './kit.js';
-import { linesToSections, phoneLine } from './phoneList.js';
+import { phoneLine } from './phoneList.js';
 
 const MAX_KEYS = 40;
 const MAX_PHONES = 60;
@@ -11,12 +11,12 @@ const MAX_PHONES = 60;
 const PHONE_ORDER = { silent: 0, 'never seen': 1, paused: 2, online: 3 } as const;
 
 /** Keys due for rotation first, then newest. */
-export function homeKeyOrder(keys: KeyView[]): KeyView[] {
+function homeKeyOrder(keys: KeyView[]): KeyView[] {
   return [...keys].sort((a, b) => Number(b.rotationDue) - Number(a.rotationDue));
 }
 
 /** Silent phones first, then never seen, paused, online; by number within each. */
-export function homePhoneOrder(phones: PhoneView[]): PhoneView[] {
+function homePhoneOrder(phones: PhoneView[]): PhoneView[] {
   return [...phones].sort((a, b) => PHONE_ORDER[a.status] - PHONE_ORDER[b.status] || a.number.localeCompare(b.number));
 }
 
@@ -28,7 +28,7 @@ export function homeView({ keys, phones, now }: { keys: KeyView[]; phones: Phone
     .slice(0, MAX_KEYS)
     .map(
       (k) =>
-        `${k.rotationDue ? ':warning: ' : ''}*${escapeText(k.name)}* \`${k.publicId}\` · ${keyStatusText(k)} · ${k.phoneNumbers.length} phone${k.phoneNumbers.length === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · last used ${slackDate(k.lastUsedAt)}`,
+        `${k.rotationDue ? ':warning: ' : ''}${keyLabel(k)} · ${keyStatusText(k)} · ${k.phoneNumbers.length} phone${k.phoneNumbers.length === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · last used ${slackDate(k.lastUsedAt)}`,
     );
   const phoneLines = homePhoneOrder(phones).slice(0, MAX_PHONES).map(phoneLine);
   const blocks: Block[] = [

@@ -38,9 +38,19 @@ export function isPermanentDmError(error: unknown): boolean {
   return PERMANENT_DM_ERRORS.has(slackErrorCode(error));
 }
 
-/** chat.update answers for a message that is gone or can no longer be edited: skip the update. */
-const UNEDITABLE_MESSAGE_ERRORS = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+/**
+ * Answers meaning the message (or its file) is gone or can no longer be edited: there is nothing
+ * left to update or redact, so the caller moves on instead of retrying.
+ */
+const GONE_ERRORS = new Set([
+  'message_not_found',
+  'channel_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+  'file_not_found',
+  'file_deleted',
+]);
 
-export function isUneditableMessageError(error: unknown): boolean {
-  return UNEDITABLE_MESSAGE_ERRORS.has(slackErrorCode(error));
+export function isGoneError(error: unknown): boolean {
+  return GONE_ERRORS.has(slackErrorCode(error));
 }

@@ -1,6 +1,6 @@
 import type { PhoneStatus, PhoneView } from '../../domain/phones.js';
 import { escapeText, slackDate } from '../format.js';
-import { type Block, context, fit, header, LIMITS, section } from './kit.js';
+import { context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
 
 const STATUS_ICON: Record<PhoneStatus, string> = {
   online: ':large_green_circle: online',
@@ -20,29 +20,14 @@ export function phoneLine(phone: PhoneView): string {
   return `*${phone.number}* · ${key} · ${status} · last heartbeat ${slackDate(phone.lastHeartbeatAt)} · ${battery}${charging}`;
 }
 
-/** Packs lines into as few sections as fit Slack's 3000-character text limit. */
-export function linesToSections(lines: string[]): Block[] {
-  const blocks: Block[] = [];
-  let current = '';
-  for (const line of lines) {
-    const candidate = current ? `${current}\n${line}` : line;
-    if (candidate.length > LIMITS.sectionText && current) {
-      blocks.push(section(current));
-      current = fit(line);
-    } else current = fit(candidate);
-  }
-  if (current) blocks.push(section(current));
-  return blocks;
-}
-
 /** `/keys phones`: number, key, status, last heartbeat, charging, battery. */
-export function phoneList(phones: PhoneView[]): { text: string; blocks: Block[] } {
+export function phoneList(phones: PhoneView[]): SlackMessage {
   if (phones.length === 0) {
     const text = 'No phones yet: a phone appears here once it registers with a key.';
     return { text, blocks: [section(text)] };
   }
   const shown = phones.slice(0, MAX_PHONES);
-  const blocks: Block[] = [header('Phones'), ...linesToSections(shown.map(phoneLine))];
+  const blocks = [header('Phones'), ...linesToSections(shown.map(phoneLine))];
   if (phones.length > shown.length) blocks.push(context(`… and ${phones.length - shown.length} more.`));
   return { text: `Phones (${phones.length})`, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }

@@ -1,5 +1,5 @@
 import { CallbackId } from '../ids.js';
-import { type ModalView, plain, section } from './kit.js';
+import { type ModalView, plain, section } from '../kit.js';
 
 /** A modal that only says something: a refusal, or a failure, in place of the form. */
 export function noticeModal(title: string, text: string): ModalView {

@@ -1,7 +1,6 @@
 import { publicIdOf } from '../../domain/keyMaterial.js';
 import { escapeText, isSlackUserId, mention, slackDate } from '../format.js';
-import { type Block, context, header, section } from './kit.js';
-import { linesToSections } from './phoneList.js';
+import { context, header, linesToSections, type SlackMessage, section } from '../kit.js';
 
 export interface AuditLine {
   at: Date;
@@ -28,7 +27,7 @@ function detailsText(details: Record<string, unknown> | null | undefined): strin
 }
 
 /** `/keys audit [key]`: who did what to which key or phone, and when; newest first. */
-export function auditList(entries: AuditLine[], about?: string): { text: string; blocks: Block[] } {
+export function auditList(entries: AuditLine[], about?: string): SlackMessage {
   const title = about ? `Audit: ${about}` : 'Audit: recent changes';
   if (entries.length === 0) return { text: `${title}: nothing yet.`, blocks: [section(`*${escapeText(title)}*: nothing yet.`)] };
   const lines = entries.map(

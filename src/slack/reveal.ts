@@ -2,18 +2,16 @@ import QRCode from 'qrcode';
 import type { AppContext } from '../context.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import type { KeyView } from '../domain/keys.js';
-import { slackErrorCode, slackErrorSummary } from '../slackErrors.js';
 import { redactedRevealMessage, revealMessage } from './blocks/revealMessage.js';
+import { isGoneError, slackErrorSummary } from './errors.js';
 
 /**
- * Reveal once (SPEC §4): the full key goes to its creator in exactly one DM
+ * Reveal once (README: Using /keys): the full key goes to its creator in exactly one DM
  * (the message and a QR code of it), which is redacted by its button or after
  * REVEAL_TTL_MINUTES. The key is held in memory only for the duration of revealKey.
  * Slack calls use context.slack, whose client does not log request bodies.
+ * Shared by /keys (create, rotate, the hide button) and the reveal-expiry job.
  */
-
-/** Slack errors after which there is nothing left to redact. */
-const GONE = new Set(['message_not_found', 'channel_not_found', 'file_not_found', 'file_deleted', 'cant_update_message']);
 
 /**
  * DMs the key to `userId`. Resolves false when the DM could not be posted
@@ -102,7 +100,7 @@ export async function redactReveal(
       slack.chat.update({
         channel: reveal.channel,
         ts: reveal.ts,
-        ...redactedRevealMessage({ publicId: publicIdOf(keyId), name: reveal.name }),
+        ...redactedRevealMessage({ keyId, name: reveal.name }),
       }),
     );
     if (reveal.fileId) await ignoreGone(slack.files.delete({ file: reveal.fileId }));
@@ -131,7 +129,7 @@ async function ignoreGone(call: Promise<unknown>): Promise<void> {
   try {
     await call;
   } catch (error) {
-    if (!GONE.has(slackErrorCode(error))) throw error;
+    if (!isGoneError(error)) throw error;
   }
 }
 

@@ -1,8 +1,8 @@
 import { publicIdOf } from '../../domain/keyMaterial.js';
 import type { KeyView } from '../../domain/keys.js';
-import { escapeText, ipLockText, mention, slackDate, someOf } from '../format.js';
+import { escapeText, ipLockText, keyLabel, mention, slackDate, someOf } from '../format.js';
 import { ActionId } from '../ids.js';
-import { type Block, button, confirmDialog, context, divider, header, LIMITS, section } from './kit.js';
+import { type Block, button, confirmDialog, context, divider, header, type SlackMessage, section } from '../kit.js';
 
 /** Three blocks per key (details, actions, divider), plus header, summary and the pager: 12 × 3 + 3 < 50. */
 export const KEYS_PER_PAGE = 12;
@@ -18,11 +18,11 @@ export function keyStatusText(key: KeyView): string {
   }
 }
 
-/** Every field of a key people see (SPEC §4 `/keys list`), as one mrkdwn text. */
-export function keyDetails(key: KeyView): string {
+/** Every field of a key people see (README: Using /keys), as one mrkdwn text. */
+function keyDetails(key: KeyView): string {
   const lines = [
-    `*${escapeText(key.name)}*  \`${key.publicId}\`${key.rotationDue ? '  :warning: *rotation due*' : ''}`,
-    ...(key.description ? [`_${escapeText(key.description.replace(/\s+/g, ' ')).slice(0, 300)}_`] : []),
+    `${keyLabel(key)}${key.rotationDue ? '  :warning: *rotation due*' : ''}`,
+    ...(key.description ? [`_${escapeText(key.description.replace(/\s+/g, ' ').slice(0, 300))}_`] : []),
     `Status: ${keyStatusText(key)} · Rotation due: ${key.rotationDue ? 'yes' : 'no'}`,
     `Created by ${mention(key.createdBy)} ${slackDate(key.createdAt)} · Last used ${slackDate(key.lastUsedAt)} · Used ${key.timesUsed} time${key.timesUsed === 1 ? '' : 's'}`,
     `IP lock: ${ipLockText(key.ipLock)}`,
@@ -38,7 +38,7 @@ function keyActions(key: KeyView): Block {
       button('Rotate…', ActionId.rotateKey, key.keyId, {
         confirm: confirmDialog(
           'Rotate this key?',
-          `A new key replaces *${escapeText(key.name)}* (\`${key.publicId}\`) and is sent to you by DM. The old key keeps working for the grace period, then stops.`,
+          `A new key replaces ${keyLabel(key)} and is sent to you by DM. The old key keeps working for the grace period, then stops.`,
           'Rotate',
         ),
       }),
@@ -49,12 +49,12 @@ function keyActions(key: KeyView): Block {
 }
 
 /** Delete: danger style and a confirm dialog, wherever it is shown. */
-export function deleteButton(key: Pick<KeyView, 'keyId' | 'name' | 'publicId'>) {
+export function deleteButton(key: Pick<KeyView, 'keyId' | 'name'>) {
   return button('Delete', ActionId.deleteKey, key.keyId, {
     style: 'danger',
     confirm: confirmDialog(
       'Delete this key?',
-      `*${escapeText(key.name)}* (\`${key.publicId}\`) is revoked at once: phones using it are refused from the next request. This cannot be undone.`,
+      `${keyLabel(key)} is revoked at once: phones using it are refused from the next request. This cannot be undone.`,
       'Delete',
       'danger',
     ),
@@ -62,7 +62,7 @@ export function deleteButton(key: Pick<KeyView, 'keyId' | 'name' | 'publicId'>) 
 }
 
 /** One page of `/keys list`, newest first, with a "Next page" button when more remain. */
-export function keyListPage(keys: KeyView[], page: number): { text: string; blocks: Block[] } {
+export function keyListPage(keys: KeyView[], page: number): SlackMessage {
   const pages = Math.max(1, Math.ceil(keys.length / KEYS_PER_PAGE));
   const current = Math.min(Math.max(0, page), pages - 1);
   const shown = keys.slice(current * KEYS_PER_PAGE, (current + 1) * KEYS_PER_PAGE);
@@ -73,10 +73,10 @@ export function keyListPage(keys: KeyView[], page: number): { text: string; bloc
   const blocks: Block[] = [
     header('Phone keys'),
     context(
-      `${keys.length} key${keys.length === 1 ? '' : 's'}, newest first${pages > 1 ? ` · page ${current + 1} of ${pages}` : ''}. \`<key>\` in commands is the pk_ id or the name.`,
+      `${keys.length} key${keys.length === 1 ? '' : 's'}, newest first${pages > 1 ? ` · page ${current + 1} of ${pages}` : ''}. \`&lt;key&gt;\` in commands is the pk_ id or the name.`,
     ),
   ];
-  for (const key of shown) blocks.push(section(keyDetails(key).slice(0, LIMITS.sectionText)), keyActions(key), divider());
+  for (const key of shown) blocks.push(section(keyDetails(key)), keyActions(key), divider());
   if (current + 1 < pages) {
     blocks.push({ type: 'actions', block_id: 'keys_pager', elements: [button('Next page', ActionId.listPage, String(current + 1))] });
   }

@@ -1,7 +1,7 @@
 import { MAX_DESCRIPTION_LENGTH } from '../../domain/keys.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
+import { context, type ModalView, plain } from '../kit.js';
 import { ipLockInputs } from './ipLockInputs.js';
-import { context, type ModalView, plain } from './kit.js';
 
 /** `/keys create [name]`: name (prefilled), description, IP lock. Invalid input comes back inline. */
 export function createKeyModal({ name, privateMetadata }: { name: string; privateMetadata: string }): ModalView {

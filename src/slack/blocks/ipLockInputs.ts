@@ -1,13 +1,18 @@
 import type { IpLockMode } from '../../models/index.js';
-import { IP_LOCK_LABELS } from '../format.js';
 import { ActionId, BlockId } from '../ids.js';
-import { type Block, option, plain } from './kit.js';
+import { type Block, option, plain } from '../kit.js';
 
 const MODES: IpLockMode[] = ['off', 'first', 'list'];
 
+const LABELS: Record<IpLockMode, string> = {
+  off: 'Off: any IP may use the key',
+  first: 'First IP: lock to the first IP that uses it',
+  list: 'IP list: only these addresses and ranges',
+};
+
 /** The IP lock inputs the create and lock modals share: a mode and, for `list`, the addresses. */
 export function ipLockInputs(current: { mode: IpLockMode; entries: string[] }): Block[] {
-  const options = MODES.map((mode) => option(mode, IP_LOCK_LABELS[mode]));
+  const options = MODES.map((mode) => option(mode, LABELS[mode]));
   return [
     {
       type: 'input',

@@ -1,0 +1,80 @@
+import { publicIdOf } from '../domain/keyMaterial.js';
+import type { IpLockMode } from '../models/index.js';
+
+/**
+ * Text for Slack: escaping, dates, durations, people, keys. Every message and view
+ * formats these through here, so they read the same everywhere.
+ */
+
+/** Slack's three control characters; text from a user or a phone is escaped before it goes in mrkdwn. */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A time in plain text, e.g. 2026-11-22T10:00:00Z: for notification text, where `<!date>` is not rendered. */
+export function isoTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A date every reader sees in their own time zone (`<!date^…>`, with the ISO time as fallback). */
+export function slackDate(date: Date | null | undefined, never = 'never'): string {
+  if (!date) return never;
+  const seconds = Math.floor(date.getTime() / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${isoTime(date)}>`;
+}
+
+/** "42 minutes", "3 h 5 min", "2 d 4 h": a length of time for people. */
+export function durationText(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return 'less than a minute';
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+
+/** A Slack user ID (as opposed to an actor such as `system:key-rotation` or `api:deploy`). */
+export const isSlackUserId = (id: string): boolean => /^[UW][A-Z0-9]+$/.test(id);
+
+/** A user as a mention; any other actor as escaped text. */
+export const mention = (userId: string): string => (isSlackUserId(userId) ? `<@${userId}>` : escapeText(userId));
+
+/** What a key is called in messages: its name (if known) and its public id. */
+export interface KeyRef {
+  keyId: string;
+  name: string | null;
+}
+
+/** A key in mrkdwn: *name* (`pk_…`), the name escaped. */
+export function keyLabel(key: KeyRef): string {
+  const id = `\`${publicIdOf(key.keyId)}\``;
+  return key.name ? `*${escapeText(key.name)}* (${id})` : id;
+}
+
+/** A key in notification text (no markup): name (pk_…). */
+export function keyPlain(key: KeyRef): string {
+  const id = publicIdOf(key.keyId);
+  return key.name ? `${escapeText(key.name)} (${id})` : id;
+}
+
+/** Lists at most `max` items, then says how many more. */
+export function someOf(items: string[], max: number, none = 'none'): string {
+  if (items.length === 0) return none;
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+
+export function ipLockText(lock: { mode: IpLockMode; entries: string[]; firstIp: string | null }): string {
+  switch (lock.mode) {
+    case 'off':
+      return 'off (any IP)';
+    case 'first':
+      return lock.firstIp ? `first IP: \`${lock.firstIp}\`` : 'first IP (not used yet: locks to the first IP that uses it)';
+    case 'list':
+      return `list: ${someOf(
+        lock.entries.map((e) => `\`${e}\``),
+        10,
+      )}`;
+  }
+}

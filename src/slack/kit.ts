@@ -1,0 +1,90 @@
+import type { types } from '@slack/bolt';
+
+/** Tiny constructors for the Block Kit pieces the messages and views use, and the Slack limits they keep. */
+
+export type Block = types.KnownBlock;
+export type ModalView = types.ModalView;
+export type HomeView = types.HomeView;
+
+/**
+ * A message: `text` is the notification and screen-reader fallback (no full key, ever);
+ * `blocks` what people see.
+ */
+export interface SlackMessage {
+  text: string;
+  blocks?: Block[];
+}
+
+/** Slack's documented limits that the builders below and the views cut to. */
+export const LIMITS = {
+  blocksPerMessage: 50,
+  blocksPerView: 100,
+  sectionText: 3000,
+  headerText: 150,
+  buttonText: 75,
+  optionText: 75,
+  confirmText: 300,
+} as const;
+
+/** Cuts text to a Slack limit, saying so. */
+export function fit(text: string, max: number = LIMITS.sectionText): string {
+  return text.length <= max ? text : `${text.slice(0, max - 2)} …`;
+}
+
+export const plain = (text: string, max: number = LIMITS.headerText): types.PlainTextElement => ({
+  type: 'plain_text',
+  text: fit(text, max),
+  emoji: true,
+});
+export const mrkdwn = (text: string, max: number = LIMITS.sectionText): types.MrkdwnElement => ({ type: 'mrkdwn', text: fit(text, max) });
+
+export const section = (text: string, blockId?: string): types.SectionBlock => ({
+  type: 'section',
+  text: mrkdwn(text),
+  ...(blockId ? { block_id: blockId } : {}),
+});
+export const context = (text: string): types.ContextBlock => ({ type: 'context', elements: [mrkdwn(text)] });
+export const header = (text: string): types.HeaderBlock => ({ type: 'header', text: plain(text) });
+export const divider = (): types.DividerBlock => ({ type: 'divider' });
+
+/** A section of labelled fields (at most 10, Slack's limit), e.g. `*Phone*\n+234…`. */
+export const fields = (pairs: [label: string, value: string][]): types.SectionBlock => ({
+  type: 'section',
+  fields: pairs.slice(0, 10).map(([label, value]) => mrkdwn(`*${label}*\n${value}`, 2000)),
+});
+
+export function button(
+  text: string,
+  actionId: string,
+  value: string,
+  extra: { style?: 'primary' | 'danger'; confirm?: types.ConfirmationDialog } = {},
+): types.Button {
+  return { type: 'button', text: plain(text, LIMITS.buttonText), action_id: actionId, value, ...extra };
+}
+
+export function confirmDialog(title: string, text: string, confirm: string, style?: 'primary' | 'danger'): types.ConfirmationDialog {
+  return {
+    title: plain(title, 100),
+    text: mrkdwn(text, LIMITS.confirmText),
+    confirm: plain(confirm, 30),
+    deny: plain('Cancel', 30),
+    ...(style ? { style } : {}),
+  };
+}
+
+export const option = (value: string, text: string): types.PlainTextOption => ({ value, text: plain(text, LIMITS.optionText) });
+
+/** Packs lines into as few sections as fit Slack's section text limit (a line too long is cut). */
+export function linesToSections(lines: string[]): Block[] {
+  const blocks: Block[] = [];
+  let current = '';
+  for (const line of lines) {
+    const candidate = current ? `${current}\n${line}` : line;
+    if (candidate.length > LIMITS.sectionText && current) {
+      blocks.push(section(current));
+      current = fit(line);
+    } else current = fit(candidate);
+  }
+  if (current) blocks.push(section(current));
+  return blocks;
+}
