@@ -51,30 +51,10 @@ const TASKS: Record<TaskName, (context: AppContext) => Promise<object>> = {
   'reveal-expiry': async (context) => ({ redacted: await redactExpiredReveals(context) }),
 };
 
-// ── run observers (metrics) ─────────────────────────────────────────────
-
-type JobRunListener = (result: JobRunResult) => void;
-const listeners = new Set<JobRunListener>();
-
-/**
- * Calls `listener` after every job run in this process (outcome and duration), e.g. for
- * Prometheus counters and histograms. Returns the unsubscribe function.
- */
-export function onJobRun(listener: JobRunListener): () => void {
-  listeners.add(listener);
-  return () => void listeners.delete(listener);
-}
-
-function report(result: JobRunResult, logger: Logger, context: AppContext): JobRunResult {
+/** Counts a run's outcome and duration for /metrics. */
+function report(result: JobRunResult, context: AppContext): JobRunResult {
   context.metrics.jobRuns.inc({ job: result.name, outcome: result.outcome });
-  if (result.outcome !== 'skipped') context?.metrics.jobDuration.observe({ job: result.name }, result.seconds);
-  for (const listener of listeners) {
-    try {
-      listener(result);
-    } catch (error) {
-      logger.warn({ err: error, job: result.name }, 'a job-run listener threw');
-    }
-  }
+  if (result.outcome !== 'skipped') context.metrics.jobDuration.observe({ job: result.name }, result.seconds);
   return result;
 }
 
@@ -98,7 +78,7 @@ export async function runJob(name: TaskName, context: AppContext, options: RunJo
     lease = await acquireLease(context.models, name, { holder: newHolderId(), now: context.clock(), ttlMs: options.leaseMs });
   } catch (error) {
     log.warn({ err: error }, 'could not take the job lease (database unavailable?); job run skipped');
-    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'database unavailable' }, log, context);
+    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'database unavailable' }, context);
   }
   if (!lease) {
     // Who holds it is only worth a read when someone will see the debug line.
@@ -106,7 +86,7 @@ export async function runJob(name: TaskName, context: AppContext, options: RunJo
       const holder = await leaseHolder(context.models, name, context.clock()).catch(() => null);
       log.debug({ holder: holder?.holder, until: holder?.until }, 'job is running elsewhere (lease held); run skipped');
     }
-    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'lease held by another run' }, log, context);
+    return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'lease held by another run' }, context);
   }
 
   let result: JobRunResult;
@@ -125,7 +105,7 @@ export async function runJob(name: TaskName, context: AppContext, options: RunJo
     // The lease expires on its own; the next run after that goes ahead.
     log.warn({ err: error }, 'could not release the job lease; it will expire');
   }
-  return report(result, log, context);
+  return report(result, context);
 }
 
 // ── the scheduler ───────────────────────────────────────────────────────

@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
-import { createScheduler, type JobRunResult, onJobRun, runJob, schedules } from '../../src/jobs/index.js';
+import type { AppContext } from '../../src/context.js';
+import { createScheduler, runJob, schedules } from '../../src/jobs/index.js';
 import { acquireLease, DEFAULT_LEASE_MS } from '../../src/jobs/lease.js';
 import { ALERT_CHANNEL, startTestApp, testClock } from '../support/testApp.js';
 import { heartbeat, keyWithPhones, MINUTE, useJobsApp } from './helpers.js';
@@ -7,6 +8,13 @@ import { heartbeat, keyWithPhones, MINUTE, useJobsApp } from './helpers.js';
 const T0 = '2026-11-22T10:00:00Z';
 const jobs = useJobsApp();
 const { clock } = jobs;
+
+/** Job runs as /metrics counts them (phonekeys_job_runs_total), by `job:outcome`. */
+async function runsCounted(context: AppContext): Promise<Record<string, number>> {
+  const { values } = await context.metrics.jobRuns.get();
+  return Object.fromEntries(values.map((v) => [`${v.labels.job}:${v.labels.outcome}`, v.value]));
+}
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe('job lease', () => {
   test('of two acquisitions at once exactly one wins', async () => {
@@ -67,8 +75,7 @@ describe('job lease', () => {
 
 describe('runJob', () => {
   test('a job that throws is a failed run: logged, lease released, reported; never thrown', async () => {
-    const seen: JobRunResult[] = [];
-    const unsubscribe = onJobRun((result) => seen.push(result));
+    const before = await runsCounted(jobs.app.context);
     try {
       vi.spyOn(jobs.app.context.domain.monitor, 'detectSilent').mockRejectedValueOnce(new Error('boom'));
       const failed = await runJob('silent-phones', jobs.app.context);
@@ -82,9 +89,11 @@ describe('runJob', () => {
       const ok = await runJob('silent-phones', jobs.app.context);
       expect(ok.outcome).toBe('ok');
       expect(ok.seconds).toBeGreaterThanOrEqual(0);
-      expect(seen.map((r) => r.outcome)).toEqual(['failed', 'ok']);
+      const after = await runsCounted(jobs.app.context);
+      expect(total(after) - total(before)).toBe(2);
+      expect((after['silent-phones:failed'] ?? 0) - (before['silent-phones:failed'] ?? 0)).toBe(1);
+      expect((after['silent-phones:ok'] ?? 0) - (before['silent-phones:ok'] ?? 0)).toBe(1);
     } finally {
-      unsubscribe();
       vi.restoreAllMocks();
     }
   });
@@ -100,8 +109,6 @@ describe('scheduler', () => {
   test('runs the jobs on their schedules and stop() waits for the run in progress', async () => {
     const sched = testClock(T0);
     const ticking = await startTestApp({ clock: sched.now, env: { SILENT_PHONES_CRON: '* * * * * *' } });
-    const runs: JobRunResult[] = [];
-    const unsubscribe = onJobRun((result) => runs.push(result));
     try {
       const { numbers } = await keyWithPhones(ticking.context, 'gw-tick');
       await heartbeat(ticking.context, numbers[0]!);
@@ -115,7 +122,7 @@ describe('scheduler', () => {
         () =>
           expect(
             ticking.fake.calls.some((c) => c.method === 'chat.postMessage'),
-            JSON.stringify(runs),
+            JSON.stringify(ticking.fake.calls.map((c) => c.method)),
           ).toBe(true),
         { timeout: 5000, interval: 20 },
       );
@@ -123,14 +130,13 @@ describe('scheduler', () => {
       // The run finished (alert recorded as posted) before stop() resolved.
       const alert = await ticking.context.models.SilentAlert.findOne({}).lean();
       expect(alert!.postedAt).not.toBeNull();
-      expect(runs.some((r) => r.name === 'silent-phones' && r.outcome === 'ok')).toBe(true);
+      const runs = await runsCounted(ticking.context);
+      expect(runs['silent-phones:ok']).toBeGreaterThanOrEqual(1);
 
       // Stopped: no more runs.
-      const count = runs.length;
       await new Promise((resolve) => setTimeout(resolve, 1200));
-      expect(runs.length).toBe(count);
+      expect(total(await runsCounted(ticking.context))).toBe(total(runs));
     } finally {
-      unsubscribe();
       await ticking.close();
     }
   });
