@@ -2,7 +2,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
- * The whole configuration (SPEC §2) as one zod schema, parsed once at start.
+ * The whole configuration (README: Configuration) as one zod schema, parsed once at start.
  * Every problem is collected so the operator fixes them in one go.
  */
 

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
- * The phone key's format (SPEC §3): `pk_<id>_<secret>`, 76 characters.
+ * The phone key's format (README: How a phone signs a request): `pk_<id>_<secret>`, 76 characters.
  * `<id>`: 8 lowercase base32 characters (40 random bits), the public part.
  * `<secret>`: 64 base64url characters (48 random bytes).
  */

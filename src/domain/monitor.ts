@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import { isDuplicateKeyError } from './errors.js';
 
 /**
- * The silent-phone state machine (SPEC §6), without Slack:
+ * The silent-phone state machine (README: Scheduled jobs and alerts), without Slack:
  *
  *   new ──heartbeat──▶ up ──silent (this service)──▶ down ──heartbeat──▶ up (alertId still set)
  *                                                            └─ resolveRecovered() closes the alert, clears alertId

@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import type { KeyService } from './keys.js';
 
 /**
- * Key age and rotation grace (SPEC §6), without Slack:
+ * Key age and rotation grace (README: Scheduled jobs and alerts), without Slack:
  * - keys older than KEY_ROTATION_DAYS are flagged `rotationDue` once (a conditional update);
  * - the two notices of a flag (DM to the creator, channel message) are tracked on the key
  *   (`rotationDmAt`, `rotationAnnouncedAt`) so a Slack failure delays them, never loses them:

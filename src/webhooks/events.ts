@@ -1,5 +1,5 @@
 /**
- * The phone webhook events (SPEC §5) as zod schemas: the one source of the checks the
+ * The phone webhook events (README: How a phone signs a request) as zod schemas: the one source of the checks the
  * receiver makes and of docs/webhook-events.schema.json (`npm run` the generator in
  * scripts/generate-webhook-schema.ts after changing them; a test fails when it is stale).
  * Unknown extra fields are kept (loose objects): newer phone apps may send more.
@@ -226,7 +226,7 @@ export function webhookEventsJsonSchema(): Record<string, unknown> {
     $id: 'https://phonekeys.example.com/schemas/webhook-events.schema.json',
     title: 'phonekeys phone webhook events',
     description:
-      'The body of POST /webhooks/phone (SPEC §5). Generated from src/webhooks/events.ts by scripts/generate-webhook-schema.ts: do not edit by hand.',
+      'The body of POST /webhooks/phone (see the README: How a phone signs a request). Generated from src/webhooks/events.ts by scripts/generate-webhook-schema.ts: do not edit by hand.',
     ...rest,
   };
 }

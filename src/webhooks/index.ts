@@ -9,7 +9,7 @@ import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from './keyCache.j
 import { RefusalRecorder } from './refusals.js';
 import { checkTimestamp, type Refusal, readSignedHeaders, signatureMatches, signatureMismatch } from './verify.js';
 
-/** SPEC §5: a body is at most 64 KiB. */
+/** A body is at most 64 KiB (README: How a phone signs a request). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface PhoneWebhookReceiver {
@@ -35,7 +35,7 @@ export interface PhoneWebhookReceiverOptions {
   deadlineMs?: number;
 }
 
-/** SPEC §5's 503: the phone retries. */
+/** The 503 of the README's answers: the phone retries. */
 const DEFAULT_DEADLINE_MS = 4_000;
 
 type Log = Record<string, unknown>;
@@ -44,7 +44,7 @@ type Log = Record<string, unknown>;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * POST /webhooks/phone (SPEC §5). The checks, in order, each refusing with its status:
+ * POST /webhooks/phone (README: How a phone signs a request). The checks, in order, each refusing with its status:
  * content type (415) → body size (413) → the four headers (401) → timestamp (401) →
  * key id known (401) → signature (401) → key revoked / past its grace (401) → IP lock (403)
  * → JSON (400) → event schema (400) → `first` IP lock claimed (403) → numbers linked to the

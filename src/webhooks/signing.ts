@@ -1,5 +1,5 @@
 /**
- * How a phone signs a webhook (SPEC §5, Standard Webhooks), with node:crypto only:
+ * How a phone signs a webhook (README: How a phone signs a request; Standard Webhooks), with node:crypto only:
  * the simulator signs with this, and the tests check it against svix's own signer.
  *
  *   webhook-signature: v1,<base64 HMAC-SHA256(key as UTF-8 bytes, "<webhook-id>.<webhook-timestamp>.<raw body>")>

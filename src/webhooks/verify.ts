@@ -1,5 +1,5 @@
 /**
- * The Standard Webhooks checks of SPEC §5: the four headers, the timestamp, the signature.
+ * The Standard Webhooks checks (README: How a phone signs a request): the four headers, the timestamp, the signature.
  *
  * The HMAC itself is svix's (`new Webhook(key, { format: 'raw' }).sign(…)`), compared in
  * constant time against every `v1,` signature of the header, as svix's `verify` does. We

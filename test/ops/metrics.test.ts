@@ -1,5 +1,5 @@
 /**
- * GET /metrics (SPEC §7): after a known mix of phone webhooks (accepted, duplicate, refused for
+ * GET /metrics (README: Operations → Metrics): after a known mix of phone webhooks (accepted, duplicate, refused for
  * ten reasons), Slack requests, a failing Slack API call and two job runs, every counter says
  * exactly what happened, and the gauges count phones and keys by status.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §7 logs: one JSON line per request, when it is answered, with status, latency, and for a
+ * Logs (README: Operations → Logs): one JSON line per request, when it is answered, with status, latency, and for a
  * phone webhook its event type, webhook-id and `pk_<id>` — never the key, its secret or the
  * signature. (The run-wide scan in test/support/globalSetup.ts checks every line of every test.)
  */

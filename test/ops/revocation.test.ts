@@ -1,5 +1,5 @@
 /**
- * SPEC §3: deleting a key revokes it at once on the instance that handled the delete and within
+ * README: Operations → Scale out: deleting a key revokes it at once on the instance that handled the delete and within
  * 1 second on every other instance, whatever the receiver caches. Two real server processes on
  * one database; the key is created and deleted through Slack on A, B has it cached.
  */

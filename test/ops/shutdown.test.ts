@@ -1,5 +1,5 @@
 /**
- * SPEC §7, SIGTERM: stop accepting, finish requests in flight, stop the scheduler, close MongoDB,
+ * README: Operations → SIGTERM: stop accepting, finish requests in flight, stop the scheduler, close MongoDB,
  * exit 0. A server process under a steady stream of signed heartbeats from phones on kept-alive
  * connections is sent SIGTERM mid-stream. Every 202 must be stored and nothing stored without a
  * 202; requests sent once shutdown has begun are refused (503, or the connection refused/reset:

@@ -13,7 +13,7 @@
  *
  * Everything is patched on the server instance; node_modules stays untouched. Only used by tests:
  * nothing in src/ may know about the emulator.
- * See /work/shared/notes/offline-mongodb.md for what CongoDB does and does not support.
+ * What CongoDB does and does not support: test/README.md (Database).
  */
 import type { AddressInfo } from 'node:net';
 import { CongoServer, QueryEngine } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';

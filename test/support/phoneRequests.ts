@@ -1,5 +1,5 @@
 /**
- * Sign and send phone webhooks as SPEC §5 says (Standard Webhooks):
+ * Sign and send phone webhooks as the README says (How a phone signs a request) (Standard Webhooks):
  * `webhook-id`, `webhook-timestamp` (Unix seconds), `webhook-signature` =
  * `v1,<base64 HMAC-SHA256(key as raw UTF-8 bytes, "<id>.<ts>.<body>")>`,
  * `x-phone-key-id: pk_<id>`, `content-type: application/json`.

@@ -1,5 +1,5 @@
 /**
- * Every refusal of SPEC §5: status, a message naming what is wrong, and nothing stored
+ * Every refusal of the README (How a phone signs a request → Answers): status, a message naming what is wrong, and nothing stored
  * (no event, phone and key unchanged) but a counted refusal record.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';

@@ -8,7 +8,7 @@ it(`${WEBHOOK_SCHEMA_FILE} is generated from the current zod schemas (else: npx 
   expect(readFileSync(join(REPO_ROOT, WEBHOOK_SCHEMA_FILE), 'utf8')).toBe(webhookEventsJsonSchemaText());
 });
 
-it('describes every event type of SPEC §5, with E.164 numbers and extra fields allowed', () => {
+it('describes every event type of the README (How a phone signs a request), with E.164 numbers and extra fields allowed', () => {
   const schema = webhookEventsJsonSchema() as {
     oneOf: { properties: { type: { const: string }; data: { additionalProperties: unknown } } }[];
   };
