@@ -9,24 +9,47 @@ import { botAuthorization } from './bot/authorize.js';
 import { registerListeners } from './bot/index.js';
 import { slackRequestLabels } from './bot/requestLabels.js';
 import type { AppContext } from './context.js';
+import { limitConnectionsPerIp } from './http/connectionLimit.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/requestLog.js';
 import { createScheduler, type Scheduler } from './jobs/index.js';
 import type { Logger } from './logger.js';
 import { slackClientOptions } from './slack/client.js';
-import { createPhoneWebhookReceiver } from './webhooks/index.js';
+import { createPhoneWebhookReceiver, type PhoneWebhookReceiver } from './webhooks/index.js';
 
 export interface PhonekeysOptions {
   /** Slack Web API retries for Bolt's client (tests use 0 so a failing call cannot hang a run). */
   slackRetries?: RetryOptions;
   /** Start the scheduler in this process (defaults to config.runJobs). */
   runJobs?: boolean;
+  /** Open connections allowed from one client address (default 100); not applied behind a proxy (`TRUST_PROXY`). */
+  maxConnectionsPerIp?: number;
 }
+
+/**
+ * Time limits of every HTTP request, measured by Node from the request's first byte, for phones
+ * on mobile data (a heartbeat is a few hundred bytes): the headers within 10 s, the whole
+ * request within 30 s (phone webhooks have their own, shorter deadline: src/webhooks). An idle
+ * kept-alive connection stays open 65 s, longer than the usual load balancer's idle timeout
+ * (60 s), so the server never closes a connection the balancer is about to reuse, and a phone
+ * that heartbeats every 30–60 s can keep its connection. Checked every second (Node's default
+ * is every 30 s).
+ */
+export const HTTP_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 65_000,
+  connectionsCheckingInterval: 1_000,
+} as const;
+
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 100;
 
 export interface Phonekeys {
   express: express.Express;
   bolt: App;
   scheduler: Scheduler;
+  /** The phone webhook receiver (its `stats()`: key cache and batch counters). */
+  webhooks: PhoneWebhookReceiver;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Graceful stop: refuse new requests, finish those in flight, stop jobs, flush, close MongoDB. */
@@ -110,8 +133,13 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     express: app,
     bolt,
     scheduler,
+    webhooks,
     async listen(port, host) {
-      server = createServer(app);
+      server = createServer(HTTP_TIMEOUTS, app);
+      // Behind a proxy every connection comes from the proxy: the cap belongs there instead.
+      if (config.trustProxy === undefined) {
+        limitConnectionsPerIp(server, options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP, logger);
+      }
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, host, () => resolve());

@@ -87,6 +87,8 @@ export class KeyService {
           createdAt: now,
           updatedAt: now,
         });
+        // A receiver here may have answered "unknown" for this id: it is usable at once.
+        this.changes.notify(keyId);
         await this.audit.record({
           actor: input.actor,
           action: input.rotatedFrom ? 'key.created_by_rotation' : 'key.created',

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { AppContext } from '../context.js';
 import { normalizeIp } from '../domain/ipLock.js';
 import { firstIpTaken } from '../domain/keyCheck.js';
@@ -7,10 +7,10 @@ import { parseWebhookEvent, phoneNumbersOf } from './events.js';
 import { type IngestOptions, type IngestStats, IngestUnavailableError, PhoneEventIngest } from './ingest.js';
 import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from './keyCache.js';
 import { RefusalRecorder } from './refusals.js';
+import { closeAfterAnswer, framingRefusal, readBody, sinceFirstByte } from './request.js';
 import { checkTimestamp, type Refusal, readSignedHeaders, signatureMatches, signatureMismatch } from './verify.js';
 
-/** A body is at most 64 KiB (README: How a phone signs a request). */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES } from './request.js';
 
 export interface PhoneWebhookReceiver {
   /** Mounted at /webhooks/phone; brings its own raw-body parser. */
@@ -28,9 +28,11 @@ export interface PhoneWebhookReceiverOptions {
   /** How often refusal counts are written (default 1 s). */
   refusalFlushMs?: number;
   /**
-   * A request not answered within this long gets 503 (the phone retries), whatever it waits for:
-   * a database that stopped answering must not hold phones' requests for the driver's timeouts.
-   * Its work may still finish (then the retry is answered 200, a duplicate). Default 4 s.
+   * A request not answered within this long of its first byte is answered at once, whatever it
+   * waits for: 408 (and the connection closed) while its body is still arriving, 503 (the phone
+   * retries) once it is read — a database that stopped answering must not hold phones' requests
+   * for the driver's timeouts. Its work may still finish (then the retry is answered 200, a
+   * duplicate). Default 4 s.
    */
   deadlineMs?: number;
 }
@@ -78,65 +80,12 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     res.status(refusal.status).json({ error: refusal.message });
   };
 
-  const requireJson: RequestHandler = (req, res, next) => {
-    const contentType = req.headers['content-type'];
-    if (!contentType)
-      return refuse(req, res, { status: 415, reason: 'unsupported_media_type', message: 'Content-Type is missing: send application/json' });
-    const [mediaType = '', ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
-    const charset = params
-      .find((p) => p.startsWith('charset='))
-      ?.slice('charset='.length)
-      .replace(/"/g, '');
-    if (mediaType !== 'application/json') {
-      return refuse(req, res, {
-        status: 415,
-        reason: 'unsupported_media_type',
-        message: `Content-Type must be application/json, not ${JSON.stringify(contentType.slice(0, 100))}`,
-      });
-    }
-    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-      return refuse(req, res, {
-        status: 415,
-        reason: 'unsupported_media_type',
-        message: `Content-Type charset must be utf-8, not ${JSON.stringify(charset.slice(0, 40))}`,
-      });
-    }
-    next();
-  };
-
-  // The exact bytes, for the signature; no JSON parser in front of it.
-  const rawBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false });
-
-  const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, req, res, next) => {
-    if (res.headersSent) return next(error);
-    if (error.type === 'entity.too.large') {
-      return refuse(req, res, {
-        status: 413,
-        reason: 'body_too_large',
-        message: `the body is larger than ${MAX_BODY_BYTES / 1024} KiB (${MAX_BODY_BYTES} bytes)`,
-      });
-    }
-    if (error.type === 'encoding.unsupported') {
-      return refuse(req, res, {
-        status: 415,
-        reason: 'unsupported_media_type',
-        message: 'Content-Encoding is not supported: send the body uncompressed',
-      });
-    }
-    if (error.status && error.status >= 400 && error.status < 500) {
-      return refuse(req, res, { status: 400, reason: 'bad_request', message: 'the body could not be read' });
-    }
-    logger.error({ err: error }, 'webhook request failed');
-    res.status(500).json({ error: 'internal error' });
-  };
-
-  const receive = async (req: Request, res: Response): Promise<void> => {
+  const receive = async (req: Request, res: Response, body: Buffer): Promise<void> => {
     const log = logOf(res);
     const receivedAt = clock();
     const ip = clientIp(req);
-    const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 
-    const signed = readSignedHeaders(req.headers);
+    const signed = readSignedHeaders(req.headersDistinct);
     if ('status' in signed) return refuse(req, res, signed);
     const { keyId } = signed;
     log.keyId = publicIdOf(keyId);
@@ -217,14 +166,35 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     next();
   });
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  router.post('/', requireJson, rawBody, async (req, res) => {
-    const deadline = setTimeout(() => {
-      if (res.headersSent) return;
-      logOf(res).reason = 'database_timeout';
-      res.status(503).json({ error: `the database did not answer within ${deadlineMs / 1000} s; retry later` });
-    }, deadlineMs);
+  router.post('/', async (req, res) => {
+    let bodyRead = false;
+    const deadline = setTimeout(
+      () => {
+        if (res.headersSent) return;
+        if (!bodyRead) {
+          closeAfterAnswer(res);
+          const seconds = deadlineMs / 1000;
+          return refuse(req, res, { status: 408, reason: 'request_timeout', message: `the request did not arrive within ${seconds} s` });
+        }
+        logOf(res).reason = 'database_timeout';
+        res.status(503).json({ error: `the database did not answer within ${deadlineMs / 1000} s; retry later` });
+      },
+      Math.max(0, deadlineMs - sinceFirstByte(req)),
+    );
     try {
-      await receive(req, res);
+      const framing = framingRefusal(req);
+      if (framing) {
+        closeAfterAnswer(res);
+        return refuse(req, res, framing);
+      }
+      const body = await readBody(req, (refusal) => {
+        closeAfterAnswer(res);
+        refuse(req, res, refusal);
+      });
+      if (!body) return;
+      bodyRead = true;
+      if (res.headersSent) return;
+      await receive(req, res, body);
     } catch (error) {
       if (res.headersSent) return;
       // Anything thrown here came from the database (key lookup, IP claim, ingest): the phone retries.
@@ -236,7 +206,6 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       clearTimeout(deadline);
     }
   });
-  router.use(bodyErrors);
   router.all('/', (_req, res) => {
     res.setHeader('Allow', 'POST');
     res.status(405).json({ error: 'use POST' });

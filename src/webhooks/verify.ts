@@ -1,15 +1,16 @@
 /**
  * The Standard Webhooks checks (README: How a phone signs a request): the four headers, the timestamp, the signature.
  *
- * The HMAC itself is svix's (`new Webhook(key, { format: 'raw' }).sign(…)`), compared in
- * constant time against every `v1,` signature of the header, as svix's `verify` does. We
- * do not call `verify` itself because it judges the timestamp by `Date.now()`, not by the
- * app's clock (which tests move), and because it prefers `svix-*` headers over the
- * `webhook-*` ones we checked. Tolerance and parsing follow svix 2 / standardwebhooks 1.1.
+ * The HMAC is computed with node:crypto over exactly what the phone signed: the header
+ * texts as received and the raw body bytes, never a decoded or normalised copy (svix's own
+ * `sign` decodes a Buffer body to text, replacing invalid UTF-8, and rewrites the timestamp
+ * from a Date). For every well-formed request that is byte for byte what svix computes, so
+ * svix-signed requests pass, and the tests keep svix as the oracle. Each `v1,` signature of
+ * the header is compared in constant time, as svix's `verify` does; `verify` itself is not
+ * used because it judges the timestamp by `Date.now()`, not by the app's clock, and prefers
+ * `svix-*` headers over the `webhook-*` ones checked here.
  */
-import { timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import { Webhook } from 'svix';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parsePublicId, publicIdOf } from '../domain/keyMaterial.js';
 import { PHONE_KEY_ID_HEADER, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './signing.js';
 
@@ -19,6 +20,7 @@ export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 export type RefusalReason =
   | 'unsupported_media_type'
   | 'body_too_large'
+  | 'request_timeout'
   | 'bad_request'
   | 'missing_header'
   | 'malformed_header'
@@ -45,6 +47,8 @@ export interface SignedHeaders {
   webhookId: string;
   /** Unix seconds. */
   timestamp: number;
+  /** The header's text exactly as received (what the phone signed). */
+  timestampText: string;
   /** The header's space-separated `version,signature` entries. */
   signatures: string[];
   /** The bare 8-character key id. */
@@ -53,23 +57,31 @@ export interface SignedHeaders {
 
 /** Visible ASCII, no spaces: what a `msg_…` id looks like, with room for other schemes. */
 const WEBHOOK_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
-const TIMESTAMP_PATTERN = /^\d{1,12}$/;
+/** Whole Unix seconds as a phone writes them: no sign, no leading zero (a `0123` would be signed as text svix never makes). */
+const TIMESTAMP_PATTERN = /^(0|[1-9]\d{0,11})$/;
 /** A v1 signature is a base64 HMAC-SHA256: 32 bytes, 44 characters. */
 const V1_SIGNATURE_PATTERN = /^v1,[A-Za-z0-9+/]{43}=$/;
 const MAX_SIGNATURES = 10;
 
 const refuse401 = (reason: RefusalReason, message: string): Refusal => ({ status: 401, reason, message });
 
-/** Reads and checks the form of the four headers. Values are never echoed: one could be a key. */
-export function readSignedHeaders(headers: IncomingHttpHeaders): SignedHeaders | Refusal {
-  const value = (name: string) => {
-    const raw = headers[name];
-    return Array.isArray(raw) ? raw.join(', ') : raw;
-  };
-  const missing = [WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_SIGNATURE_HEADER, PHONE_KEY_ID_HEADER].find(
-    (name) => !value(name)?.trim(),
-  );
+const SIGNED_HEADERS = [WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_SIGNATURE_HEADER, PHONE_KEY_ID_HEADER];
+
+/**
+ * Reads and checks the form of the four headers, given each header's every occurrence
+ * (`req.headersDistinct`). A header sent twice is refused, whichever its values: joined, two
+ * `webhook-signature` lines would be judged by their order. Values are never echoed: one could be a key.
+ */
+export function readSignedHeaders(headers: Record<string, string | string[] | undefined>): SignedHeaders | Refusal {
+  const values = (name: string): string[] => [headers[name] ?? []].flat();
+  const value = (name: string) => values(name)[0];
+  const missing = SIGNED_HEADERS.find((name) => !value(name)?.trim());
   if (missing) return refuse401('missing_header', `the ${missing} header is missing`);
+  const repeated = SIGNED_HEADERS.find((name) => values(name).length > 1);
+  if (repeated) {
+    const hint = repeated === WEBHOOK_SIGNATURE_HEADER ? ', with several signatures separated by spaces' : '';
+    return refuse401('malformed_header', `the ${repeated} header appears ${values(repeated).length} times: send it once${hint}`);
+  }
 
   const webhookId = value(WEBHOOK_ID_HEADER)!.trim();
   if (!WEBHOOK_ID_PATTERN.test(webhookId)) {
@@ -80,7 +92,10 @@ export function readSignedHeaders(headers: IncomingHttpHeaders): SignedHeaders |
   }
   const timestampText = value(WEBHOOK_TIMESTAMP_HEADER)!.trim();
   if (!TIMESTAMP_PATTERN.test(timestampText)) {
-    return refuse401('malformed_header', `${WEBHOOK_TIMESTAMP_HEADER} is malformed: expected Unix time in whole seconds (like 1795428000)`);
+    return refuse401(
+      'malformed_header',
+      `${WEBHOOK_TIMESTAMP_HEADER} is malformed: expected Unix time in whole seconds, without leading zeros (like 1795428000)`,
+    );
   }
   const signatures = value(WEBHOOK_SIGNATURE_HEADER)!.trim().split(/ +/);
   if (signatures.length > MAX_SIGNATURES || !signatures.some((s) => V1_SIGNATURE_PATTERN.test(s))) {
@@ -96,7 +111,7 @@ export function readSignedHeaders(headers: IncomingHttpHeaders): SignedHeaders |
       `${PHONE_KEY_ID_HEADER} is malformed: expected the key's public id, pk_ and 8 characters a–z 2–7 (not the whole key)`,
     );
   }
-  return { webhookId, timestamp: Number(timestampText), signatures, keyId };
+  return { webhookId, timestamp: Number(timestampText), timestampText, signatures, keyId };
 }
 
 /** Refuses a timestamp more than the tolerance away from `now` (the server's clock), saying which way. */
@@ -118,24 +133,20 @@ export function checkTimestamp(timestampSeconds: number, now: Date): Refusal | u
   return undefined;
 }
 
-/** One svix signer per cached key snapshot (it lives and dies with the snapshot), not one per request. */
-const signers = new WeakMap<{ secret: string }, Webhook>();
-
-function signerOf(key: { secret: string }): Webhook {
-  let signer = signers.get(key);
-  if (!signer) signers.set(key, (signer = new Webhook(key.secret, { format: 'raw' })));
-  return signer;
-}
-
-/** True when one of the header's v1 signatures is the HMAC of this body under the key. */
+/**
+ * True when one of the header's v1 signatures is the HMAC-SHA256, under the whole key as
+ * UTF-8 bytes, of `<webhook-id>.<webhook-timestamp>.` (the header texts) followed by the raw body bytes.
+ */
 export function signatureMatches(key: { secret: string }, signed: SignedHeaders, rawBody: Buffer): boolean {
-  const expected = signerOf(key).sign(signed.webhookId, new Date(signed.timestamp * 1000), rawBody);
-  const expectedBytes = Buffer.from(expected, 'utf8');
+  const hmac = createHmac('sha256', key.secret);
+  hmac.update(`${signed.webhookId}.${signed.timestampText}.`, 'latin1');
+  hmac.update(rawBody);
+  const expected = Buffer.from(`v1,${hmac.digest('base64')}`, 'latin1');
   let matched = false;
   for (const signature of signed.signatures) {
-    const given = Buffer.from(signature, 'utf8');
+    const given = Buffer.from(signature, 'latin1');
     // Every candidate is compared (no early exit), each in constant time.
-    if (given.length === expectedBytes.length && timingSafeEqual(given, expectedBytes)) matched = true;
+    if (given.length === expected.length && timingSafeEqual(given, expected)) matched = true;
   }
   return matched;
 }

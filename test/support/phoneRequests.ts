@@ -50,9 +50,12 @@ export interface PhoneWebhookHeaders {
   [header: string]: string;
 }
 
-/** The base64 signature (without `v1,`) of `${id}.${ts}.${body}` under key. */
-export function phoneSignature(key: string, id: string, timestampSeconds: number, body: string): string {
-  return createHmac('sha256', Buffer.from(key, 'utf8')).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+/** The base64 signature (without `v1,`) of `${id}.${ts}.` and the body's exact bytes under key. */
+export function phoneSignature(key: string, id: string, timestampSeconds: number, body: string | Buffer): string {
+  return createHmac('sha256', Buffer.from(key, 'utf8'))
+    .update(`${id}.${timestampSeconds}.`)
+    .update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
+    .digest('base64');
 }
 
 export function signPhoneWebhook(opts: {
@@ -63,7 +66,7 @@ export function signPhoneWebhook(opts: {
   id?: string;
   /** Date or Unix seconds; default now. */
   timestamp?: Date | number;
-  body: string;
+  body: string | Buffer;
 }): PhoneWebhookHeaders {
   const id = opts.id ?? newWebhookId();
   const ts = toSeconds(opts.timestamp);
@@ -100,8 +103,8 @@ export interface PostPhoneWebhookOptions {
   localAddress?: string;
   /** Default /webhooks/phone. */
   path?: string;
-  /** Header overrides; a null value removes the header. */
-  headers?: Record<string, string | null>;
+  /** Header overrides; a null value removes the header, an array sends it once per value. */
+  headers?: Record<string, string | string[] | null>;
   timeoutMs?: number;
 }
 
@@ -111,22 +114,21 @@ export interface PhoneWebhookResponse {
   body: Json;
   text: string;
   headers: http.IncomingHttpHeaders;
-  /** The headers that were sent. */
+  /** The headers that were sent (a repeated header: its first value). */
   sent: Record<string, string>;
 }
 
 /** Sign and POST a phone webhook with node:http (so `localAddress` can pick the source IP). */
 export function postPhoneWebhook(baseUrl: string, opts: PostPhoneWebhookOptions): Promise<PhoneWebhookResponse> {
   const body: string | Buffer = opts.body ?? JSON.stringify(opts.event ?? {});
-  const bodyText = typeof body === 'string' ? body : body.toString('utf8');
   const signed = signPhoneWebhook({
     key: opts.key,
     keyId: opts.keyId,
     id: opts.id,
     timestamp: opts.timestamp,
-    body: bodyText,
+    body,
   });
-  const headers: Record<string, string> = { ...signed };
+  const headers: Record<string, string | string[]> = { ...signed };
   for (const [k, v] of Object.entries(opts.headers ?? {})) {
     const lk = k.toLowerCase();
     if (v === null) delete headers[lk];
@@ -160,7 +162,13 @@ export function postPhoneWebhook(baseUrl: string, opts: PostPhoneWebhookOptions)
           } catch {
             parsed = text;
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text, headers: res.headers, sent: headers });
+          resolve({
+            status: res.statusCode ?? 0,
+            body: parsed,
+            text,
+            headers: res.headers,
+            sent: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v].flat()[0]!])),
+          });
         });
       },
     );

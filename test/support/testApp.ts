@@ -52,6 +52,8 @@ export interface TestAppOptions {
   mongodbUri?: string;
   /** Start the scheduler (default false: tests call jobs directly). */
   runJobs?: boolean;
+  /** Open connections allowed from one client address (the app's default otherwise). */
+  maxConnectionsPerIp?: number;
 }
 
 /**
@@ -93,7 +95,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     slackRetries: { retries: 0 },
     mongodbUri: options.mongodbUri ?? testDatabaseUri(),
   });
-  const phonekeys = createPhonekeys(context, { slackRetries: { retries: 0 }, runJobs: options.runJobs ?? false });
+  const phonekeys = createPhonekeys(context, {
+    slackRetries: { retries: 0 },
+    runJobs: options.runJobs ?? false,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+  });
   const port = await phonekeys.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
   const slack = slackClient({ baseUrl, signingSecret, responseUrl: (message) => fake.responseUrl(message) });

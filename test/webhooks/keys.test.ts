@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineModels } from '../../src/models/index.js';
 import { KeyCache } from '../../src/webhooks/keyCache.js';
 import { testDatabaseUri } from '../support/database.js';
+import { randomPhoneKey } from '../support/phoneRequests.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, phoneEvent, post, register, stateOf } from './support.js';
 
@@ -248,5 +249,101 @@ describe('the key cache', () => {
     } finally {
       await cache.stop();
     }
+  });
+
+  it('unknown key ids cost at most 10 key reads a second, however many and however random', async () => {
+    const key = await createKey(app); // warm: this instance has polled since
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const unknownBefore = app.phonekeys.webhooks.stats().keyCache.unknown;
+    const started = performance.now();
+    const lookups = await keyLookupsDuring(app, async () => {
+      for (let round = 0; round < 10; round++) {
+        const responses = await Promise.all(
+          Array.from({ length: 20 }, () => post(app, clock, { key: randomPhoneKey(), event: heartbeatEvent(clock, [newNumber()]) })),
+        );
+        for (const response of responses) expect(response.body.error).toMatch(/^unknown key id pk_/);
+      }
+    });
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`[webhooks] 200 unknown key ids in ${seconds.toFixed(2)} s cost ${lookups} key reads`);
+    expect(lookups).toBeLessThanOrEqual(10 + Math.ceil(10 * seconds));
+    expect(app.phonekeys.webhooks.stats().keyCache.unknown - unknownBefore).toBe(200 - lookups);
+    // A real key is still read (once) and accepted.
+    expect((await register(app, clock, key, [newNumber()])).status).toBe(202);
+  });
+
+  it('a key created on this instance is usable at once, one created on another instance within 1 second', async () => {
+    const here = await createKey(app);
+    expect((await register(app, clock, here, [newNumber()])).status).toBe(202);
+
+    const other = await startTestApp({
+      clock: clock.now,
+      mongodbUri: databaseUri,
+      env: { KEY_ENCRYPTION_KEY: encryptionKey },
+      fake: app.fake,
+    });
+    try {
+      const elsewhere = await createKey(other);
+      const createdAt = performance.now();
+      const event = phoneEvent('phone.registered', { phone_numbers: [newNumber()] }, clock.now());
+      let response = await post(app, clock, { key: elsewhere.key, event });
+      while (response.status === 401 && performance.now() - createdAt < 3_000) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        response = await post(app, clock, { key: elsewhere.key, event });
+      }
+      const latency = performance.now() - createdAt;
+      console.log(`[webhooks] a key created on another instance was usable here after ${Math.round(latency)} ms`);
+      expect(response.status, JSON.stringify(response.body)).toBe(202);
+      expect(latency).toBeLessThan(1_000);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('answers "unknown" from memory only while polls vouch for the list of ids', async () => {
+    let now = 0;
+    const pollingModels = defineModels(await mongoose.createConnection(databaseUri, { bufferCommands: false }).asPromise());
+    const cache = new KeyCache(app.context.domain.keyCheck, pollingModels.Key, clock.now, app.context.logger, {
+      monotonicNow: () => now,
+      maxStalenessMs: 1_000,
+      unknownReadsPerSecond: 0, // the list alone
+    });
+    expect(await cache.get('zzzzzzzz')).toBeNull(); // no list yet: read
+    expect(cache.stats()).toMatchObject({ loads: 1, unknown: 0 });
+    await cache.poll();
+    expect(cache.stats().knownIds).toBeGreaterThan(0);
+    expect(await cache.get('zzzzzzzz')).toBeNull();
+    expect(cache.stats()).toMatchObject({ loads: 1, unknown: 1 });
+    // A key created after the list was loaded is found by the next poll.
+    const key = await createKey(app);
+    expect(await cache.get(key.keyId)).toBeNull(); // not polled yet, and this cache is not told of local changes
+    now += 500;
+    await cache.poll();
+    expect(await cache.get(key.keyId)).toMatchObject({ keyId: key.keyId });
+    // Polls fail: once the last good one is too old, unknown ids are read again.
+    await pollingModels.Key.db.close();
+    now += 1_100;
+    await cache.poll();
+    expect(await cache.get('zzzzzzzz')).toBeNull();
+    expect(cache.stats()).toMatchObject({ unknown: 2, loads: 3 });
+  });
+
+  it('still reads a few ids outside the list each second, so a key just created elsewhere works before the next poll', async () => {
+    let now = 0;
+    const cache = new KeyCache(app.context.domain.keyCheck, app.context.models.Key, clock.now, app.context.logger, {
+      monotonicNow: () => now,
+      unknownReadsPerSecond: 2,
+    });
+    await cache.poll();
+    const key = await createKey(app); // not announced to this cache: only a read can find it
+    expect(await cache.get(key.keyId)).toMatchObject({ keyId: key.keyId });
+    expect(await cache.get('zzzzzzz2')).toBeNull();
+    expect(await cache.get('zzzzzzz3')).toBeNull(); // the budget is spent: from memory
+    expect(cache.stats()).toMatchObject({ loads: 2, unknown: 1 });
+    expect(await cache.get(key.keyId)).toMatchObject({ keyId: key.keyId }); // found: cached
+    now += 500; // one more read
+    expect(await cache.get('zzzzzzz4')).toBeNull();
+    expect(await cache.get('zzzzzzz5')).toBeNull();
+    expect(cache.stats()).toMatchObject({ loads: 3, unknown: 2, hits: 1 });
   });
 });

@@ -2,6 +2,7 @@
  * The header, timestamp and signature checks (src/webhooks/verify.ts) and the phone's signer
  * (src/webhooks/signing.ts): pure, no server, no database. svix is the oracle for v1.
  */
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'svix';
 import { describe, expect, it } from 'vitest';
 import { signWebhook, webhookSignature } from '../../../src/webhooks/signing.js';
@@ -52,6 +53,7 @@ describe('readSignedHeaders', () => {
     expect(read()).toEqual({
       webhookId: 'msg_1',
       timestamp: SECONDS,
+      timestampText: String(SECONDS),
       signatures: [svix(KEY).sign('msg_1', AT, BODY)],
       keyId: 'abcdefgh',
     });
@@ -75,6 +77,8 @@ describe('readSignedHeaders', () => {
     ['webhook-timestamp', '-1795428000'],
     ['webhook-timestamp', '1795428000.5'],
     ['webhook-timestamp', '1'.repeat(13)],
+    ['webhook-timestamp', `0${SECONDS}`],
+    ['webhook-timestamp', '+1795428000'],
     ['webhook-signature', 'garbage'],
     ['webhook-signature', 'v1,tooshort'],
     ['webhook-signature', 'v2,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='],
@@ -96,6 +100,27 @@ describe('readSignedHeaders', () => {
     });
     expect((result as { message: string }).message).not.toContain(value);
   });
+
+  it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-phone-key-id'])(
+    'refuses %s sent twice, whatever the values and their order',
+    (name) => {
+      const headers = headersFor();
+      const value = headers[name as keyof typeof headers]!;
+      for (const values of [
+        [value, value],
+        [value, 'other'],
+        ['other', value],
+      ]) {
+        expect(readSignedHeaders({ ...headers, [name]: values })).toMatchObject({
+          status: 401,
+          reason: 'malformed_header',
+          message: expect.stringMatching(new RegExp(`^the ${name} header appears 2 times: send it once`)),
+        });
+      }
+      // Node hands a header seen once as a one-element list (req.headersDistinct).
+      expect(readSignedHeaders({ ...headers, [name]: [value] })).not.toHaveProperty('status');
+    },
+  );
 
   it('takes up to ten space-separated signatures, in any order', () => {
     const good = svix(KEY).sign('msg_1', AT, BODY);
@@ -139,7 +164,7 @@ describe('signatureMatches (svix as the oracle)', () => {
     expect(signatureMatches({ secret: OTHER_KEY }, signed, Buffer.from(BODY))).toBe(false);
     expect(signatureMatches(key, signed, Buffer.from(`${BODY} `))).toBe(false);
     expect(signatureMatches(key, { ...signed, webhookId: 'msg_2' }, Buffer.from(BODY))).toBe(false);
-    expect(signatureMatches(key, { ...signed, timestamp: SECONDS + 1 }, Buffer.from(BODY))).toBe(false);
+    expect(signatureMatches(key, { ...signed, timestampText: String(SECONDS + 1) }, Buffer.from(BODY))).toBe(false);
   });
 
   it('accepts when any one of several signatures matches, wherever it stands', () => {
@@ -149,5 +174,22 @@ describe('signatureMatches (svix as the oracle)', () => {
       expect(signatureMatches(key, read({ 'webhook-signature': header }), Buffer.from(BODY)), header).toBe(true);
     }
     expect(signatureMatches(key, read({ 'webhook-signature': `${bad} ${bad}` }), Buffer.from(BODY))).toBe(false);
+  });
+
+  it('checks the exact body bytes: invalid UTF-8 signed over its bytes passes, signed over its decoded text does not', () => {
+    const bytes = Buffer.concat([Buffer.from('{"type":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    const overBytes = webhookSignature(KEY, 'msg_1', SECONDS, bytes);
+    const overText = svix(KEY).sign('msg_1', AT, bytes.toString('utf8')); // what svix makes of a Buffer: U+FFFD replacements
+    expect(overBytes).not.toBe(overText);
+    expect(signatureMatches(key, read({ 'webhook-signature': overBytes }), bytes)).toBe(true);
+    expect(signatureMatches(key, read({ 'webhook-signature': overText }), bytes)).toBe(false);
+  });
+
+  it('checks the id and timestamp exactly as the headers carry them', () => {
+    const signed = read();
+    // A signature over the same number written another way is another signature.
+    const padded = `v1,${createHmac('sha256', KEY).update(`msg_1.0${SECONDS}.${BODY}`).digest('base64')}`;
+    expect(signatureMatches(key, { ...signed, signatures: [padded] }, Buffer.from(BODY))).toBe(false);
+    expect(signatureMatches(key, { ...signed, timestampText: `0${SECONDS}`, signatures: [padded] }, Buffer.from(BODY))).toBe(true);
   });
 });
