@@ -2,13 +2,8 @@
  * The bench's database, in a process of its own so its CPU is never billed to the measured
  * server. Chosen as the test suite chooses (test/support/database.ts): MONGODB_URI,
  * MONGOMS_SYSTEM_BINARY, mongodb-memory-server, else the CongoDB emulator.
- *
- * On the emulator the bench runs it without the test harness's unique-index enforcement: that
- * check scans the whole collection on every insert (20,000 phones take 40 s to insert, 100,000
- * would take hours), which would make the emulator, not the product, the thing measured. The
- * bench sends no duplicates, so nothing it measures depends on the enforcement.
+ * On the emulator it is src/db/emulator (unique indexes enforced by a lookup per write), in memory.
  */
-import type { AddressInfo } from 'node:net';
 import { startTestDatabase } from '../test/support/database.js';
 import { failStart, serveBench } from './ipc.js';
 
@@ -27,20 +22,17 @@ async function startDatabase(): Promise<{ ready: Omit<DatabaseReady, 'pid'>; sto
     return { ready: { uri: chosen.uri, kind: chosen.kind, realMongod: true, note: chosen.note }, stop: chosen.stop };
   }
   await chosen.stop();
-  const { CongoServer } = await import('@push.rocks/smartmongo/dist_ts/congodb/index.js');
-  const server = new CongoServer({ port: 0, host: '127.0.0.1' });
-  countScans(server.getStorage() as unknown as ScannableStorage);
-  await server.start();
-  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
+  const { startEmulator } = await import('../src/db/emulator/index.js');
+  const emulator = await startEmulator();
+  countScans(emulator.storage as unknown as ScannableStorage);
   return {
     ready: {
-      // Polling server monitoring: the emulator now and then breaks the streaming monitor (see test/support/congodb.ts).
-      uri: `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll`,
-      kind: "CongoDB emulator (no mongod here; in-memory, without the test harness's unique-index enforcement)",
+      uri: emulator.uri,
+      kind: 'CongoDB emulator (no mongod here; in-memory, as `npm start` runs it offline)',
       realMongod: false,
       note: chosen.note,
     },
-    stop: () => server.stop(),
+    stop: emulator.stop,
   };
 }
 

@@ -2,6 +2,7 @@ import type { RetryOptions } from '@slack/web-api';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { connectDatabase } from './db/connect.js';
+import type { DataDirRole } from './db/dataDir.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { createDomain } from './domain/index.js';
 import type { Logger } from './logger.js';
@@ -15,12 +16,14 @@ export interface BootstrapOptions {
   logger: Logger;
   clock?: Clock;
   slackRetries?: RetryOptions;
+  /** Who this process is, for the embedded database in DATA_DIR (default: a server). */
+  role?: DataDirRole;
 }
 
 /** Connects to MongoDB, builds the indexes and the Slack client: the context every process role shares. */
 export async function buildContext(
   config: Config,
-  { logger, clock = systemClock, slackRetries, mongodbUri }: BootstrapOptions,
+  { logger, clock = systemClock, slackRetries, mongodbUri, role }: BootstrapOptions,
 ): Promise<AppContext> {
   if (config.usingDevelopmentEncryptionKey) {
     logger.warn('KEY_ENCRYPTION_KEY is unset: using the public development key to encrypt phone keys (never do this in production)');
@@ -28,7 +31,7 @@ export async function buildContext(
   if (config.slack.adminUserIds.length === 0) {
     logger.warn('ADMIN_USER_IDS is empty: every workspace member may create, change and delete keys');
   }
-  const database = await connectDatabase({ uri: mongodbUri ?? config.mongodbUri, logger });
+  const database = await connectDatabase({ uri: mongodbUri ?? config.mongodbUri, logger, dataDir: config.dataDir, role });
   const models = defineModels(database.connection);
   await ensureIndexes(models);
   const domain = createDomain(models, config, clock);

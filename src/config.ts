@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 
@@ -118,6 +119,7 @@ const schema = z.object({
   KEY_ROTATION_CRON: cronExpression('0 9 * * *'),
   RUN_JOBS: booleanFlag(true),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().optional()),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
 });
 
@@ -147,6 +149,8 @@ export interface Config {
   /** Express `trust proxy` value, or undefined to use the socket address. */
   trustProxy: boolean | number | string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Where the embedded database keeps its data when MONGODB_URI is unset (absolute). */
+  dataDir: string;
 }
 
 export class ConfigError extends Error {
@@ -196,6 +200,7 @@ function toConfig(raw: RawConfig): Config {
     runJobs: raw.RUN_JOBS,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     logLevel: raw.LOG_LEVEL,
+    dataDir: resolve(raw.DATA_DIR),
   };
 }
 

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
-  const context = await buildContext(config, { logger });
+  const context = await buildContext(config, { logger, role: role === 'worker' ? 'worker' : 'server' });
 
   let stop: () => Promise<void>;
   if (role === 'worker') {
@@ -68,7 +68,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** Start-up failures the message alone explains (a stack trace would only hide it). */
+const OPERATOR_ERRORS = new Set(['DataDirInUse', 'EmbeddedDatabaseUnavailable', 'EmulatorDataError']);
+
 main().catch((error: unknown) => {
-  createLogger().fatal({ err: error }, `failed to start: ${(error as Error).message}`);
+  const known = OPERATOR_ERRORS.has((error as Error)?.name);
+  createLogger().fatal(known ? {} : { err: error }, `failed to start: ${(error as Error).message}`);
   process.exit(1);
 });

@@ -1,11 +1,11 @@
 /**
  * Proves the test database behaves like MongoDB where the product relies on it: unique indexes
  * (E11000 from every write path, also under concurrency), whichever database the run uses, and
- * always also against a private CongoDB started through test/support/congodb.ts.
+ * always also against a private CongoDB started through src/db/emulator.
  */
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startCongo } from './support/congodb.js';
+import { startEmulator } from '../src/db/emulator/index.js';
 import { redactUri, testDatabaseUri, withDatabaseName } from './support/database.js';
 
 interface Target {
@@ -19,9 +19,9 @@ const targets: Target[] = [
     start: async () => ({ uri: testDatabaseUri('harness'), stop: async () => {} }),
   },
   {
-    name: 'a private CongoDB from startCongo()',
+    name: 'a private CongoDB from startEmulator()',
     start: async () => {
-      const congo = await startCongo();
+      const congo = await startEmulator();
       return { uri: withDatabaseName(congo.uri, 'harness'), stop: congo.stop };
     },
   },
@@ -264,9 +264,9 @@ describe.each(targets)('$name', (target) => {
   });
 });
 
-describe('CongoDB index metadata (test/support/congodb.ts)', () => {
+describe('CongoDB index metadata (src/db/emulator)', () => {
   it('is per server and dropped with dropDatabase', async () => {
-    const [a, b] = await Promise.all([startCongo(), startCongo()]);
+    const [a, b] = await Promise.all([startEmulator(), startEmulator()]);
     const clientA = await mongoose.createConnection(withDatabaseName(a.uri, 'meta')).asPromise();
     const clientB = await mongoose.createConnection(withDatabaseName(b.uri, 'meta')).asPromise();
     try {
@@ -296,7 +296,7 @@ describe('CongoDB index metadata (test/support/congodb.ts)', () => {
   });
 
   it('refuses to build a unique index over duplicates, and drops indexes', async () => {
-    const congo = await startCongo();
+    const congo = await startEmulator();
     const client = await mongoose.createConnection(withDatabaseName(congo.uri, 'build')).asPromise();
     try {
       const coll = client.db!.collection('things');

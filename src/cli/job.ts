@@ -36,10 +36,8 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
-  if (!config.mongodbUri)
-    logger.warn('MONGODB_URI is unset: the job runs against a fresh embedded database, which holds no phones or keys');
-
-  const context = await buildContext(config, { logger });
+  // Without MONGODB_URI: the embedded database of the server running on DATA_DIR, or DATA_DIR's own (it logs which).
+  const context = await buildContext(config, { logger, role: 'job' });
   try {
     const result = await runJob(name, context);
     if (result.outcome === 'failed') {

@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from '../logger.js';
-import { startEmbeddedDatabase } from './embedded.js';
+import type { DataDirRole } from './dataDir.js';
+import { DEFAULT_DATABASE, startEmbeddedDatabase } from './embedded.js';
 
 export interface Database {
   connection: Connection;
@@ -50,17 +51,35 @@ function logConnectionChanges(connection: Connection, logger: Logger): { closing
   return { closing: () => void (closing = true) };
 }
 
+/** The database a MongoDB URI names (its path), if any. */
+export function databaseNameOf(uri: string): string | undefined {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]*)/.exec(uri)?.[1];
+  return path ? decodeURIComponent(path) : undefined;
+}
+
 export interface ConnectOptions {
   uri: string | undefined;
   logger: Logger;
+  /** Where the embedded database keeps its data (used when `uri` is unset). */
+  dataDir: string;
+  /** Who connects: a second server on one DATA_DIR is refused; a job or worker uses the server's database. */
+  role?: DataDirRole;
   /** How long a command waits for a server before failing (the receiver turns that into 503). */
   serverSelectionTimeoutMS?: number;
 }
 
-export async function connectDatabase({ uri, logger, serverSelectionTimeoutMS = 3000 }: ConnectOptions): Promise<Database> {
-  const embedded = uri ? undefined : await startEmbeddedDatabase(logger);
+export async function connectDatabase({
+  uri,
+  logger,
+  dataDir,
+  role = 'server',
+  serverSelectionTimeoutMS = 3000,
+}: ConnectOptions): Promise<Database> {
+  const embedded = uri ? undefined : await startEmbeddedDatabase({ logger, dataDir, role });
   const target = uri ?? embedded!.uri;
   const connection = mongoose.createConnection(target, {
+    // A URI that names no database would otherwise write to `test`.
+    ...(databaseNameOf(target) ? {} : { dbName: DEFAULT_DATABASE }),
     serverSelectionTimeoutMS,
     // Unique indexes are built explicitly at start (ensureIndexes), not behind the app's back.
     autoIndex: false,
@@ -69,7 +88,12 @@ export async function connectDatabase({ uri, logger, serverSelectionTimeoutMS = 
     bufferCommands: false,
     ...monitoringDefaults(target),
   });
-  await connection.asPromise();
+  try {
+    await connection.asPromise();
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
   const kind = embedded?.kind ?? 'MongoDB (MONGODB_URI)';
   logger.info({ database: kind, host: connection.host, name: connection.name }, 'connected to MongoDB');
   const changes = logConnectionChanges(connection, logger);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../support/fakeSlack.js';
 import { runTs } from '../support/processes.js';
@@ -26,7 +29,8 @@ test('bad configuration exits 1 with one message naming every bad variable', asy
 // With only the three required variables and no MONGODB_URI: the embedded database
 // (here, offline, the development emulator), health answers, SIGTERM exits 0.
 test('starts on the embedded database, answers health checks and stops cleanly on SIGTERM', async () => {
-  const proc = runTs('src/main.ts', [], { ...required, PORT: '0', SLACK_API_URL: fake.url, LOG_LEVEL: 'info' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'phonekeys-data-'));
+  const proc = runTs('src/main.ts', [], { ...required, PORT: '0', SLACK_API_URL: fake.url, LOG_LEVEL: 'info', DATA_DIR: dataDir });
   try {
     const listening = JSON.parse(await proc.waitForLine(/"msg":"listening"/, 45_000)) as { port: number };
     expect(proc.output()).toMatch(/"database":"(embedded mongod|development emulator)/);
@@ -40,5 +44,6 @@ test('starts on the embedded database, answers health checks and stops cleanly o
     for (const line of proc.output().trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
   } finally {
     proc.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }, 60_000);

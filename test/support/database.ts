@@ -3,11 +3,12 @@
  *   1. MONGODB_URI                      — an external MongoDB you run yourself;
  *   2. MONGOMS_SYSTEM_BINARY            — mongodb-memory-server with your local mongod binary;
  *   3. mongodb-memory-server's download — the normal case on a machine with internet;
- *   4. CongoDB                          — in-process emulator, the offline fallback (see congodb.ts).
+ *   4. CongoDB                          — in-process emulator, the offline fallback (src/db/emulator, as `npm start` uses it).
  * Test files call testDatabaseUri() to get a database of their own on it.
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import { withTimeout } from '../../src/db/embedded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -40,12 +41,12 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   try {
     return await startMemoryServer('mongod via mongodb-memory-server');
   } catch (error) {
-    const { startCongo } = await import('./congodb.js');
-    const congo = await startCongo();
+    const { startEmulator } = await import('../../src/db/emulator/index.js');
+    const emulator = await startEmulator();
     return {
-      uri: congo.uri,
-      stop: congo.stop,
-      kind: 'CongoDB emulator (offline fallback; unique indexes enforced by test/support/congodb.ts)',
+      uri: emulator.uri,
+      stop: emulator.stop,
+      kind: 'CongoDB emulator (offline fallback; unique indexes enforced by src/db/emulator)',
       note: `mongodb-memory-server failed: ${oneLine(error)}`,
     };
   }
@@ -60,14 +61,6 @@ async function startMemoryServer(kind: string): Promise<TestDatabase> {
   await withTimeout(MongoBinary.getPath(), DOWNLOAD_TIMEOUT_MS, 'mongod download');
   const server = await MongoMemoryServer.create();
   return { uri: server.getUri(), kind, stop: async () => void (await server.stop()) };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function oneLine(error: unknown): string {

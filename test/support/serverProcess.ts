@@ -36,7 +36,8 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(options: {
-  mongodbUri: string;
+  /** Unset: the embedded default (give DATA_DIR in env). */
+  mongodbUri?: string;
   slackApiUrl: string;
   secrets: ServerSecrets;
   env?: Record<string, string>;
@@ -44,7 +45,7 @@ export async function startServerProcess(options: {
   const env: Record<string, string> = {
     ...options.secrets,
     PORT: '0',
-    MONGODB_URI: options.mongodbUri,
+    ...(options.mongodbUri ? { MONGODB_URI: options.mongodbUri } : {}),
     SLACK_API_URL: options.slackApiUrl,
     ALERT_CHANNEL_ID: ALERT_CHANNEL,
     RUN_JOBS: 'false',
@@ -53,7 +54,8 @@ export async function startServerProcess(options: {
   };
   const proc = runTs('src/main.ts', [], env);
   try {
-    const listening = JSON.parse(await proc.waitForLine(/"msg":"listening"/, 30_000)) as { port: number };
+    // The embedded default's first start may wait for a mongod download (offline: until it fails).
+    const listening = JSON.parse(await proc.waitForLine(/"msg":"listening"/, 45_000)) as { port: number };
     const kill = () => {
       if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
     };

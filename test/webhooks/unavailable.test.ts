@@ -1,8 +1,8 @@
 /** The database failing: the phone gets 503 (retry) within seconds, never a hang, and nothing half-stored. */
 import mongoose from 'mongoose';
 import { afterEach, expect, it } from 'vitest';
+import { startEmulator } from '../../src/db/emulator/index.js';
 import { defineModels } from '../../src/models/index.js';
-import { startCongo } from '../support/congodb.js';
 import { testDatabaseUri, withDatabaseName } from '../support/database.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createKey, heartbeatEvent, newNumber, post, register } from './support.js';
@@ -48,7 +48,7 @@ it("answers 503 at once when the app's database connection is closed, for cached
 });
 
 it('answers 503 within a few seconds when the database server goes away', async () => {
-  const congo = await startCongo(); // a database server of this test's own, to stop
+  const congo = await startEmulator(); // a database server of this test's own, to stop
   cleanup.push(() => congo.stop());
   const app = await startTestApp({ clock: clock.now, mongodbUri: withDatabaseName(congo.uri, 'gone') });
   cleanup.push(() => app.close());
