@@ -177,12 +177,16 @@ export const createdKeyJson = z
   })
   .meta({ id: 'CreatedKey' });
 
-export const keyListJson = z
-  .object({
-    data: z.array(keyJson),
-    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
-  })
-  .meta({ id: 'KeyList' });
+/** One page of a list: its items and where the next page starts. */
+const pageOf = <Item extends z.ZodType>(item: Item, id: string) =>
+  z
+    .object({
+      data: z.array(item),
+      next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+    })
+    .meta({ id });
+
+export const keyListJson = pageOf(keyJson, 'KeyList');
 
 export const phoneJson = z
   .object({
@@ -196,12 +200,7 @@ export const phoneJson = z
   })
   .meta({ id: 'Phone' });
 
-export const phoneListJson = z
-  .object({
-    data: z.array(phoneJson),
-    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
-  })
-  .meta({ id: 'PhoneList' });
+export const phoneListJson = pageOf(phoneJson, 'PhoneList');
 
 export const auditEntryJson = z
   .object({

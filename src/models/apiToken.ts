@@ -1,4 +1,5 @@
 import { type Connection, type Model, Schema } from 'mongoose';
+import { type RevealFields, revealDefinition } from './reveal.js';
 
 export const API_TOKEN_SCOPES = ['read', 'write'] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
@@ -17,14 +18,7 @@ export interface ApiTokenFields {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   revokedBy: string | null;
-  reveal: {
-    userId: string | null;
-    channel: string | null;
-    ts: string | null;
-    fileId: string | null;
-    expiresAt: Date | null;
-    redactedAt: Date | null;
-  };
+  reveal: RevealFields;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -49,14 +43,7 @@ const apiTokenSchema = new Schema<ApiTokenFields>(
     revokedAt: { type: Date, default: null },
     revokedBy: { type: String, default: null },
     /** The DM that revealed the token once; redacted by its button or after REVEAL_TTL_MINUTES. */
-    reveal: {
-      userId: { type: String, default: null },
-      channel: { type: String, default: null },
-      ts: { type: String, default: null },
-      fileId: { type: String, default: null },
-      expiresAt: { type: Date, default: null },
-      redactedAt: { type: Date, default: null },
-    },
+    reveal: revealDefinition,
   },
   { timestamps: true, collection: 'api_tokens' },
 );

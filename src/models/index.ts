@@ -16,6 +16,7 @@ export * from './jobLease.js';
 export * from './key.js';
 export * from './phone.js';
 export * from './phoneEvent.js';
+export * from './reveal.js';
 export * from './silentAlert.js';
 export * from './webhookRefusal.js';
 

@@ -1,4 +1,5 @@
 import { type Connection, type HydratedDocument, type Model, Schema } from 'mongoose';
+import { type RevealFields, revealDefinition } from './reveal.js';
 
 export const KEY_STATUSES = ['active', 'rotating', 'revoked'] as const;
 export type KeyStatus = (typeof KEY_STATUSES)[number];
@@ -42,14 +43,7 @@ export interface KeyFields {
   /** When the rotation-due notice in ALERT_CHANNEL_ID went out (null: still to send). */
   rotationAnnouncedAt: Date | null;
   changedAt: Date;
-  reveal: {
-    userId: string | null;
-    channel: string | null;
-    ts: string | null;
-    fileId: string | null;
-    expiresAt: Date | null;
-    redactedAt: Date | null;
-  };
+  reveal: RevealFields;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -104,14 +98,7 @@ const keySchema = new Schema<KeyFields>(
      */
     changedAt: { type: Date, default: () => new Date(), required: true },
     /** The DM that revealed the key once; redacted by the button or after REVEAL_TTL_MINUTES. */
-    reveal: {
-      userId: { type: String, default: null },
-      channel: { type: String, default: null },
-      ts: { type: String, default: null },
-      fileId: { type: String, default: null },
-      expiresAt: { type: Date, default: null },
-      redactedAt: { type: Date, default: null },
-    },
+    reveal: revealDefinition,
   },
   { timestamps: true, collection: 'keys' },
 );
