@@ -1,9 +1,11 @@
-import type { IpLockMode, KeyFields, KeyStatus, Models } from '../models/index.js';
+import type { IpLockMode, KeyEnvironment, KeyFields, KeyScope, KeyStatus, Models } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { ipMatches, normalizeIp } from './ipLock.js';
 import type { KeyChanges } from './keyChanges.js';
 import { decryptKey, publicIdOf } from './keyMaterial.js';
+import { scopesOf } from './keyRules.js';
+import { missingScope } from './scopes.js';
 
 /** What the check of a phone's signed request needs of its key; small enough to cache. */
 export interface KeySnapshot {
@@ -11,6 +13,9 @@ export interface KeySnapshot {
   status: KeyStatus;
   graceEndsAt: Date | null;
   ipLock: { mode: IpLockMode; entries: string[]; firstIp: string | null };
+  /** The events the key may send (scopes.ts). */
+  scopes: KeyScope[];
+  environment: KeyEnvironment;
   /** The whole key: the HMAC secret of its phone's signatures. Never logged. */
   secret: string;
 }
@@ -47,6 +52,13 @@ export function judgeKey(snapshot: KeySnapshot, ip: string, now: Date): KeyDecis
   return { ok: true, keyId: snapshot.keyId, claimFirstIp: lock.mode === 'first' && !lock.firstIp };
 }
 
+/** Refuses an event outside the key's scopes, naming the event type and the missing scope; undefined when allowed. */
+export function judgeEvent(snapshot: Pick<KeySnapshot, 'keyId' | 'scopes'>, eventType: string): string | undefined {
+  const missing = missingScope(snapshot.scopes, eventType);
+  if (!missing) return undefined;
+  return `key ${publicIdOf(snapshot.keyId)} may not send ${eventType}: that needs the "${missing}" scope, and the key has ${snapshot.scopes.join(', ')}`;
+}
+
 export const firstIpTaken = (keyId: string, ip: string): string =>
   `key ${publicIdOf(keyId)} is locked to the first IP that used it; ${ip} is not it`;
 
@@ -75,6 +87,8 @@ export class KeyCheck {
       status: record.status,
       graceEndsAt: record.graceEndsAt ?? null,
       ipLock: { mode: record.ipLock.mode, entries: [...record.ipLock.entries], firstIp: record.ipLock.firstIp ?? null },
+      scopes: scopesOf(record),
+      environment: record.environment ?? 'live',
       secret: decryptKey(record.cipher, record.keyId, this.options.encryptionKey),
     };
   }

@@ -231,10 +231,12 @@ export class KeyService {
   async linkPhones(keyId: string, numbers: string[], actor: string): Promise<{ moved: { number: string; from: string }[] }> {
     const now = this.clock();
     const moved: { number: string; from: string }[] = [];
+    // The phone carries its key's environment (fixed at the key's creation) for the alert queries.
+    const environment = (await this.models.Key.findOne({ keyId }, { environment: 1 }).lean<KeyRecord>())?.environment ?? 'live';
     for (const number of numbers) {
       const before = await this.models.Phone.findOneAndUpdate(
         { number },
-        { $set: { keyId, linkedAt: now, registeredAt: now }, $setOnInsert: { number, state: 'new' } },
+        { $set: { keyId, environment, linkedAt: now, registeredAt: now }, $setOnInsert: { number, state: 'new' } },
         { upsert: true, returnDocument: 'before' },
       ).lean();
       if (before?.keyId === keyId) continue;

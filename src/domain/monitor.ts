@@ -45,6 +45,8 @@ const BATCH = 100;
 const MAX_PER_RUN = 5000;
 
 const unpausedAt = (now: Date) => ({ $or: [{ pausedUntil: null }, { pausedUntil: { $lte: now } }] });
+/** Phones of live keys (and phones stored before environments existed): the only ones that ever page on-call. */
+const LIVE = { environment: { $in: ['live' as const, null] } };
 const claimableAt = (now: Date) => ({ $or: [{ claimedUntil: null }, { claimedUntil: { $lte: now } }] });
 
 export class PhoneMonitor {
@@ -66,24 +68,34 @@ export class PhoneMonitor {
   // ── transitions ───────────────────────────────────────────────────────
 
   /**
-   * up → down for every linked, unpaused phone silent for longer than SILENT_AFTER_MINUTES,
-   * oldest first, through the {state, lastHeartbeatAt} index: the cost grows with the phones
-   * due, not with the fleet. Returns the alerts created (still to post).
+   * up → down for every linked, unpaused live phone silent for longer than SILENT_AFTER_MINUTES,
+   * oldest first, through the {state, environment, lastHeartbeatAt} index: the cost grows with
+   * the phones due, not with the fleet, and test phones are not even read. Returns the alerts
+   * created (still to post). Test phones turn silent without an alert (markSilentTestPhones).
    */
   async detectSilent(channel: string): Promise<AlertRecord[]> {
     const now = this.clock();
     const bound = this.silentBefore(now);
+    await this.markSilentTestPhones(bound);
     const created: AlertRecord[] = [];
     // Phones we saw but could not transition (changed under us): not asked for again this run.
     const passed: Types.ObjectId[] = [];
     while (created.length + passed.length < MAX_PER_RUN) {
       const due = await this.models.Phone.find(
-        { state: 'up', lastHeartbeatAt: { $lt: bound }, keyId: { $ne: null }, alertId: null, ...unpausedAt(now), _id: { $nin: passed } },
+        {
+          state: 'up',
+          ...LIVE,
+          lastHeartbeatAt: { $lt: bound },
+          keyId: { $ne: null },
+          alertId: null,
+          ...unpausedAt(now),
+          _id: { $nin: passed },
+        },
         { number: 1, keyId: 1, lastHeartbeatAt: 1 },
       )
         .sort({ lastHeartbeatAt: 1 })
         .limit(BATCH)
-        .hint({ state: 1, lastHeartbeatAt: 1 })
+        .hint({ state: 1, environment: 1, lastHeartbeatAt: 1 })
         .lean();
       for (const phone of due) {
         const alertId = new Types.ObjectId();
@@ -91,6 +103,7 @@ export class PhoneMonitor {
           {
             _id: phone._id,
             state: 'up',
+            ...LIVE,
             lastHeartbeatAt: { $eq: phone.lastHeartbeatAt, $lt: bound },
             keyId: phone.keyId,
             alertId: null,
@@ -108,6 +121,17 @@ export class PhoneMonitor {
       if (due.length < BATCH) break;
     }
     return created;
+  }
+
+  /**
+   * A silent test phone is shown as silent, but never pages anyone: up → down with no alert
+   * (its next heartbeat turns it up again; with no alert there is nothing to resolve).
+   */
+  private async markSilentTestPhones(bound: Date): Promise<void> {
+    await this.models.Phone.updateMany(
+      { state: 'up', environment: 'test', lastHeartbeatAt: { $lt: bound }, keyId: { $ne: null }, alertId: null },
+      { $set: { state: 'down' } },
+    );
   }
 
   /**

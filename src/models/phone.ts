@@ -1,4 +1,5 @@
 import { type Connection, type HydratedDocument, type InferSchemaType, type Model, Schema } from 'mongoose';
+import { KEY_ENVIRONMENTS } from './key.js';
 
 /**
  * `new`: linked but never heard from (never alerted); `up`: heartbeats arriving;
@@ -14,6 +15,11 @@ const phoneSchema = new Schema(
     number: { type: String, required: true },
     /** The key this number is linked to, or null when unlinked. */
     keyId: { type: String, default: null },
+    /**
+     * The linked key's environment, copied when the number is linked (a key's environment never
+     * changes), so the silent-phone query can leave `test` phones out through its index.
+     */
+    environment: { type: String, enum: KEY_ENVIRONMENTS, default: 'live' },
     linkedAt: { type: Date, default: null },
     registeredAt: { type: Date, default: null },
     device: { type: Schema.Types.Mixed, default: null },
@@ -40,6 +46,8 @@ phoneSchema.index({ number: 1 }, { unique: true });
 phoneSchema.index({ keyId: 1 });
 // The silent-phone check: up phones whose last heartbeat is older than the threshold.
 phoneSchema.index({ state: 1, lastHeartbeatAt: 1 });
+// The same, per environment: live phones are alerted, test phones only marked silent.
+phoneSchema.index({ state: 1, environment: 1, lastHeartbeatAt: 1 });
 // Recovered phones whose alert is still open (the heartbeat sets state 'up'; the job resolves the alert).
 phoneSchema.index({ alertId: 1, state: 1 });
 // Transitions whose alert was not yet written (a crash between two writes): tiny, sparse.

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppContext } from '../context.js';
 import { normalizeIp } from '../domain/ipLock.js';
-import { firstIpTaken } from '../domain/keyCheck.js';
+import { firstIpTaken, judgeEvent } from '../domain/keyCheck.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import { parseWebhookEvent, phoneNumbersOf } from './events.js';
 import { type IngestOptions, type IngestStats, IngestUnavailableError, PhoneEventIngest } from './ingest.js';
@@ -114,6 +114,8 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     if (!parsed.ok) return refuse(req, res, { status: 400, reason: parsed.reason, message: parsed.message }, keyId);
     const { event } = parsed;
     log.eventType = event.type;
+    const outOfScope = judgeEvent(snapshot, event.type);
+    if (outOfScope) return refuse(req, res, { status: 403, reason: 'scope', message: outOfScope }, keyId);
 
     // `first` mode: the first IP whose request is accepted locks the key; of two at once one wins.
     // A request about to be refused as not linked must not take the lock (it is not a use).

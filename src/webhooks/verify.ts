@@ -31,6 +31,7 @@ export type RefusalReason =
   | 'revoked'
   | 'grace_ended'
   | 'ip_not_allowed'
+  | 'scope'
   | 'not_linked'
   | 'invalid_json'
   | 'unknown_type'
