@@ -18,6 +18,9 @@ export type KeysCommand =
   | { kind: 'pause'; phoneNumber: string; minutes?: number }
   | { kind: 'resume'; phoneNumber: string }
   | { kind: 'audit'; key?: string }
+  | { kind: 'token_create'; name: string; scope?: 'read' | 'write' }
+  | { kind: 'token_list' }
+  | { kind: 'token_revoke'; token: string }
   | { kind: 'invalid'; error: string };
 
 export function parseKeysCommand(rawText: string): KeysCommand {
@@ -72,8 +75,38 @@ export function parseKeysCommand(rawText: string): KeysCommand {
       return args.length > 0 ? { kind: 'resume', phoneNumber: rest } : needs('resume <phone-number>');
     case 'audit':
       return args.length <= 1 ? { kind: 'audit', ...(args[0] ? { key: args[0] } : {}) } : needs('audit [key]');
+    case 'token':
+      return parseTokenCommand(args);
     default:
       return { kind: 'invalid', error: `Unknown subcommand "${sub}".` };
+  }
+}
+
+const TOKEN_USAGE = 'Usage: `/keys token create <name> [read|write]`, `/keys token list`, `/keys token revoke <name-or-mk_id>`';
+
+/** `/keys token create <name> [read|write]` · `/keys token list` · `/keys token revoke <name-or-mk_id>` */
+function parseTokenCommand([action, ...args]: string[]): KeysCommand {
+  switch (action?.toLowerCase()) {
+    case 'create': {
+      const [name, scope, ...extra] = args;
+      if (!name || extra.length > 0) return { kind: 'invalid', error: 'Usage: `/keys token create <name> [read|write]`' };
+      if (scope === undefined) return { kind: 'token_create', name };
+      const lower = scope.toLowerCase();
+      if (lower !== 'read' && lower !== 'write')
+        return {
+          kind: 'invalid',
+          error: `"${scope}" is not a token scope: read or write. Usage: \`/keys token create <name> [read|write]\``,
+        };
+      return { kind: 'token_create', name, scope: lower };
+    }
+    case 'list':
+      return args.length === 0 ? { kind: 'token_list' } : { kind: 'invalid', error: 'Usage: `/keys token list`' };
+    case 'revoke':
+      return args.length === 1
+        ? { kind: 'token_revoke', token: args[0]! }
+        : { kind: 'invalid', error: 'Usage: `/keys token revoke <name-or-mk_id>`' };
+    default:
+      return { kind: 'invalid', error: action ? `Unknown token subcommand "${action}". ${TOKEN_USAGE}` : TOKEN_USAGE };
   }
 }
 

@@ -1,8 +1,9 @@
 import type { AppContext } from '../context.js';
 import type { IpLockInput } from '../domain/keys.js';
 import * as answers from '../slack/blocks/answers.js';
+import { tokenCreated, tokenRevoked } from '../slack/blocks/tokens.js';
 import type { SlackMessage } from '../slack/kit.js';
-import { revealKey } from '../slack/reveal.js';
+import { revealKey, revealToken } from '../slack/reveal.js';
 
 /**
  * The changes the Slack surface offers, each as: call the domain (which validates, changes and
@@ -31,6 +32,16 @@ export async function setIpLock(context: AppContext, ref: string, lock: IpLockIn
 export async function unlinkPhone(context: AppContext, ref: string, phoneNumber: string, actor: string): Promise<SlackMessage> {
   const { view, number } = await context.domain.keys.unlinkPhone(ref, phoneNumber, actor);
   return answers.phoneUnlinked(view, number);
+}
+
+/** A management API token, revealed once by DM to whoever created it. */
+export async function createToken(context: AppContext, name: string, scope: string | undefined, actor: string): Promise<SlackMessage> {
+  const { token, view } = await context.domain.apiTokens.create({ name, scope, actor });
+  return tokenCreated(view, await revealToken(context, actor, view, token));
+}
+
+export async function revokeToken(context: AppContext, ref: string, actor: string): Promise<SlackMessage> {
+  return tokenRevoked(await context.domain.apiTokens.revoke(ref, actor));
 }
 
 export async function deleteKey(context: AppContext, ref: string, actor: string): Promise<SlackMessage> {

@@ -18,9 +18,9 @@ import { buttonReply, replySafely } from './replies.js';
  */
 const OPEN_TO_EVERYONE = {
   /** Usage, and reading. */
-  commands: new Set<KeysCommand['kind']>(['help', 'invalid', 'list', 'phones', 'audit']),
+  commands: new Set<KeysCommand['kind']>(['help', 'invalid', 'list', 'phones', 'audit', 'token_list']),
   /** Paging a list; hiding one's own reveal DM (the redaction checks the presser is its recipient). */
-  actions: new Set<string>([ActionId.listPage, ActionId.hideReveal]),
+  actions: new Set<string>([ActionId.listPage, ActionId.hideReveal, ActionId.hideTokenReveal]),
   /** Every modal we open submits a change. */
   views: new Set<string>(),
 };

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Models } from '../models/index.js';
-import { ApiTokenService } from './apiTokens.js';
+import { ApiTokenService, tokenPublicIdOf } from './apiTokens.js';
 import { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { KeyChanges } from './keyChanges.js';
@@ -8,7 +8,7 @@ import { KeyCheck } from './keyCheck.js';
 import { KeyService } from './keys.js';
 import { PhoneMonitor } from './monitor.js';
 import { PhoneService } from './phones.js';
-import { RevealLedger } from './reveals.js';
+import { keyRevealSubject, RevealLedger } from './reveals.js';
 import { RotationService } from './rotation.js';
 
 /**
@@ -24,7 +24,10 @@ export interface Domain {
   /** Announces, on this instance, each key just created or changed (for the receiver's key cache). */
   keyChanges: KeyChanges;
   phones: PhoneService;
+  /** The reveal-once DMs of keys. */
   reveals: RevealLedger;
+  /** The reveal-once DMs of management API tokens. */
+  tokenReveals: RevealLedger;
   monitor: PhoneMonitor;
   rotation: RotationService;
 }
@@ -38,9 +41,15 @@ export function createDomain(models: Models, config: Config, clock: Clock): Doma
   });
   const keyCheck = new KeyCheck(models, audit, clock, keyChanges, { encryptionKey: config.encryptionKey });
   const phones = new PhoneService(models, audit, clock);
-  const reveals = new RevealLedger(models, audit, clock, { revealTtlMs: config.revealTtlMs });
+  const reveals = new RevealLedger(keyRevealSubject(models.Key), audit, clock, { revealTtlMs: config.revealTtlMs });
+  const tokenReveals = new RevealLedger(
+    { kind: 'token', model: models.ApiToken, idField: 'tokenId', publicIdOf: tokenPublicIdOf },
+    audit,
+    clock,
+    { revealTtlMs: config.revealTtlMs },
+  );
   const monitor = new PhoneMonitor(models, clock, { silentAfterMs: config.silentAfterMs, silentRemindMs: config.silentRemindMs });
   const rotation = new RotationService(models, keys, audit, clock, { keyRotationMs: config.keyRotationMs });
   const apiTokens = new ApiTokenService(models, audit, clock);
-  return { audit, apiTokens, keys, keyCheck, keyChanges, phones, reveals, monitor, rotation };
+  return { audit, apiTokens, keys, keyCheck, keyChanges, phones, reveals, tokenReveals, monitor, rotation };
 }

@@ -14,6 +14,7 @@ export const CallbackId = {
 
 export const ActionId = {
   hideReveal: 'reveal_hide',
+  hideTokenReveal: 'token_reveal_hide',
   openLockModal: 'key_lock_open',
   openUnlinkModal: 'key_unlink_open',
   rotateKey: 'key_rotate',

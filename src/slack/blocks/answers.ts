@@ -66,7 +66,7 @@ export const noPhonesLinked = (key: Key): SlackMessage => ({ text: `No phone num
 
 /** The refusal for a user outside ADMIN_USER_IDS, naming who may. */
 export const notAllowed = (admins: string[]): string =>
-  `:no_entry: Sorry, only ${admins.map(mention).join(', ')} may create, change or delete keys and pause phones. Ask one of them.`;
+  `:no_entry: Sorry, only ${admins.map(mention).join(', ')} may create, change or delete keys, pause phones and manage API tokens. Ask one of them.`;
 
 /** A refusal the domain explained (its message may quote what the user typed: escaped). */
 export const refused = (message: string): SlackMessage => ({ text: `:x: ${escapeText(message)}` });

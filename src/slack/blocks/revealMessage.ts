@@ -1,5 +1,6 @@
+import { tokenPublicIdOf } from '../../domain/apiTokens.js';
 import { publicIdOf } from '../../domain/keyMaterial.js';
-import { durationText, type KeyRef, keyLabel, keyPlain } from '../format.js';
+import { durationText, escapeText, type KeyRef, keyLabel, keyPlain } from '../format.js';
 import { ActionId } from '../ids.js';
 import { button, context, type SlackMessage, section } from '../kit.js';
 
@@ -29,6 +30,43 @@ export function redactedRevealMessage(key: KeyRef): SlackMessage {
     blocks: [
       section(
         `:lock: The key ${keyLabel(key)} was shown here once and is now hidden. It is never shown again: if it was not saved, rotate it with \`/keys rotate ${publicIdOf(key.keyId)}\`.`,
+      ),
+    ],
+  };
+}
+
+interface TokenRef {
+  tokenId: string;
+  name: string;
+}
+
+const tokenLabel = (token: TokenRef): string => `*${escapeText(token.name)}* (\`${tokenPublicIdOf(token.tokenId)}\`)`;
+const tokenPlain = (token: TokenRef): string => `${escapeText(token.name)} (${tokenPublicIdOf(token.tokenId)})`;
+
+/** The one message that ever holds a full API token (in its blocks, not its notification text). */
+export function tokenRevealMessage(token: TokenRef & { scope: string }, fullToken: string, ttlMs: number): SlackMessage {
+  return {
+    text: `Here is your new management API token ${tokenPlain(token)}. It is shown once.`,
+    blocks: [
+      section(
+        `:key: Here is your new *${token.scope}* management API token ${tokenLabel(token)}. Put it in your script's secret store now: *it is shown only once*.`,
+      ),
+      section(`\`\`\`${fullToken}\`\`\``),
+      context(
+        `Send it as \`Authorization: Bearer <token>\` to \`/api/v1\`. This message is hidden when you press the button, or in ${durationText(ttlMs)} at the latest.`,
+      ),
+      { type: 'actions', elements: [button('Saved it — hide', ActionId.hideTokenReveal, token.tokenId, { style: 'primary' })] },
+    ],
+  };
+}
+
+/** What the token's reveal message becomes: no token, and what to do if it was lost. */
+export function redactedTokenRevealMessage(token: TokenRef): SlackMessage {
+  return {
+    text: `The API token ${tokenPlain(token)} was shown here once and is now hidden.`,
+    blocks: [
+      section(
+        `:lock: The API token ${tokenLabel(token)} was shown here once and is now hidden. It is never shown again: if it was not saved, revoke it (\`/keys token revoke ${tokenPublicIdOf(token.tokenId)}\`) and create another.`,
       ),
     ],
   };

@@ -15,6 +15,8 @@ const USAGE = [
   '`/keys phones`: phones and their status',
   '`/keys pause <phone-number> [minutes]` · `/keys resume <phone-number>`: pause silent-phone alerts (default 60 minutes)',
   '`/keys audit [key]`: recent changes',
+  '`/keys token create <name> [read|write]`: a token for the management API (/api/v1), sent to you by DM, once (default write)',
+  '`/keys token list` · `/keys token revoke <name-or-mk_id>`: the API tokens; revoking takes effect at once',
 ].join('\n');
 
 export function usageMessage(error?: string): SlackMessage {

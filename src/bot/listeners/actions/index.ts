@@ -2,7 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
 import { ActionId } from '../../../slack/ids.js';
 import { deleteKey } from './deleteKey.js';
-import { hideReveal } from './hideReveal.js';
+import { hideReveal, hideTokenReveal } from './hideReveal.js';
 import { listPage } from './listPage.js';
 import { openLockModal } from './openLockModal.js';
 import { openUnlinkModal } from './openUnlinkModal.js';
@@ -11,6 +11,7 @@ import { rotateKey } from './rotateKey.js';
 /** Every button is a plain button; its value is the key id (or the page). */
 export function register(app: App, context: AppContext): void {
   app.action<BlockButtonAction>(ActionId.hideReveal, hideReveal(context));
+  app.action<BlockButtonAction>(ActionId.hideTokenReveal, hideTokenReveal(context));
   app.action<BlockButtonAction>(ActionId.openLockModal, openLockModal(context));
   app.action<BlockButtonAction>(ActionId.openUnlinkModal, openUnlinkModal(context));
   app.action<BlockButtonAction>(ActionId.rotateKey, rotateKey(context));

@@ -6,6 +6,7 @@ import { createKeyModal } from '../../../slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../slack/blocks/deleteConfirmation.js';
 import { keyListPage } from '../../../slack/blocks/keyList.js';
 import { phoneList } from '../../../slack/blocks/phoneList.js';
+import { tokenList } from '../../../slack/blocks/tokens.js';
 import { usageMessage } from '../../../slack/blocks/usage.js';
 import { type KeysCommand, parseKeysCommand } from '../../commandParser.js';
 import { encodeMetadata } from '../../metadata.js';
@@ -69,6 +70,12 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
       const key = await domain.keys.get(request.key);
       return auditList(await domain.audit.recent({ keyId: key.keyId, limit: 20 }), `${key.name} (${key.publicId})`);
     }
+    case 'token_create':
+      return operations.createToken(context, request.name, request.scope, actor);
+    case 'token_list':
+      return tokenList(await domain.apiTokens.list());
+    case 'token_revoke':
+      return operations.revokeToken(context, request.token, actor);
     case 'help':
     case 'invalid':
       return usageMessage();
