@@ -4,27 +4,14 @@
  * instances (429), what bodies are taken (413, 415, 400), and secrets kept out of URLs and logs.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiClient, apiRequest } from '../support/apiRequests.js';
-import { testDatabaseUri } from '../support/database.js';
-import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
+import { testClock, useTwoInstances } from '../support/testApp.js';
 import { createToken, keyName } from './support.js';
 
 const clock = testClock('2026-11-22T10:00:10Z');
-const databaseUri = testDatabaseUri('api_auth');
-const encryptionKey = randomBytes(32).toString('base64');
-let a: TestApp;
-let b: TestApp;
-
-beforeAll(async () => {
-  // Two instances on one database, as behind a load balancer.
-  a = await startTestApp({ clock: clock.now, mongodbUri: databaseUri, env: { KEY_ENCRYPTION_KEY: encryptionKey } });
-  b = await startTestApp({ clock: clock.now, mongodbUri: databaseUri, env: { KEY_ENCRYPTION_KEY: encryptionKey }, fake: a.fake });
-});
-afterAll(async () => {
-  await b?.close();
-  await a?.close();
-});
+// Two instances on one database, as behind a load balancer.
+const instances = useTwoInstances('api_auth', clock.now);
 
 /** Each test calls from its own loopback address, so failure counts do not mix. */
 let nextAddress = 10;
@@ -34,7 +21,7 @@ const wholeToken = () => `mk_${'a'.repeat(8)}_${randomBytes(48).toString('base64
 
 describe('401: no token, or a bad one', () => {
   it('no Authorization header: 401 with a bare Bearer challenge', async () => {
-    const response = await apiClient(a.baseUrl, undefined, ownAddress()).get('/keys');
+    const response = await apiClient(instances.a.baseUrl, undefined, ownAddress()).get('/keys');
     expect(response.status).toBe(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="phonekeys"');
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -53,22 +40,22 @@ describe('401: no token, or a bad one', () => {
       { authorization: `Bearer ${phoneKey}`, detail: /phone key, not an API token/ },
     ];
     for (const { authorization, detail } of cases) {
-      const response = await apiRequest(a.baseUrl, { path: '/api/v1/keys', headers: { authorization }, localAddress: address });
+      const response = await apiRequest(instances.a.baseUrl, { path: '/api/v1/keys', headers: { authorization }, localAddress: address });
       expect(response.status, authorization).toBe(401);
       expect(response.headers['www-authenticate']).toBe('Bearer realm="phonekeys", error="invalid_token"');
       expect(response.body.detail).toMatch(detail);
       expect(response.text).not.toContain(authorization.slice(7));
     }
-    expect(a.logs.join('')).not.toContain(unknown);
-    expect(a.logs.join('')).not.toContain(phoneKey);
+    expect(instances.a.logs.join('')).not.toContain(unknown);
+    expect(instances.a.logs.join('')).not.toContain(phoneKey);
   });
 
   it('a revoked token is refused from the next request, on this instance and on another', async () => {
-    const token = await createToken(a, 'read', ownAddress());
-    const onB = apiClient(b.baseUrl, token.token, ownAddress());
+    const token = await createToken(instances.a, 'read', ownAddress());
+    const onB = apiClient(instances.b.baseUrl, token.token, ownAddress());
     expect((await token.api.get('/keys')).status).toBe(200);
     expect((await onB.get('/keys')).status).toBe(200);
-    await a.context.domain.apiTokens.revoke(token.publicId, 'UADMIN');
+    await instances.a.context.domain.apiTokens.revoke(token.publicId, 'UADMIN');
     for (const response of [await token.api.get('/keys'), await onB.get('/keys')]) {
       expect(response.status).toBe(401);
       expect(response.body.detail).toBe('The API token is revoked.');
@@ -79,12 +66,12 @@ describe('401: no token, or a bad one', () => {
 
 describe('403: a read token on a changing endpoint', () => {
   it('reads, looks up, and is refused every change with insufficient_scope; nothing is stored', async () => {
-    const reader = await createToken(a, 'read', ownAddress());
-    const writer = await createToken(a, 'write', ownAddress());
+    const reader = await createToken(instances.a, 'read', ownAddress());
+    const writer = await createToken(instances.a, 'write', ownAddress());
     const created = (await writer.api.post('/keys', { name: keyName('ro') })).body;
     expect((await reader.api.get('/keys')).status).toBe(200);
     expect((await reader.api.post('/keys/lookup', { key: created.key })).status).toBe(200);
-    const before = await a.context.models.Key.countDocuments();
+    const before = await instances.a.context.models.Key.countDocuments();
     const attempts = [
       await reader.api.post('/keys', { name: keyName('never') }),
       await reader.api.patch(`/keys/${created.data.id}`, { description: 'x' }),
@@ -97,15 +84,16 @@ describe('403: a read token on a changing endpoint', () => {
       expect(response.headers['www-authenticate']).toBe('Bearer realm="phonekeys", error="insufficient_scope", scope="write"');
       expect(response.body.detail).toMatch(/read-only/);
     }
-    expect(await a.context.models.Key.countDocuments()).toBe(before);
+    expect(await instances.a.context.models.Key.countDocuments()).toBe(before);
     expect((await reader.api.get(`/keys/${created.data.id}`)).body).toEqual(created.data);
   });
 });
 
 describe('last used', () => {
   it('is recorded on use, at most once a minute per token', async () => {
-    const token = await createToken(a, 'read', ownAddress());
-    const lastUsed = async () => (await a.context.models.ApiToken.findOne({ tokenId: token.publicId.slice(3) }).lean())?.lastUsedAt;
+    const token = await createToken(instances.a, 'read', ownAddress());
+    const lastUsed = async () =>
+      (await instances.a.context.models.ApiToken.findOne({ tokenId: token.publicId.slice(3) }).lean())?.lastUsedAt;
     expect(await lastUsed()).toBeNull();
     const first = clock.now();
     await token.api.get('/phones');
@@ -116,7 +104,7 @@ describe('last used', () => {
     clock.advance(31_000);
     await token.api.get('/phones');
     expect(await lastUsed()).toEqual(clock.now());
-    const [listed] = (await a.context.domain.apiTokens.list()).filter((t) => t.publicId === token.publicId);
+    const [listed] = (await instances.a.context.domain.apiTokens.list()).filter((t) => t.publicId === token.publicId);
     expect(listed?.lastUsedAt).toEqual(clock.now());
   });
 });
@@ -125,8 +113,8 @@ describe('429: more than 20 failed authentications a minute from one IP', () => 
   it('the 21st failure gets 429 with Retry-After; then every request from that IP, on every instance, until the minute ends', async () => {
     clock.set('2026-11-22T11:00:05Z');
     const address = ownAddress();
-    const valid = await createToken(a, 'read', address);
-    const bad = apiClient(a.baseUrl, wholeToken(), address);
+    const valid = await createToken(instances.a, 'read', address);
+    const bad = apiClient(instances.a.baseUrl, wholeToken(), address);
     for (let i = 1; i <= 20; i++) expect((await bad.get('/keys')).status, `failure ${i}`).toBe(401);
     const limited = await bad.get('/keys');
     expect(limited.status).toBe(429);
@@ -136,21 +124,21 @@ describe('429: more than 20 failed authentications a minute from one IP', () => 
 
     // Even a valid token, even on the other instance (which never saw a failure itself).
     expect((await valid.api.get('/keys')).status).toBe(429);
-    expect((await apiClient(b.baseUrl, valid.token, address).get('/keys')).status).toBe(429);
+    expect((await apiClient(instances.b.baseUrl, valid.token, address).get('/keys')).status).toBe(429);
     // Another IP is not affected.
-    expect((await apiClient(a.baseUrl, valid.token, ownAddress()).get('/keys')).status).toBe(200);
+    expect((await apiClient(instances.a.baseUrl, valid.token, ownAddress()).get('/keys')).status).toBe(200);
 
     clock.set('2026-11-22T11:01:00Z');
     expect((await valid.api.get('/keys')).status).toBe(200);
-    expect((await apiClient(b.baseUrl, valid.token, address).get('/keys')).status).toBe(200);
+    expect((await apiClient(instances.b.baseUrl, valid.token, address).get('/keys')).status).toBe(200);
   });
 
   it('successes do not count, and failures spread over instances add up', async () => {
     clock.set('2026-11-22T12:00:00Z');
     const address = ownAddress();
-    const valid = await createToken(a, 'read', address);
-    const badOnA = apiClient(a.baseUrl, wholeToken(), address);
-    const badOnB = apiClient(b.baseUrl, wholeToken(), address);
+    const valid = await createToken(instances.a, 'read', address);
+    const badOnA = apiClient(instances.a.baseUrl, wholeToken(), address);
+    const badOnB = apiClient(instances.b.baseUrl, wholeToken(), address);
     for (let i = 0; i < 30; i++) expect((await valid.api.get('/phones')).status).toBe(200);
     for (let i = 1; i <= 20; i++) expect((await (i % 2 ? badOnA : badOnB).get('/keys')).status).toBe(401);
     expect((await badOnB.get('/keys')).status).toBe(429);
@@ -159,10 +147,17 @@ describe('429: more than 20 failed authentications a minute from one IP', () => 
 
 describe('bodies: JSON only, at most 64 KiB', () => {
   it('415 for another content type or none; 413 over 64 KiB; 400 for broken JSON; nothing stored', async () => {
-    const writer = await createToken(a, 'write', ownAddress());
-    const before = await a.context.models.Key.countDocuments();
+    const writer = await createToken(instances.a, 'write', ownAddress());
+    const before = await instances.a.context.models.Key.countDocuments();
     const send = (body: string, headers: Record<string, string>) =>
-      apiRequest(a.baseUrl, { method: 'POST', path: '/api/v1/keys', token: writer.token, body, headers, localAddress: ownAddress() });
+      apiRequest(instances.a.baseUrl, {
+        method: 'POST',
+        path: '/api/v1/keys',
+        token: writer.token,
+        body,
+        headers,
+        localAddress: ownAddress(),
+      });
     const json = JSON.stringify({ name: keyName('body') });
 
     const form = await send('name=x', { 'content-type': 'application/x-www-form-urlencoded' });
@@ -179,7 +174,7 @@ describe('bodies: JSON only, at most 64 KiB', () => {
     const broken = await send('{"name": ', { 'content-type': 'application/json' });
     expect(broken.status).toBe(400);
     expect(broken.body.detail).toBe('The body is not valid JSON.');
-    expect(await a.context.models.Key.countDocuments()).toBe(before);
+    expect(await instances.a.context.models.Key.countDocuments()).toBe(before);
     // UTF-8 JSON with its charset is fine.
     expect((await send(json, { 'content-type': 'application/json; charset=utf-8' })).status).toBe(201);
   });
@@ -187,18 +182,18 @@ describe('bodies: JSON only, at most 64 KiB', () => {
 
 describe('secrets stay out of URLs, errors and logs', () => {
   it('a whole key in a path is refused without being repeated or logged', async () => {
-    const writer = await createToken(a, 'write', ownAddress());
+    const writer = await createToken(instances.a, 'write', ownAddress());
     const created = (await writer.api.post('/keys', { name: keyName('leak') })).body;
     const response = await writer.api.get(`/keys/${created.key}`);
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual({ key: expect.stringMatching(/never the whole key/) });
     expect(response.text).not.toContain(created.key);
-    expect(a.logs.join('')).not.toContain(created.key);
-    expect(a.logs.join('')).not.toContain(writer.token);
+    expect(instances.a.logs.join('')).not.toContain(created.key);
+    expect(instances.a.logs.join('')).not.toContain(writer.token);
   });
 
   it('the OpenAPI document needs no token', async () => {
-    const response = await apiRequest(a.baseUrl, { path: '/api/v1/openapi.json', localAddress: ownAddress() });
+    const response = await apiRequest(instances.a.baseUrl, { path: '/api/v1/openapi.json', localAddress: ownAddress() });
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createPhonekeys, type Phonekeys } from '../../src/app.js';
 import { buildContext } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
@@ -130,4 +131,33 @@ function testLogFile(): string | undefined {
   if (!dir) return undefined;
   mkdirSync(dir, { recursive: true });
   return join(dir, `app-${process.pid}.log`);
+}
+
+/**
+ * Two instances of the app on one database (same encryption key, one fake Slack), as behind a
+ * load balancer. Registers the vitest hooks; read `.a` and `.b` inside tests.
+ */
+export function useTwoInstances(databaseName: string, clock?: Clock): { readonly a: TestApp; readonly b: TestApp } {
+  const mongodbUri = testDatabaseUri(databaseName);
+  const env = { KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+  let a: TestApp | undefined;
+  let b: TestApp | undefined;
+  beforeAll(async () => {
+    a = await startTestApp({ clock, mongodbUri, env });
+    b = await startTestApp({ clock, mongodbUri, env, fake: a.fake });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+  return {
+    get a() {
+      if (!a) throw new Error('useTwoInstances: read .a inside a test');
+      return a;
+    },
+    get b() {
+      if (!b) throw new Error('useTwoInstances: read .b inside a test');
+      return b;
+    },
+  };
 }
