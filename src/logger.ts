@@ -12,7 +12,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /mk_[a-z2-7]{8}_[A-Za-z0-9_-]{16,}/g, // a full management API token (mk_<id> alone is fine)
   /xox[abposr]-[A-Za-z0-9-]+/g, // Slack tokens
   /xapp-[A-Za-z0-9-]+/g,
-  /v1,[A-Za-z0-9+/=]{20,}/g, // Standard Webhooks signatures
+  /v1a?,[A-Za-z0-9+/=]{20,}/g, // Standard Webhooks signatures (v1 HMAC, v1a Ed25519)
   /v0=[a-f0-9]{64}/g, // Slack request signatures
 ];
 

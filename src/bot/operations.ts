@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js';
+import type { NewKeyInput } from '../domain/keyRules.js';
 import type { IpLockInput } from '../domain/keys.js';
 import * as answers from '../slack/blocks/answers.js';
 import { tokenCreated, tokenRevoked } from '../slack/blocks/tokens.js';
@@ -11,11 +12,7 @@ import { revealKey, revealToken } from '../slack/reveal.js';
  * share these. Who may ask was decided before any of these run (permissions.ts).
  */
 
-export async function createKey(
-  context: AppContext,
-  input: { name: string; description?: string; ipLock: IpLockInput },
-  actor: string,
-): Promise<SlackMessage> {
+export async function createKey(context: AppContext, input: NewKeyInput, actor: string): Promise<SlackMessage> {
   const { key, view } = await context.domain.keys.create({ ...input, actor });
   return answers.keyCreated(view, await revealKey(context, actor, view, key, 'created'));
 }

@@ -60,7 +60,8 @@ export async function simulate(argv: string[], out: Output = console, env: NodeJ
 
   const key = values.key ?? env.PHONEKEYS_KEY;
   if (!key) return usageError(out, 'give the phone key with --key or PHONEKEYS_KEY');
-  if (!KEY_PATTERN.test(key)) return usageError(out, 'the key must be a whole phone key: pk_<id>_<secret> (76 characters)');
+  if (!KEY_PATTERN.test(key))
+    return usageError(out, 'the key must be a whole phone key: pk_<id>_<secret> (76 characters, or 55 for an ed25519 key)');
   let url: URL;
   try {
     url = new URL('/webhooks/phone', values.url ?? env.PHONEKEYS_URL ?? 'http://127.0.0.1:3000');

@@ -1,14 +1,24 @@
+import type { KeyObject } from 'node:crypto';
 import type { IpLockMode, KeyEnvironment, KeyFields, KeyScope, KeyStatus, Models } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { ipMatches, normalizeIp } from './ipLock.js';
 import type { KeyChanges } from './keyChanges.js';
-import { decryptKey, publicIdOf } from './keyMaterial.js';
+import { decryptKey, ed25519PublicKey, publicIdOf } from './keyMaterial.js';
 import { scopesOf } from './keyRules.js';
 import { missingScope } from './scopes.js';
 
+/** What a signature is checked with: an `hmac` key's secret, or an `ed25519` key's public key. */
+export type SignatureKey =
+  | {
+      algorithm: 'hmac';
+      /** The whole key: the HMAC secret of its phone's signatures. Never logged. */
+      secret: string;
+    }
+  | { algorithm: 'ed25519'; publicKey: KeyObject };
+
 /** What the check of a phone's signed request needs of its key; small enough to cache. */
-export interface KeySnapshot {
+export type KeySnapshot = SignatureKey & {
   keyId: string;
   status: KeyStatus;
   graceEndsAt: Date | null;
@@ -16,9 +26,7 @@ export interface KeySnapshot {
   /** The events the key may send (scopes.ts). */
   scopes: KeyScope[];
   environment: KeyEnvironment;
-  /** The whole key: the HMAC secret of its phone's signatures. Never logged. */
-  secret: string;
-}
+};
 
 export type KeyRefusalReason = 'revoked' | 'grace_ended' | 'ip_not_allowed';
 export type KeyDecision =
@@ -78,7 +86,7 @@ export class KeyCheck {
     private readonly options: { encryptionKey: Buffer },
   ) {}
 
-  /** Loads what the check needs (decrypting the key); null for an unknown id. */
+  /** Loads what the check needs (decrypting an `hmac` key); null for an unknown id. */
   async snapshot(keyId: string): Promise<KeySnapshot | null> {
     const record = await this.models.Key.findOne({ keyId }).lean<KeyRecord>();
     if (!record) return null;
@@ -89,8 +97,14 @@ export class KeyCheck {
       ipLock: { mode: record.ipLock.mode, entries: [...record.ipLock.entries], firstIp: record.ipLock.firstIp ?? null },
       scopes: scopesOf(record),
       environment: record.environment ?? 'live',
-      secret: decryptKey(record.cipher, record.keyId, this.options.encryptionKey),
+      ...this.signatureKeyOf(record),
     };
+  }
+
+  private signatureKeyOf(record: KeyRecord): SignatureKey {
+    if (record.algorithm === 'ed25519') return { algorithm: 'ed25519', publicKey: ed25519PublicKey(record.publicKey ?? '') };
+    if (!record.cipher) throw new Error(`key ${publicIdOf(record.keyId)} has no stored secret`);
+    return { algorithm: 'hmac', secret: decryptKey(record.cipher, record.keyId, this.options.encryptionKey) };
   }
 
   /** `judgeKey` on this domain's clock. */

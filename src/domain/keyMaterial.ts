@@ -1,11 +1,13 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
+import type { KeyAlgorithm } from '../models/index.js';
 
 /**
- * The phone key's format (README: How a phone signs a request): `pk_<id>_<secret>`, 76 characters.
+ * The phone key's format (README: How a phone signs a request; docs/phone-keys.md): `pk_<id>_<secret>`.
  * `<id>`: 8 lowercase base32 characters (40 random bits), the public part.
- * `<secret>`: 64 base64url characters (48 random bytes).
+ * `<secret>`: for an `hmac` key, 64 base64url characters (48 random bytes; 76 in all); for an
+ * `ed25519` key, 43 base64url characters without padding: the 32-byte Ed25519 private seed (55 in all).
  */
-export const KEY_PATTERN = /^pk_([a-z2-7]{8})_([A-Za-z0-9_-]{64})$/;
+export const KEY_PATTERN = /^pk_([a-z2-7]{8})_([A-Za-z0-9_-]{64}|[A-Za-z0-9_-]{43})$/;
 export const PUBLIC_ID_PATTERN = /^pk_([a-z2-7]{8})$/;
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -29,9 +31,39 @@ export function randomBase32Id(): string {
 /** 64 base64url characters (48 random bytes): the secret part of a key or an API token. */
 export const randomSecret = (): string => randomBytes(48).toString('base64url');
 
-export function generateKey(): NewKey {
+export function generateKey(algorithm: KeyAlgorithm = 'hmac'): NewKey {
   const keyId = randomBase32Id();
-  return { keyId, key: `pk_${keyId}_${randomSecret()}` };
+  const secret = algorithm === 'ed25519' ? randomBytes(32).toString('base64url') : randomSecret();
+  return { keyId, key: `pk_${keyId}_${secret}` };
+}
+
+/** The algorithm a whole key is for, from its length alone; undefined if it is not a key. */
+export function algorithmOfKey(key: string): KeyAlgorithm | undefined {
+  const secret = KEY_PATTERN.exec(key)?.[2];
+  if (!secret) return undefined;
+  return secret.length === 43 ? 'ed25519' : 'hmac';
+}
+
+// DER framings of a bare 32-byte Ed25519 key (RFC 8410), which node:crypto reads and writes.
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** The signing key of an `ed25519` phone key (its seed). Only a phone holds one. */
+export function ed25519PrivateKey(key: string): KeyObject {
+  if (algorithmOfKey(key) !== 'ed25519') throw new Error('not an ed25519 phone key: expected pk_<id>_<43 base64url characters>');
+  const seed = Buffer.from(key.slice(-43), 'base64url');
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+/** The raw 32-byte public key of an `ed25519` phone key, base64: all the server keeps to check its signatures. */
+export function ed25519PublicKeyOf(key: string): string {
+  const spki = createPublicKey(ed25519PrivateKey(key)).export({ format: 'der', type: 'spki' });
+  return spki.subarray(ED25519_SPKI_PREFIX.length).toString('base64');
+}
+
+/** The verifying key from a stored public key. */
+export function ed25519PublicKey(publicKey: string): KeyObject {
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(publicKey, 'base64')]), format: 'der', type: 'spki' });
 }
 
 export const publicIdOf = (keyId: string): string => `pk_${keyId}`;
@@ -68,4 +100,17 @@ export function decryptKey(stored: KeyCipher, keyId: string, encryptionKey: Buff
   decipher.setAAD(Buffer.from(keyId, 'utf8'));
   decipher.setAuthTag(Buffer.from(stored.tag, 'base64'));
   return Buffer.concat([decipher.update(Buffer.from(stored.data, 'base64')), decipher.final()]).toString('utf8');
+}
+
+/**
+ * What is stored of a new key besides its hash: an `hmac` key encrypted (its signatures are
+ * checked with the key itself), an `ed25519` key's public key only (never the seed).
+ */
+export function storedSecretOf(
+  key: string,
+  keyId: string,
+  encryptionKey: Buffer,
+): { algorithm: KeyAlgorithm; cipher?: KeyCipher; publicKey?: string } {
+  if (algorithmOfKey(key) === 'ed25519') return { algorithm: 'ed25519', publicKey: ed25519PublicKeyOf(key) };
+  return { algorithm: 'hmac', cipher: encryptKey(key, keyId, encryptionKey) };
 }

@@ -1,4 +1,13 @@
-import { type IpLockMode, KEY_ENVIRONMENTS, KEY_SCOPES, type KeyEnvironment, type KeyFields, type KeyScope } from '../models/index.js';
+import {
+  type IpLockMode,
+  KEY_ALGORITHMS,
+  KEY_ENVIRONMENTS,
+  KEY_SCOPES,
+  type KeyAlgorithm,
+  type KeyEnvironment,
+  type KeyFields,
+  type KeyScope,
+} from '../models/index.js';
 import { parseIpList } from './ipLock.js';
 
 /** Names are used as `<key>` in commands: one word, 1–64 characters, not shaped like a key id. */
@@ -20,6 +29,8 @@ export interface NewKeyInput {
   scopes?: readonly string[];
   /** Default: `live`. */
   environment?: string;
+  /** Default: `hmac`. */
+  algorithm?: string;
 }
 
 /** What an edit may change (environment and algorithm are fixed at creation). Absent: unchanged. */
@@ -43,6 +54,8 @@ export function validateNewKey(input: NewKeyInput): { errors: Record<string, str
   if (scopesError) errors.scopes = scopesError;
   if (input.environment !== undefined && !KEY_ENVIRONMENTS.includes(input.environment as KeyEnvironment))
     errors.environment = `The environment is ${KEY_ENVIRONMENTS.join(' or ')}.`;
+  if (input.algorithm !== undefined && !KEY_ALGORITHMS.includes(input.algorithm as KeyAlgorithm))
+    errors.algorithm = `The algorithm is ${KEY_ALGORITHMS.join(' or ')}.`;
   return { errors, entries };
 }
 

@@ -1,4 +1,4 @@
-import type { IpLockMode, KeyEnvironment, KeyFields, KeyScope, KeyStatus } from '../models/index.js';
+import type { IpLockMode, KeyAlgorithm, KeyEnvironment, KeyFields, KeyScope, KeyStatus } from '../models/index.js';
 import { publicIdOf } from './keyMaterial.js';
 import { scopesOf } from './keyRules.js';
 
@@ -16,6 +16,8 @@ export interface KeyView {
   ipLock: { mode: IpLockMode; entries: string[]; firstIp: string | null };
   scopes: KeyScope[];
   environment: KeyEnvironment;
+  /** How its phone signs: `hmac` (v1) or `ed25519` (v1a). */
+  algorithm: KeyAlgorithm;
   phoneNumbers: string[];
   rotationDue: boolean;
   graceEndsAt: Date | null;
@@ -38,6 +40,7 @@ export function viewOf(record: KeyFields, phoneNumbers: string[]): KeyView {
     ipLock: { mode: record.ipLock.mode, entries: [...record.ipLock.entries], firstIp: record.ipLock.firstIp ?? null },
     scopes: scopesOf(record),
     environment: record.environment ?? 'live',
+    algorithm: record.algorithm ?? 'hmac',
     phoneNumbers: phoneNumbers.sort(),
     rotationDue: record.rotationDue ?? false,
     graceEndsAt: record.graceEndsAt ?? null,

@@ -1,9 +1,9 @@
-import { KEY_SCOPES, type KeyEnvironment, type KeyFields, type KeyStatus, type Models } from '../models/index.js';
+import { KEY_SCOPES, type KeyAlgorithm, type KeyEnvironment, type KeyFields, type KeyStatus, type Models } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError, invalidFields, isDuplicateKeyError } from './errors.js';
 import type { KeyChanges } from './keyChanges.js';
-import { encryptKey, generateKey, hashKey, parsePublicId, publicIdOf } from './keyMaterial.js';
+import { generateKey, hashKey, parsePublicId, publicIdOf, storedSecretOf } from './keyMaterial.js';
 import { type KeyPage, type KeyPageQuery, listKeyPage } from './keyPages.js';
 import {
   type IpLockInput,
@@ -64,10 +64,11 @@ export class KeyService {
     const name = input.name.trim();
     const scopes = normalizeScopes(input.scopes ?? KEY_SCOPES);
     const environment = (input.environment ?? 'live') as KeyEnvironment;
+    const algorithm = (input.algorithm ?? 'hmac') as KeyAlgorithm;
 
     // A key id collision (40 random bits) is possible in principle: try again with a fresh key.
     for (let attempt = 0; ; attempt++) {
-      const { keyId, key } = generateKey();
+      const { keyId, key } = generateKey(algorithm);
       try {
         const now = this.clock();
         const record = await this.models.Key.create({
@@ -77,7 +78,7 @@ export class KeyService {
           description: (input.description ?? '').trim(),
           createdBy: input.actor,
           hash: hashKey(key),
-          cipher: encryptKey(key, keyId, this.options.encryptionKey),
+          ...storedSecretOf(key, keyId, this.options.encryptionKey),
           status: 'active',
           ipLock: { mode: input.ipLock.mode, entries, firstIp: null },
           scopes,
@@ -99,6 +100,7 @@ export class KeyService {
             entries,
             scopes,
             environment,
+            algorithm,
             ...(input.rotatedFrom ? { rotatedFrom: publicIdOf(input.rotatedFrom) } : {}),
           },
         });
@@ -270,6 +272,7 @@ export class KeyService {
       ipLock: { mode: old.ipLock.mode, list: old.ipLock.mode === 'list' ? old.ipLock.entries.join(',') : undefined },
       scopes: scopesOf(old),
       environment: old.environment ?? 'live',
+      algorithm: old.algorithm ?? 'hmac',
       actor,
       rotatedFrom: old.keyId,
     });

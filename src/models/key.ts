@@ -15,6 +15,10 @@ export type KeyScope = (typeof KEY_SCOPES)[number];
 export const KEY_ENVIRONMENTS = ['live', 'test'] as const;
 export type KeyEnvironment = (typeof KEY_ENVIRONMENTS)[number];
 
+/** How a key's phone signs: `hmac` (Standard Webhooks v1) or `ed25519` (v1a). Fixed at creation. */
+export const KEY_ALGORITHMS = ['hmac', 'ed25519'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
 export interface KeyFields {
   keyId: string;
   name: string;
@@ -22,7 +26,12 @@ export interface KeyFields {
   description: string;
   createdBy: string;
   hash: string;
-  cipher: { iv: string; tag: string; data: string };
+  /** Absent on keys stored before algorithms existed: read as `hmac`. */
+  algorithm?: KeyAlgorithm;
+  /** `hmac` keys only: the key, encrypted (the signature check needs it). */
+  cipher?: { iv: string; tag: string; data: string } | null;
+  /** `ed25519` keys only: the raw 32-byte public key, base64. The seed is never stored. */
+  publicKey?: string | null;
   status: KeyStatus;
   ipLock: { mode: IpLockMode; entries: string[]; firstIp: string | null };
   /** Absent on keys stored before scopes existed: read as all scopes. */
@@ -50,8 +59,9 @@ export interface KeyFields {
 
 /**
  * A phone API key. The key itself is never stored: only its SHA-256 (to find a
- * leaked key by value) and an AES-256-GCM ciphertext (the webhook signature
- * check needs the key as HMAC secret). Linked phone numbers live on the phone
+ * leaked key by value) and, for an `hmac` key, an AES-256-GCM ciphertext (the webhook
+ * signature check needs the key as HMAC secret); for an `ed25519` key only its public key,
+ * so nothing stored can sign as its phone. Linked phone numbers live on the phone
  * documents, so "one key per number" is one field, never two to keep in step.
  */
 const keySchema = new Schema<KeyFields>(
@@ -64,11 +74,16 @@ const keySchema = new Schema<KeyFields>(
     description: { type: String, default: '' },
     createdBy: { type: String, required: true },
     hash: { type: String, required: true },
+    algorithm: { type: String, enum: KEY_ALGORITHMS },
+    /** `hmac` keys: AES-256-GCM of the key. Absent on `ed25519` keys, which keep only `publicKey`. */
     cipher: {
-      iv: { type: String, required: true },
-      tag: { type: String, required: true },
-      data: { type: String, required: true },
+      type: new Schema(
+        { iv: { type: String, required: true }, tag: { type: String, required: true }, data: { type: String, required: true } },
+        { _id: false },
+      ),
+      default: undefined,
     },
+    publicKey: { type: String },
     status: { type: String, enum: KEY_STATUSES, default: 'active', required: true },
     ipLock: {
       _id: false,

@@ -29,6 +29,7 @@ export const BlockId = {
   description: 'description',
   ipMode: 'ip_mode',
   ipList: 'ip_list',
+  algorithm: 'algorithm',
   phoneNumber: 'phone_number',
   /** The actions block of `/keys delete`'s confirmation message (replaced once done). */
   deleteConfirmation: 'key_delete_confirmation',

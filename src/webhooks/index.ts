@@ -8,7 +8,7 @@ import { type IngestOptions, type IngestStats, IngestUnavailableError, PhoneEven
 import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from './keyCache.js';
 import { RefusalRecorder } from './refusals.js';
 import { closeAfterAnswer, framingRefusal, readBody, sinceFirstByte } from './request.js';
-import { checkTimestamp, type Refusal, readSignedHeaders, signatureMatches, signatureMismatch } from './verify.js';
+import { checkSignature, checkTimestamp, type Refusal, readSignedHeaders } from './verify.js';
 
 export { MAX_BODY_BYTES } from './request.js';
 
@@ -95,7 +95,8 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
 
     const snapshot = await keyCache.get(keyId);
     if (!snapshot) return refuse(req, res, { status: 401, reason: 'unknown_key', message: `unknown key id ${publicIdOf(keyId)}` });
-    if (!signatureMatches(snapshot, signed, body)) return refuse(req, res, signatureMismatch(keyId), keyId);
+    const badSignature = checkSignature(snapshot, signed, body);
+    if (badSignature) return refuse(req, res, badSignature, keyId);
 
     const decision = domain.keyCheck.judge(snapshot, ip, receivedAt);
     if (!decision.ok) {

@@ -1,10 +1,14 @@
 /**
  * How a phone signs a webhook (README: How a phone signs a request; Standard Webhooks), with node:crypto only:
- * the simulator signs with this, and the tests check it against svix's own signer.
+ * the simulator signs with this, and the tests check it against svix's own signer (v1).
  *
- *   webhook-signature: v1,<base64 HMAC-SHA256(key as UTF-8 bytes, "<webhook-id>.<webhook-timestamp>.<raw body>")>
+ *   hmac key:    webhook-signature: v1,<base64 HMAC-SHA256(key as UTF-8 bytes, "<webhook-id>.<webhook-timestamp>.<raw body>")>
+ *   ed25519 key: webhook-signature: v1a,<base64 Ed25519 signature (private seed = the key's secret), same content>
+ *
+ * Which one, the key string says by itself (docs/phone-keys.md).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, sign } from 'node:crypto';
+import { algorithmOfKey, ed25519PrivateKey } from '../domain/keyMaterial.js';
 
 export const WEBHOOK_ID_HEADER = 'webhook-id';
 export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp';
@@ -23,12 +27,14 @@ export function newWebhookId(): string {
   return `msg_${randomBytes(12).toString('hex')}`;
 }
 
-/** `v1,<base64 HMAC-SHA256>` of `<id>.<timestamp>.<body>` under the whole key. */
+/** `v1,<base64 HMAC-SHA256>` (hmac key) or `v1a,<base64 Ed25519>` (ed25519 key) of `<id>.<timestamp>.<body>`. */
 export function webhookSignature(key: string, webhookId: string, timestampSeconds: number, body: string | Buffer): string {
-  const hmac = createHmac('sha256', Buffer.from(key, 'utf8'));
-  hmac.update(`${webhookId}.${timestampSeconds}.`, 'utf8');
-  hmac.update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
-  return `v1,${hmac.digest('base64')}`;
+  const content = Buffer.concat([
+    Buffer.from(`${webhookId}.${timestampSeconds}.`, 'utf8'),
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+  ]);
+  if (algorithmOfKey(key) === 'ed25519') return `v1a,${sign(null, content, ed25519PrivateKey(key)).toString('base64')}`;
+  return `v1,${createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest('base64')}`;
 }
 
 export interface SignOptions {

@@ -10,7 +10,8 @@
  * used because it judges the timestamp by `Date.now()`, not by the app's clock, and prefers
  * `svix-*` headers over the `webhook-*` ones checked here.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, verify } from 'node:crypto';
+import type { SignatureKey } from '../domain/keyCheck.js';
 import { parsePublicId, publicIdOf } from '../domain/keyMaterial.js';
 import { PHONE_KEY_ID_HEADER, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './signing.js';
 
@@ -28,6 +29,7 @@ export type RefusalReason =
   | 'future_timestamp'
   | 'unknown_key'
   | 'signature_mismatch'
+  | 'wrong_algorithm'
   | 'revoked'
   | 'grace_ended'
   | 'ip_not_allowed'
@@ -62,6 +64,8 @@ const WEBHOOK_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
 const TIMESTAMP_PATTERN = /^(0|[1-9]\d{0,11})$/;
 /** A v1 signature is a base64 HMAC-SHA256: 32 bytes, 44 characters. */
 const V1_SIGNATURE_PATTERN = /^v1,[A-Za-z0-9+/]{43}=$/;
+/** A v1a signature is a base64 Ed25519 signature: 64 bytes, 88 characters. */
+const V1A_SIGNATURE_PATTERN = /^v1a,[A-Za-z0-9+/]{86}==$/;
 const MAX_SIGNATURES = 10;
 
 const refuse401 = (reason: RefusalReason, message: string): Refusal => ({ status: 401, reason, message });
@@ -99,10 +103,10 @@ export function readSignedHeaders(headers: Record<string, string | string[] | un
     );
   }
   const signatures = value(WEBHOOK_SIGNATURE_HEADER)!.trim().split(/ +/);
-  if (signatures.length > MAX_SIGNATURES || !signatures.some((s) => V1_SIGNATURE_PATTERN.test(s))) {
+  if (signatures.length > MAX_SIGNATURES || !signatures.some((s) => V1_SIGNATURE_PATTERN.test(s) || V1A_SIGNATURE_PATTERN.test(s))) {
     return refuse401(
       'malformed_header',
-      `${WEBHOOK_SIGNATURE_HEADER} is malformed: expected up to ${MAX_SIGNATURES} space-separated signatures, at least one of them v1,<base64 HMAC-SHA256>`,
+      `${WEBHOOK_SIGNATURE_HEADER} is malformed: expected up to ${MAX_SIGNATURES} space-separated signatures, at least one of them v1,<base64 HMAC-SHA256> or v1a,<base64 Ed25519 signature>`,
     );
   }
   const keyId = parsePublicId(value(PHONE_KEY_ID_HEADER)!);
@@ -135,25 +139,47 @@ export function checkTimestamp(timestampSeconds: number, now: Date): Refusal | u
 }
 
 /**
- * True when one of the header's v1 signatures is the HMAC-SHA256, under the whole key as
- * UTF-8 bytes, of `<webhook-id>.<webhook-timestamp>.` (the header texts) followed by the raw body bytes.
+ * Refuses the request unless one of the header's signatures of the key's version checks out:
+ * `v1` for an `hmac` key (HMAC-SHA256 under the whole key as UTF-8 bytes, compared in constant
+ * time), `v1a` for an `ed25519` key (node:crypto Ed25519 against the stored public key). Either
+ * is over `<webhook-id>.<webhook-timestamp>.` (the header texts) followed by the raw body bytes.
+ * Signatures of the other version are ignored; only those is refused, saying which the key needs.
  */
-export function signatureMatches(key: { secret: string }, signed: SignedHeaders, rawBody: Buffer): boolean {
+export function checkSignature(key: SignatureKey & { keyId: string }, signed: SignedHeaders, rawBody: Buffer): Refusal | undefined {
+  const id = publicIdOf(key.keyId);
+  const prefix = `${signed.webhookId}.${signed.timestampText}.`;
+  if (key.algorithm === 'ed25519') {
+    const candidates = signed.signatures.filter((s) => V1A_SIGNATURE_PATTERN.test(s));
+    if (candidates.length === 0)
+      return wrongVersion(
+        `key ${id} is an ed25519 key: sign v1a,<base64 Ed25519 signature> with its seed (v1 HMAC signatures are not accepted for it)`,
+      );
+    const content = Buffer.concat([Buffer.from(prefix, 'latin1'), rawBody]);
+    let matched = false;
+    for (const signature of candidates) {
+      if (verify(null, content, key.publicKey, Buffer.from(signature.slice(4), 'base64'))) matched = true;
+    }
+    return matched ? undefined : mismatch(`with Ed25519 under the seed of ${id} (v1a)`);
+  }
+  const candidates = signed.signatures.filter((s) => V1_SIGNATURE_PATTERN.test(s));
+  if (candidates.length === 0)
+    return wrongVersion(
+      `key ${id} is an hmac key: sign v1,<base64 HMAC-SHA256> with the whole key (v1a Ed25519 signatures are for ed25519 keys)`,
+    );
   const hmac = createHmac('sha256', key.secret);
-  hmac.update(`${signed.webhookId}.${signed.timestampText}.`, 'latin1');
+  hmac.update(prefix, 'latin1');
   hmac.update(rawBody);
   const expected = Buffer.from(`v1,${hmac.digest('base64')}`, 'latin1');
   let matched = false;
-  for (const signature of signed.signatures) {
+  for (const signature of candidates) {
     const given = Buffer.from(signature, 'latin1');
     // Every candidate is compared (no early exit), each in constant time.
     if (given.length === expected.length && timingSafeEqual(given, expected)) matched = true;
   }
-  return matched;
+  return matched ? undefined : mismatch(`with HMAC-SHA256 under the whole key of ${id}`);
 }
 
-export const signatureMismatch = (keyId: string): Refusal =>
-  refuse401(
-    'signature_mismatch',
-    `${WEBHOOK_SIGNATURE_HEADER} does not match: sign "<webhook-id>.<webhook-timestamp>.<raw body>" with HMAC-SHA256 under the whole key of ${publicIdOf(keyId)}`,
-  );
+const wrongVersion = (message: string): Refusal => refuse401('wrong_algorithm', message);
+
+const mismatch = (how: string): Refusal =>
+  refuse401('signature_mismatch', `${WEBHOOK_SIGNATURE_HEADER} does not match: sign "<webhook-id>.<webhook-timestamp>.<raw body>" ${how}`);

@@ -79,7 +79,7 @@ describe('create through the modal', () => {
     // Stored: hash and ciphertext, the reveal's whereabouts, the lock as given.
     const stored = (await app.context.models.Key.findOne({ keyId }).lean())!;
     expect(stored.hash).toBe(createHash('sha256').update(key).digest('hex'));
-    expect(decryptKey(stored.cipher, keyId, app.context.config.encryptionKey)).toBe(key);
+    expect(decryptKey(stored.cipher!, keyId, app.context.config.encryptionKey)).toBe(key);
     expect(stored).toMatchObject({ name: 'gw-lagos', description: 'Lagos office gateway', createdBy: 'UADMIN', status: 'active' });
     expect(stored.ipLock).toMatchObject({ mode: 'list', entries: ['203.0.113.7', '10.0.0.0/24'] });
     await expect.poll(async () => (await app.context.models.Key.findOne({ keyId }).lean())!.reveal.fileId).toBe(fileId);

@@ -10,5 +10,5 @@ export async function checkKey(context: AppContext, publicId: string, ip: string
   const snapshot = keyId ? await context.domain.keyCheck.snapshot(keyId) : null;
   if (!snapshot) return { ok: false as const, reason: 'unknown_key' as const };
   const decision = context.domain.keyCheck.judge(snapshot, ip);
-  return decision.ok ? { ...decision, secret: snapshot.secret } : decision;
+  return decision.ok ? { ...decision, secret: snapshot.algorithm === 'hmac' ? snapshot.secret : undefined } : decision;
 }

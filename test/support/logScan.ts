@@ -7,11 +7,11 @@ import { join } from 'node:path';
  * Standard Webhooks signature, and for the exact secrets the test apps were given.
  */
 export const LEAK_PATTERNS: { name: string; pattern: RegExp }[] = [
-  { name: 'full phone key', pattern: /pk_[a-z2-7]{8}_[A-Za-z0-9_-]{64}/ },
+  { name: 'full phone key (hmac: 64, ed25519: 43 characters of secret)', pattern: /pk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}/ },
   { name: 'management API token', pattern: /mk_[a-z2-7]{8}_[A-Za-z0-9_-]{16,}/ },
   { name: 'Slack token', pattern: /xox[abposr]-[A-Za-z0-9-]{6,}/ },
   { name: 'Slack request signature', pattern: /v0=[a-f0-9]{64}/ },
-  { name: 'webhook signature', pattern: /v1,[A-Za-z0-9+/]{40,}={0,2}/ },
+  { name: 'webhook signature', pattern: /v1a?,[A-Za-z0-9+/]{40,}={0,2}/ },
 ];
 
 export interface Leak {

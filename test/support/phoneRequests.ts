@@ -7,7 +7,7 @@
  * Implemented with node:crypto only, so tests can cross-check against svix
  * (`new Webhook(key, { format: 'raw' })`).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are arbitrary JSON
@@ -50,12 +50,27 @@ export interface PhoneWebhookHeaders {
   [header: string]: string;
 }
 
-/** The base64 signature (without `v1,`) of `${id}.${ts}.` and the body's exact bytes under key. */
+/** The base64 HMAC-SHA256 (without `v1,`) of `${id}.${ts}.` and the body's exact bytes under key. */
 export function phoneSignature(key: string, id: string, timestampSeconds: number, body: string | Buffer): string {
   return createHmac('sha256', Buffer.from(key, 'utf8'))
     .update(`${id}.${timestampSeconds}.`)
     .update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
     .digest('base64');
+}
+
+/** An ed25519 key's secret is 43 base64url characters (its 32-byte seed); an hmac key's is 64. */
+export const isEd25519Key = (key: string): boolean => /^pk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}$/.test(key);
+
+/** The base64 Ed25519 signature (without `v1a,`), made from the key string alone. */
+export function ed25519PhoneSignature(key: string, id: string, timestampSeconds: number, body: string | Buffer): string {
+  const seed = Buffer.from(key.slice(-43), 'base64url');
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const content = Buffer.concat([Buffer.from(`${id}.${timestampSeconds}.`), typeof body === 'string' ? Buffer.from(body, 'utf8') : body]);
+  return sign(null, content, privateKey).toString('base64');
 }
 
 export function signPhoneWebhook(opts: {
@@ -73,7 +88,9 @@ export function signPhoneWebhook(opts: {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(ts),
-    'webhook-signature': `v1,${phoneSignature(opts.key, id, ts, opts.body)}`,
+    'webhook-signature': isEd25519Key(opts.key)
+      ? `v1a,${ed25519PhoneSignature(opts.key, id, ts, opts.body)}`
+      : `v1,${phoneSignature(opts.key, id, ts, opts.body)}`,
     'x-phone-key-id': opts.keyId ?? keyIdOf(opts.key),
     'content-type': 'application/json',
   };

@@ -25,6 +25,10 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** A second instance on the same database (and Slack), as when scaled out. */
+const startOtherInstance = () =>
+  startTestApp({ clock: clock.now, mongodbUri: databaseUri, env: { KEY_ENCRYPTION_KEY: encryptionKey }, fake: app.fake });
+
 /** Counts the app's key lookups (findOne on keys) while `work` runs. */
 async function keyLookupsDuring(target: TestApp, work: () => Promise<void>): Promise<number> {
   let lookups = 0;
@@ -137,12 +141,7 @@ describe('IP lock (403)', () => {
 
 describe('the key cache', () => {
   it('a key revoked on another instance is refused here within 1 second', async () => {
-    const other = await startTestApp({
-      clock: clock.now,
-      mongodbUri: databaseUri,
-      env: { KEY_ENCRYPTION_KEY: encryptionKey },
-      fake: app.fake,
-    });
+    const other = await startOtherInstance();
     try {
       const key = await createKey(app);
       const number = newNumber();
@@ -276,12 +275,7 @@ describe('the key cache', () => {
     const here = await createKey(app);
     expect((await register(app, clock, here, [newNumber()])).status).toBe(202);
 
-    const other = await startTestApp({
-      clock: clock.now,
-      mongodbUri: databaseUri,
-      env: { KEY_ENCRYPTION_KEY: encryptionKey },
-      fake: app.fake,
-    });
+    const other = await startOtherInstance();
     try {
       const elsewhere = await createKey(other);
       const createdAt = performance.now();

@@ -89,6 +89,23 @@ it('exits non-zero when the request is refused, and reuses --id to show a duplic
   expect(again.lines[0]).toContain(': 200 {"status":"duplicate"');
 });
 
+it('signs v1a for an ed25519 key, from the key string alone', async () => {
+  const { key: edKey, view } = await app.context.domain.keys.create({
+    name: `sim-ed-${process.pid}`,
+    ipLock: { mode: 'off' },
+    algorithm: 'ed25519',
+    actor: 'UADMIN',
+  });
+  expect(edKey).toHaveLength(55);
+  const number = newNumber();
+  const registered = await run(['--url', app.baseUrl, '--key', edKey, 'register', '--numbers', number]);
+  expect(registered.errors).toEqual([]);
+  expect(registered.lines[0]).toContain(': 202 ');
+  const heartbeat = await run(['--url', app.baseUrl, '--key', edKey, 'heartbeat', '--phones', '1', '--base', number, '--count', '1']);
+  expect(heartbeat.status).toBe(0);
+  expect(await app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ keyId: view.keyId, state: 'up' });
+});
+
 it('explains its usage and refuses bad arguments', async () => {
   const help = await run(['--help']);
   expect(help.status).toBe(0);

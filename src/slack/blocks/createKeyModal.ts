@@ -1,9 +1,14 @@
 import { MAX_DESCRIPTION_LENGTH } from '../../domain/keys.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
-import { context, type ModalView, plain } from '../kit.js';
+import { context, type ModalView, option, plain } from '../kit.js';
 import { ipLockInputs } from './ipLockInputs.js';
 
-/** `/keys create [name]`: name (prefilled), description, IP lock. Invalid input comes back inline. */
+const ALGORITHM_OPTIONS = [
+  option('hmac', 'HMAC-SHA256 (Standard Webhooks v1): the usual choice'),
+  option('ed25519', 'Ed25519 (v1a): the server keeps only a public key'),
+];
+
+/** `/keys create [name]`: name (prefilled), description, IP lock, algorithm. Invalid input comes back inline. */
 export function createKeyModal({ name, privateMetadata }: { name: string; privateMetadata: string }): ModalView {
   return {
     type: 'modal',
@@ -34,6 +39,13 @@ export function createKeyModal({ name, privateMetadata }: { name: string; privat
         element: { type: 'plain_text_input', action_id: ActionId.input, multiline: true, max_length: MAX_DESCRIPTION_LENGTH },
       },
       ...ipLockInputs({ mode: 'off', entries: [] }),
+      {
+        type: 'input',
+        block_id: BlockId.algorithm,
+        label: plain('Signature algorithm'),
+        hint: plain('Fixed for the key and its rotations. The phone app must support the one you choose.'),
+        element: { type: 'radio_buttons', action_id: ActionId.input, options: ALGORITHM_OPTIONS, initial_option: ALGORITHM_OPTIONS[0] },
+      },
       context('The key is sent to you in a DM, once, with a QR code for the phone app.'),
     ],
   };

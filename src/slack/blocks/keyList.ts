@@ -18,6 +18,8 @@ export function keyStatusText(key: KeyView): string {
   }
 }
 
+const ALGORITHM_TEXT = { hmac: 'HMAC (v1)', ed25519: 'Ed25519 (v1a)' } as const;
+
 /** Every field of a key people see (README: Using /keys), as one mrkdwn text. */
 function keyDetails(key: KeyView): string {
   const lines = [
@@ -25,7 +27,7 @@ function keyDetails(key: KeyView): string {
     ...(key.description ? [`_${escapeText(key.description.replace(/\s+/g, ' ').slice(0, 300))}_`] : []),
     `Status: ${keyStatusText(key)} · Rotation due: ${key.rotationDue ? 'yes' : 'no'}`,
     `Created by ${mention(key.createdBy)} ${slackDate(key.createdAt)} · Last used ${slackDate(key.lastUsedAt)} · Used ${key.timesUsed} time${key.timesUsed === 1 ? '' : 's'}`,
-    `IP lock: ${ipLockText(key.ipLock)}`,
+    `IP lock: ${ipLockText(key.ipLock)} · Algorithm: ${ALGORITHM_TEXT[key.algorithm]}`,
     `Phones: ${someOf(key.phoneNumbers, 20)}`,
   ];
   return lines.join('\n');

@@ -5,8 +5,9 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'svix';
 import { describe, expect, it } from 'vitest';
+import { ed25519PublicKey, ed25519PublicKeyOf, generateKey } from '../../../src/domain/keyMaterial.js';
 import { signWebhook, webhookSignature } from '../../../src/webhooks/signing.js';
-import { checkTimestamp, readSignedHeaders, type SignedHeaders, signatureMatches } from '../../../src/webhooks/verify.js';
+import { checkSignature, checkTimestamp, readSignedHeaders, type SignedHeaders } from '../../../src/webhooks/verify.js';
 
 const KEY = `pk_abcdefgh_${'A1b2C3d4-_'.repeat(6)}Zz9_`;
 const OTHER_KEY = `pk_abcdefgh_${'Q'.repeat(64)}`;
@@ -152,7 +153,11 @@ describe('checkTimestamp', () => {
   });
 });
 
-describe('signatureMatches (svix as the oracle)', () => {
+/** An hmac key's check, as a yes or no. */
+const signatureMatches = (key: { secret: string }, signed: SignedHeaders, body: Buffer) =>
+  checkSignature({ algorithm: 'hmac', secret: key.secret, keyId: 'abcdefgh' }, signed, body) === undefined;
+
+describe('checkSignature, hmac keys (svix as the oracle)', () => {
   const key = { secret: KEY };
 
   it('accepts the signature svix makes over the same id, timestamp and body', () => {
@@ -191,5 +196,54 @@ describe('signatureMatches (svix as the oracle)', () => {
     const padded = `v1,${createHmac('sha256', KEY).update(`msg_1.0${SECONDS}.${BODY}`).digest('base64')}`;
     expect(signatureMatches(key, { ...signed, signatures: [padded] }, Buffer.from(BODY))).toBe(false);
     expect(signatureMatches(key, { ...signed, timestampText: `0${SECONDS}`, signatures: [padded] }, Buffer.from(BODY))).toBe(true);
+  });
+});
+
+describe('checkSignature, ed25519 keys (v1a)', () => {
+  const { key: edKey } = generateKey('ed25519');
+  const edSnapshot = { algorithm: 'ed25519' as const, publicKey: ed25519PublicKey(ed25519PublicKeyOf(edKey)), keyId: 'abcdefgh' };
+  const signedBy = (signingKey: string, body = BODY) => read({ 'webhook-signature': webhookSignature(signingKey, 'msg_1', SECONDS, body) });
+
+  it('an ed25519 key is pk_<id>_ and its 32-byte seed in 43 base64url characters (55 in all)', () => {
+    expect(edKey).toMatch(/^pk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(edKey.slice(12), 'base64url')).toHaveLength(32);
+    expect(webhookSignature(edKey, 'msg_1', SECONDS, BODY)).toMatch(/^v1a,[A-Za-z0-9+/]{86}==$/);
+  });
+
+  it('accepts a v1a signature made from the key string, over exactly these bytes', () => {
+    expect(checkSignature(edSnapshot, signedBy(edKey), Buffer.from(BODY))).toBeUndefined();
+    expect(checkSignature(edSnapshot, signedBy(edKey), Buffer.from(`${BODY} `))).toMatchObject({ reason: 'signature_mismatch' });
+    expect(checkSignature(edSnapshot, signedBy(generateKey('ed25519').key), Buffer.from(BODY))).toMatchObject({
+      reason: 'signature_mismatch',
+      message: expect.stringContaining('with Ed25519 under the seed of pk_abcdefgh (v1a)'),
+    });
+  });
+
+  it('refuses v1 for an ed25519 key and v1a for an hmac key, saying which the key needs', () => {
+    const v1 = `v1,${createHmac('sha256', edKey).update(`msg_1.${SECONDS}.${BODY}`).digest('base64')}`;
+    expect(checkSignature(edSnapshot, read({ 'webhook-signature': v1 }), Buffer.from(BODY))).toEqual({
+      status: 401,
+      reason: 'wrong_algorithm',
+      message:
+        'key pk_abcdefgh is an ed25519 key: sign v1a,<base64 Ed25519 signature> with its seed (v1 HMAC signatures are not accepted for it)',
+    });
+    expect(checkSignature({ algorithm: 'hmac', secret: KEY, keyId: 'abcdefgh' }, signedBy(edKey), Buffer.from(BODY))).toEqual({
+      status: 401,
+      reason: 'wrong_algorithm',
+      message:
+        'key pk_abcdefgh is an hmac key: sign v1,<base64 HMAC-SHA256> with the whole key (v1a Ed25519 signatures are for ed25519 keys)',
+    });
+  });
+
+  it('takes the v1a entry among several signatures of either version', () => {
+    const good = webhookSignature(edKey, 'msg_1', SECONDS, BODY);
+    const other = webhookSignature(generateKey('ed25519').key, 'msg_1', SECONDS, BODY);
+    const hmac = webhookSignature(KEY, 'msg_1', SECONDS, BODY);
+    for (const header of [`${hmac} ${good}`, `${other} ${good}`, `${good} ${other} ${hmac}`]) {
+      expect(checkSignature(edSnapshot, read({ 'webhook-signature': header }), Buffer.from(BODY)), header).toBeUndefined();
+    }
+    expect(checkSignature(edSnapshot, read({ 'webhook-signature': `${hmac} ${other}` }), Buffer.from(BODY))).toMatchObject({
+      reason: 'signature_mismatch',
+    });
   });
 });

@@ -5,7 +5,7 @@ import { BlockId } from '../../../slack/ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { createKey } from '../../operations.js';
 import { failureMessage, laterReply, withReply } from '../../replies.js';
-import { inlineErrors, ipLockOf, textOf } from './forms.js';
+import { inlineErrors, ipLockOf, selectedOf, textOf } from './forms.js';
 
 /**
  * The create modal's submission: every problem inline (ack with errors), else
@@ -15,7 +15,12 @@ export function createKeySubmission(context: AppContext) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
     const values = view.state.values;
-    const input = { name: textOf(values, BlockId.name), description: textOf(values, BlockId.description), ipLock: ipLockOf(values) };
+    const input = {
+      name: textOf(values, BlockId.name),
+      description: textOf(values, BlockId.description),
+      ipLock: ipLockOf(values),
+      algorithm: selectedOf(values, BlockId.algorithm) ?? 'hmac',
+    };
     let errors: Record<string, string>;
     try {
       ({ errors } = await context.domain.keys.checkNew(input));
@@ -26,7 +31,7 @@ export function createKeySubmission(context: AppContext) {
     if (Object.keys(errors).length > 0) {
       await ack({
         response_action: 'errors',
-        errors: inlineErrors(errors, [BlockId.name, BlockId.description, BlockId.ipList], BlockId.name),
+        errors: inlineErrors(errors, [BlockId.name, BlockId.description, BlockId.ipList, BlockId.algorithm], BlockId.name),
       });
       return;
     }
