@@ -8,12 +8,15 @@
  *  - Database commands: the product's server counts every command its driver sends (command
  *    monitoring), by command and collection; key lookups (`find keys` by keyId) apart from the key
  *    cache's polls (`find keys` by changedAt).
+ *  - Algorithms: a second fleet of the same size has ed25519 keys (v1a signatures); each round
+ *    measures it right after the hmac fleet, so the two CPU figures come from the same run.
  *  - Revocation: under load, the bench (another instance on the same database) revokes a key and
  *    probes the server with it until it is refused.
  */
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../src/context.js';
+import type { KeyAlgorithm } from '../src/models/index.js';
 import { signWebhook } from '../src/webhooks/signing.js';
 import { type CommandCounts, commandsBetween } from './commandCounter.js';
 import type { DatabaseReady } from './databaseProcess.js';
@@ -54,6 +57,9 @@ export interface PhaseReport {
 export interface RoundReport {
   cpuRatio: number;
   productCpuMicros: number;
+  /** The same for the ed25519 fleet. */
+  ed25519CpuRatio: number;
+  ed25519CpuMicros: number;
   bareCpuMicros: number;
   productSeconds: number;
   bareSeconds: number;
@@ -69,6 +75,8 @@ export interface IngestReport {
   bare: PhaseReport;
   /** (product CPU per accepted heartbeat) / (bare CPU per request). */
   cpuRatio: number;
+  /** The ed25519 fleet's phases (v1a signatures), and its CPU per accepted heartbeat / bare CPU per request. */
+  ed25519: PhaseReport & { accepted: number; cpuRatio: number };
   /** Each round alone, to show the noise. */
   perRound: RoundReport[];
   /** accepted heartbeats per second / bare requests per second. */
@@ -88,8 +96,9 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
   let server: ChildHandle<ServerReady> | undefined;
   let bare: ChildHandle<ServerReady> | undefined;
   try {
-    progress(`creating ${options.phones} keys`);
-    const phones = await createPhones(bench, options.phones);
+    progress(`creating ${options.phones} hmac keys and ${options.phones} ed25519 keys`);
+    const phones = await createPhones(bench, options.phones, 'hmac');
+    const edPhones = await createPhones(bench, options.phones, 'ed25519');
 
     [server, bare] = await Promise.all([
       startChild<ServerReady>('bench/server.ts', { env, logFile: logFile('server') }),
@@ -98,8 +107,8 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
     const product = { handle: server, url: `http://127.0.0.1:${server.ready.port}` };
     const baseline = { handle: bare, url: `http://127.0.0.1:${bare.ready.port}` };
 
-    progress(`registering ${phones.length} phones (phone.registered)`);
-    await registerPhones(product.url, phones);
+    progress(`registering ${phones.length + edPhones.length} phones (phone.registered)`);
+    await registerPhones(product.url, [...phones, ...edPhones]);
 
     // Every phase sends the same number of requests, all of them answered inside its window.
     const amount = options.requestsPerConnection * options.connections;
@@ -107,10 +116,12 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
     // (a cold Express process spends a third more CPU per request on its first few thousand).
     progress(`warming up: ${amount} requests to each`);
     await runLoad({ baseUrl: product.url, phones, connections: options.connections, amount });
+    await runLoad({ baseUrl: product.url, phones: edPhones, connections: options.connections, amount });
     await runLoad({ baseUrl: baseline.url, phones, connections: options.connections, amount });
 
     const bareRuns: MeasuredRun[] = [];
     const productRuns: MeasuredRun[] = [];
+    const edRuns: MeasuredRun[] = [];
     const eventsBefore = await bench.models.PhoneEvent.countDocuments({ type: 'phone.heartbeat' });
     for (let round = 1; round <= options.rounds; round++) {
       progress(`round ${round}/${options.rounds}: ${amount} requests at ${options.connections} connections, bare Express then phonekeys`);
@@ -120,8 +131,10 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
       if (profile) await server.call('profileStart');
       productRuns.push(await measuredPhase(options.database, product.handle, product.url, phones, options.connections, amount));
       if (profile) progress(`CPU profile: ${await server.call('profileStop', profile)}`);
+      edRuns.push(await measuredPhase(options.database, product.handle, product.url, edPhones, options.connections, amount));
     }
     const eventsAfter = await bench.models.PhoneEvent.countDocuments({ type: 'phone.heartbeat' });
+    const edPhase = phaseReport(edRuns, ['202']);
 
     progress('revocation under load');
     const revocation = await revokeUnderLoad(bench, product.url, phones, options.connections);
@@ -140,7 +153,12 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
       product: { ...productPhase, accepted, storedEvents: eventsAfter - eventsBefore },
       bare: barePhase,
       cpuRatio: productPhase.cpuMicrosPerRequest / barePhase.cpuMicrosPerRequest,
-      perRound: productRuns.map((run, i) => roundReport(run, bareRuns[i]!)),
+      ed25519: {
+        ...edPhase,
+        accepted: edPhase.statuses['202'] ?? 0,
+        cpuRatio: edPhase.cpuMicrosPerRequest / barePhase.cpuMicrosPerRequest,
+      },
+      perRound: productRuns.map((run, i) => roundReport(run, bareRuns[i]!, edRuns[i]!)),
       throughputRatio: productPhase.perSecond / barePhase.perSecond,
       databaseCpuMicrosPerHeartbeat: (databaseCpu * 1e6) / accepted,
       commands: {
@@ -160,15 +178,16 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
 // ── setup ─────────────────────────────────────────────────────────────────
 
 /** One key per phone, created as Slack's create modal does (KeyService.create). */
-async function createPhones(bench: AppContext, count: number): Promise<BenchPhone[]> {
+async function createPhones(bench: AppContext, count: number, algorithm: KeyAlgorithm): Promise<BenchPhone[]> {
   const phones: BenchPhone[] = [];
+  const [prefix, firstNumber] = algorithm === 'hmac' ? ['bench-phone', 10_000_000] : ['bench-ed-phone', 20_000_000];
   for (let start = 0; start < count; start += 25) {
     const created = await Promise.all(
       Array.from({ length: Math.min(25, count - start) }, (_, j) =>
-        bench.domain.keys.create({ name: `bench-phone-${start + j}`, ipLock: { mode: 'off' }, actor: 'UBENCH' }),
+        bench.domain.keys.create({ name: `${prefix}-${start + j}`, ipLock: { mode: 'off' }, algorithm, actor: 'UBENCH' }),
       ),
     );
-    for (const [j, { key }] of created.entries()) phones.push({ key, number: `+23480${String(10_000_000 + start + j)}` });
+    for (const [j, { key }] of created.entries()) phones.push({ key, number: `+23480${String(firstNumber + start + j)}` });
   }
   return phones;
 }
@@ -282,13 +301,16 @@ function phaseReport(runs: MeasuredRun[], counted: string[]): PhaseReport {
   };
 }
 
-function roundReport(product: MeasuredRun, bare: MeasuredRun): RoundReport {
+function roundReport(product: MeasuredRun, bare: MeasuredRun, ed25519: MeasuredRun): RoundReport {
   const accepted = product.load.statuses['202'] ?? 0;
   const productCpuMicros = (product.cpuSeconds * 1e6) / accepted;
   const bareCpuMicros = (bare.cpuSeconds * 1e6) / bare.load.responses;
+  const ed25519CpuMicros = (ed25519.cpuSeconds * 1e6) / (ed25519.load.statuses['202'] ?? 0);
   return {
     cpuRatio: Math.round((productCpuMicros / bareCpuMicros) * 100) / 100,
     productCpuMicros: Math.round(productCpuMicros),
+    ed25519CpuRatio: Math.round((ed25519CpuMicros / bareCpuMicros) * 100) / 100,
+    ed25519CpuMicros: Math.round(ed25519CpuMicros),
     bareCpuMicros: Math.round(bareCpuMicros),
     productSeconds: Math.round(product.load.seconds * 10) / 10,
     bareSeconds: Math.round(bare.load.seconds * 10) / 10,
