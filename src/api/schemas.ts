@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/keyPages.js';
 import { KEY_NAME_PATTERN, MAX_DESCRIPTION_LENGTH } from '../domain/keys.js';
 import { PHONE_STATUSES } from '../domain/phones.js';
-import { IP_LOCK_MODES, KEY_ENVIRONMENTS, KEY_SCOPES, KEY_STATUSES } from '../models/index.js';
+import { IP_LOCK_MODES, KEY_ALGORITHMS, KEY_ENVIRONMENTS, KEY_SCOPES, KEY_STATUSES } from '../models/index.js';
 
 const dateTime = z.iso.datetime().meta({ example: '2026-11-22T10:00:00.000Z' });
 
@@ -147,7 +147,9 @@ export const keyJson = z
     name: z.string().meta({ example: 'lagos-gw-1' }),
     description: z.string(),
     environment: z.enum(KEY_ENVIRONMENTS),
-    algorithm: z.enum(['hmac']).meta({ description: '`hmac`: Standard Webhooks `v1` signatures' }),
+    algorithm: z
+      .enum(KEY_ALGORITHMS)
+      .meta({ description: '`hmac`: Standard Webhooks `v1` signatures; `ed25519`: `v1a`, the server keeps only the public key' }),
     scopes: z.array(z.enum(KEY_SCOPES)),
     status: z.enum(KEY_STATUSES).meta({ description: '`rotating`: superseded, valid until `grace_ends_at`' }),
     created_by: z.string().meta({ description: 'A Slack user ID, or `api:<token name>`', example: 'U012ABCDEF' }),

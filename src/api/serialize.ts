@@ -14,7 +14,7 @@ export function keyToJson(key: KeyView): KeyJson {
     name: key.name,
     description: key.description,
     environment: key.environment,
-    algorithm: 'hmac',
+    algorithm: key.algorithm,
     scopes: key.scopes,
     status: key.status,
     created_by: key.createdBy,
