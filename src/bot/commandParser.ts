@@ -24,8 +24,7 @@ export type KeysCommand =
   | { kind: 'invalid'; error: string };
 
 export function parseKeysCommand(rawText: string): KeysCommand {
-  const words = unwrapSlackMarkup(rawText).trim().split(/\s+/).filter(Boolean);
-  const [sub, ...args] = words;
+  const [sub, ...args] = words(unwrapSlackMarkup(rawText));
   const rest = args.join(' ');
   const needs = (usage: string) => ({ kind: 'invalid' as const, error: `Usage: \`/keys ${usage}\`` });
 
@@ -108,6 +107,15 @@ function parseTokenCommand([action, ...args]: string[]): KeysCommand {
     default:
       return { kind: 'invalid', error: action ? `Unknown token subcommand "${action}". ${TOKEN_USAGE}` : TOKEN_USAGE };
   }
+}
+
+/**
+ * The words of a command; a quoted argument ("…", '…', or the curly quotes autocorrect puts in)
+ * is one word without its quotes, so `pause "+234 801 234 5678" 30` reads as number and minutes.
+ */
+function words(text: string): string[] {
+  const found = text.matchAll(/"([^"]*)"|“([^”]*)”|'([^']*)'|‘([^’]*)’|(\S+)/g);
+  return [...found].map((m) => (m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? '').trim()).filter(Boolean);
 }
 
 /** Slack may send `<tel:+234…|+234…>`, `<mailto:…|…>` or HTML entities; keep what the user typed. */

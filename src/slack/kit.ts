@@ -26,17 +26,21 @@ export const LIMITS = {
   confirmText: 300,
 } as const;
 
-/** Cuts text to a Slack limit, saying so. */
-export function fit(text: string, max: number = LIMITS.sectionText): string {
-  return text.length <= max ? text : `${text.slice(0, max - 2)} …`;
+/** Cuts text to a Slack limit, saying so; never inside a `<…>` mention or date, or an `&…;` escape. */
+export function clip(text: string, max: number = LIMITS.sectionText): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 2);
+  if (cut.lastIndexOf('<') > cut.lastIndexOf('>')) cut = cut.slice(0, cut.lastIndexOf('<'));
+  if (/&[a-z]{0,3}$/.test(cut)) cut = cut.slice(0, cut.lastIndexOf('&'));
+  return `${cut} …`;
 }
 
 export const plain = (text: string, max: number = LIMITS.headerText): types.PlainTextElement => ({
   type: 'plain_text',
-  text: fit(text, max),
+  text: clip(text, max),
   emoji: true,
 });
-export const mrkdwn = (text: string, max: number = LIMITS.sectionText): types.MrkdwnElement => ({ type: 'mrkdwn', text: fit(text, max) });
+export const mrkdwn = (text: string, max: number = LIMITS.sectionText): types.MrkdwnElement => ({ type: 'mrkdwn', text: clip(text, max) });
 
 export const section = (text: string, blockId?: string): types.SectionBlock => ({
   type: 'section',
@@ -82,8 +86,8 @@ export function linesToSections(lines: string[]): Block[] {
     const candidate = current ? `${current}\n${line}` : line;
     if (candidate.length > LIMITS.sectionText && current) {
       blocks.push(section(current));
-      current = fit(line);
-    } else current = fit(candidate);
+      current = clip(line);
+    } else current = clip(candidate);
   }
   if (current) blocks.push(section(current));
   return blocks;

@@ -21,18 +21,22 @@ function detailsText(details: Record<string, unknown> | null | undefined): strin
     .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
     .map(
       ([k, v]) =>
-        `${k}: ${escapeText(v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))}`,
+        `${k}: ${v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
     );
-  return parts.length ? ` (${parts.join('; ').slice(0, 300)})` : '';
+  return parts.length ? ` (${escapeText(parts.join('; ').slice(0, 300))})` : '';
 }
 
 /** `/keys audit [key]`: who did what to which key or phone, and when; newest first. */
 export function auditList(entries: AuditLine[], about?: string): SlackMessage {
   const title = about ? `Audit: ${about}` : 'Audit: recent changes';
-  if (entries.length === 0) return { text: `${title}: nothing yet.`, blocks: [section(`*${escapeText(title)}*: nothing yet.`)] };
+  if (entries.length === 0)
+    return { text: `${escapeText(title)}: nothing yet.`, blocks: [section(`*${escapeText(title)}*: nothing yet.`)] };
   const lines = entries.map(
     (e) =>
       `${slackDate(e.at)} · ${actorText(e.actor)} · *${escapeText(e.action)}*${e.keyId ? ` \`${publicIdOf(e.keyId)}\`` : ''}${e.phoneNumber ? ` ${e.phoneNumber}` : ''}${detailsText(e.details)}`,
   );
-  return { text: title, blocks: [header(title), ...linesToSections(lines), context(`The ${entries.length} most recent entries.`)] };
+  return {
+    text: escapeText(title),
+    blocks: [header(title), ...linesToSections(lines), context(`The ${entries.length} most recent entries.`)],
+  };
 }

@@ -1,0 +1,187 @@
+/**
+ * Every Block Kit builder, fed large and hostile data, passes the strict check of Slack's
+ * documented limits (test/support/blockKit.ts), and lets no one else's markup through.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseKeysCommand } from '../../../src/bot/commandParser.js';
+import { encodeMetadata } from '../../../src/bot/metadata.js';
+import { alertMessage, recoveryReply, reminderReply, resolvedAlertMessage } from '../../../src/slack/blocks/alerts.js';
+import * as answers from '../../../src/slack/blocks/answers.js';
+import { auditList } from '../../../src/slack/blocks/auditList.js';
+import { createKeyModal } from '../../../src/slack/blocks/createKeyModal.js';
+import { deleteConfirmation } from '../../../src/slack/blocks/deleteConfirmation.js';
+import { homeView } from '../../../src/slack/blocks/home.js';
+import { KEYS_PER_PAGE, keyListPage } from '../../../src/slack/blocks/keyList.js';
+import { lockKeyModal } from '../../../src/slack/blocks/lockKeyModal.js';
+import { noticeModal } from '../../../src/slack/blocks/noticeModal.js';
+import { phoneList } from '../../../src/slack/blocks/phoneList.js';
+import { redactedRevealMessage, revealMessage } from '../../../src/slack/blocks/revealMessage.js';
+import { KEYS_PER_ROTATION_NOTICE, rotationDm, rotationNotice } from '../../../src/slack/blocks/rotationNotices.js';
+import { unlinkPhoneModal } from '../../../src/slack/blocks/unlinkPhoneModal.js';
+import { usageMessage } from '../../../src/slack/blocks/usage.js';
+import type { SlackMessage } from '../../../src/slack/kit.js';
+import { checkMessage, strayMarkup, viewProblems } from '../../support/blockKit.js';
+import {
+  alert,
+  HOSTILE,
+  hostileAudit,
+  hostileKey,
+  hostileKeys,
+  hostileName,
+  hostilePhones,
+  ipEntries,
+  NOW,
+  phoneNumber,
+  rotationKeys,
+} from './hostile.js';
+
+/** Slack would post it, and nobody else's text turned into markup. */
+function expectSlackAccepts(message: SlackMessage): void {
+  expect(checkMessage(message)?.problems ?? []).toEqual([]);
+  expect(strayMarkup(message)).toEqual([]);
+}
+
+function expectViewAccepted(view: object): void {
+  expect(viewProblems(view)).toEqual([]);
+  expect(strayMarkup(view)).toEqual([]);
+}
+
+const metadata = encodeMetadata({
+  keyId: 'abcd2345',
+  responseUrl: `https://hooks.slack.com/commands/T0001/${'1'.repeat(13)}/${'x'.repeat(24)}`,
+  channelId: 'C0123456789',
+});
+
+describe('/keys answers', () => {
+  it('usage, with any error the parser can produce from what was typed', () => {
+    expectSlackAccepts(usageMessage());
+    for (const typed of [`${HOSTILE} now`, 'pause +2348012345678 <!channel>', HOSTILE.repeat(200)]) {
+      const parsed = parseKeysCommand(typed);
+      expect(parsed.kind).toBe('invalid');
+      if (parsed.kind === 'invalid') expectSlackAccepts(usageMessage(parsed.error));
+    }
+  });
+
+  it('/keys list: every page of 500 keys, each with 100 IPs and 100 phones, and a page past the end', () => {
+    const keys = hostileKeys(500);
+    const pages = Math.ceil(keys.length / KEYS_PER_PAGE);
+    for (let page = 0; page <= pages; page++) expectSlackAccepts(keyListPage(keys, page));
+    expectSlackAccepts(keyListPage([], 0));
+    const last = keyListPage(keys, pages + 5);
+    expect(JSON.stringify(last.blocks)).toContain(`page ${pages} of ${pages}`);
+  });
+
+  it('/keys phones: 1,000 phones with hostile key names', () => {
+    for (const n of [0, 1, 300, 1000]) expectSlackAccepts(phoneList(hostilePhones(n)));
+  });
+
+  it('/keys audit: entries with hostile actors, actions and details', () => {
+    expectSlackAccepts(auditList(hostileAudit(20)));
+    expectSlackAccepts(auditList(hostileAudit(20), `${hostileName()} (pk_abcd2345)`));
+    expectSlackAccepts(auditList([], hostileName()));
+  });
+
+  it('/keys delete: the question', () => {
+    for (const key of hostileKeys(3)) expectSlackAccepts(deleteConfirmation(key));
+    expectSlackAccepts(deleteConfirmation(hostileKey(0, { phoneNumbers: [] })));
+  });
+
+  it('what every change answers, and every refusal', () => {
+    const key = hostileKey(0);
+    const messages = [
+      answers.keyCreated(key, true),
+      answers.keyCreated(key, false),
+      answers.keyCreated({ ...key, ipLock: { mode: 'first', entries: [], firstIp: '203.0.113.7' } }, true),
+      answers.keyRotated(hostileKey(1), key, true),
+      answers.keyRotated(hostileKey(1), key, false),
+      answers.ipLockSet(key),
+      answers.ipLockSet({ ...key, ipLock: { mode: 'off', entries: [], firstIp: null } }),
+      answers.phoneUnlinked(key, phoneNumber(1)),
+      answers.keyDeleted(key),
+      answers.phonePaused(phoneNumber(1), NOW),
+      answers.phoneResumed(phoneNumber(1)),
+      answers.alreadyRevoked(key),
+      answers.keyIsRevoked(key),
+      answers.noPhonesLinked(key),
+      answers.refused(`No key called "${HOSTILE}".`),
+      { text: answers.notAllowed(Array.from({ length: 200 }, (_, i) => `U0ADMIN${i}`)) },
+      { text: answers.DATABASE_UNAVAILABLE },
+      { text: answers.SOMETHING_WENT_WRONG },
+    ];
+    for (const message of messages) expectSlackAccepts(message);
+  });
+});
+
+describe('modals and App Home', () => {
+  it('create: prefilled with anything typed after /keys create', () => {
+    expectViewAccepted(createKeyModal({ name: '', privateMetadata: metadata }));
+    expectViewAccepted(createKeyModal({ name: hostileName().repeat(3), privateMetadata: metadata }));
+  });
+
+  it('lock: prefilled with 100 entries, or a first-IP lock', () => {
+    expectViewAccepted(lockKeyModal(hostileKey(0), metadata));
+    expectViewAccepted(lockKeyModal(hostileKey(1, { ipLock: { mode: 'first', entries: [], firstIp: '2001:db8::1' } }), metadata));
+    expectViewAccepted(lockKeyModal(hostileKey(2, { ipLock: { mode: 'off', entries: ipEntries(3), firstIp: null } }), metadata));
+  });
+
+  it('unlink: a key with more numbers than a select can hold', () => {
+    const view = unlinkPhoneModal(hostileKey(0, { phoneNumbers: Array.from({ length: 150 }, (_, i) => phoneNumber(i)) }), metadata);
+    expectViewAccepted(view);
+    expectViewAccepted(unlinkPhoneModal(hostileKey(0, { phoneNumbers: [phoneNumber(1)] }), metadata));
+  });
+
+  it('a notice in place of a form, however long its text', () => {
+    expectViewAccepted(noticeModal('Not allowed', answers.notAllowed(Array.from({ length: 500 }, (_, i) => `U0ADMIN${i}`))));
+    expectViewAccepted(noticeModal('Key not created', answers.refused(HOSTILE.repeat(100)).text));
+  });
+
+  it('App Home: 500 keys and 1,000 phones', () => {
+    expectViewAccepted(homeView({ keys: hostileKeys(500), phones: hostilePhones(1000), now: NOW }));
+    expectViewAccepted(homeView({ keys: [], phones: [], now: NOW }));
+  });
+});
+
+describe('the reveal DM', () => {
+  it('holds the key in its blocks only, and its redacted form holds none', () => {
+    const key = hostileKey(0);
+    const fullKey = `pk_${key.keyId}_${'A'.repeat(64)}`;
+    const reveal = revealMessage(key, fullKey, 15 * 60_000, 'created');
+    expectSlackAccepts(reveal);
+    expect(reveal.text).not.toContain(fullKey);
+    expect(JSON.stringify(reveal.blocks)).toContain(fullKey);
+    expectSlackAccepts(revealMessage(key, fullKey, 90 * 24 * 60 * 60_000, 'rotated'));
+    const redacted = redactedRevealMessage(key);
+    expectSlackAccepts(redacted);
+    expect(JSON.stringify(redacted)).not.toContain(fullKey);
+  });
+});
+
+describe('job messages', () => {
+  const keyRef = { keyId: 'abcd2345', name: hostileName() };
+
+  it('the silent-phone alert, its resolved form and its thread replies; with the key name escaped', () => {
+    const open = alert();
+    const resolved = alert({ resolvedAt: NOW });
+    const messages = [
+      alertMessage(open, keyRef, NOW),
+      alertMessage(open, { keyId: 'abcd2345', name: null }, NOW),
+      alertMessage(resolved, keyRef, NOW),
+      resolvedAlertMessage(resolved, keyRef),
+      recoveryReply(resolved),
+      reminderReply(open, new Date(NOW.getTime() + 400 * 24 * 60 * 60_000)),
+    ];
+    for (const message of messages) expectSlackAccepts(message);
+    const posted = JSON.stringify(alertMessage(open, { keyId: 'abcd2345', name: '<!channel> gw' }, NOW));
+    expect(posted).toContain('&lt;!channel&gt; gw');
+    expect(posted).not.toContain('<!channel>');
+  });
+
+  it('rotation: the DM, and a channel notice of as many keys as fit in one message', () => {
+    const keys = rotationKeys(KEYS_PER_ROTATION_NOTICE + 5);
+    expectSlackAccepts(rotationDm(keys[0]!, NOW, 90));
+    expectSlackAccepts(rotationNotice(keys.slice(0, 1), NOW, 90));
+    expectSlackAccepts(rotationNotice(keys, NOW, 0.5));
+    const dm = JSON.stringify(rotationDm({ ...keys[0]!, name: '<!here>' }, NOW, 90));
+    expect(dm).not.toContain('<!here>');
+  });
+});

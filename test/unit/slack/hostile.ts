@@ -1,0 +1,114 @@
+/**
+ * Large and hostile data for the Block Kit builders: many keys and phones, long names, 100 IP
+ * entries, and Slack markup (`<!channel>`, mentions, links, `&`) wherever someone else's text
+ * can reach a message. Plain objects shaped like the domain's views: no database.
+ */
+import { Types } from 'mongoose';
+import type { KeyView } from '../../../src/domain/keyView.js';
+import type { AlertRecord } from '../../../src/domain/monitor.js';
+import type { PhoneView } from '../../../src/domain/phones.js';
+import type { RotationKey } from '../../../src/domain/rotation.js';
+import type { AuditLine } from '../../../src/slack/blocks/auditList.js';
+
+export const NOW = new Date('2026-11-22T10:00:00Z');
+const DAY = 24 * 60 * 60_000;
+
+/** Markup that must never reach Slack unescaped. */
+export const HOSTILE = '<!channel> <@U0BOSS> <https://evil.example|click> &amp; R&D *bold* _it_ `code`';
+
+/** A name far longer than the domain allows (64), full of markup: builders must hold even so. */
+export const hostileName = (i = 0): string => `${HOSTILE} key ${i} `.repeat(4).slice(0, 300);
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+/** A distinct 8-character base32 key id per i. */
+const keyId = (i: number): string => [...i.toString(32).padStart(8, '0')].map((c) => BASE32[Number.parseInt(c, 32)]).join('');
+
+export const ipEntries = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => (i % 2 ? `2001:db8:${i.toString(16)}::/48` : `10.${i % 256}.${(i * 7) % 256}.0/24`));
+
+export const phoneNumber = (i: number): string => `+2348${String(100000000 + i).slice(-9)}`;
+
+export function hostileKey(i = 0, overrides: Partial<KeyView> = {}): KeyView {
+  const id = keyId(i);
+  return {
+    keyId: id,
+    publicId: `pk_${id}`,
+    name: hostileName(i),
+    description: `${HOSTILE}\n`.repeat(40).slice(0, 2000),
+    createdBy: i % 2 ? 'U0CREATOR' : `api:${HOSTILE}`,
+    createdAt: new Date(NOW.getTime() - (i + 100) * DAY),
+    lastUsedAt: i % 3 ? new Date(NOW.getTime() - i * 60_000) : null,
+    timesUsed: 1_000_000 + i,
+    status: (['active', 'rotating', 'revoked'] as const)[i % 3]!,
+    ipLock: { mode: 'list', entries: ipEntries(100), firstIp: null },
+    scopes: ['heartbeat', 'messages', 'sends'],
+    environment: i % 2 ? 'test' : 'live',
+    phoneNumbers: Array.from({ length: 100 }, (_, n) => phoneNumber(i * 1000 + n)),
+    rotationDue: i % 2 === 0,
+    graceEndsAt: new Date(NOW.getTime() + DAY),
+    rotatedTo: i % 3 === 1 ? keyId(i + 1) : null,
+    rotatedFrom: null,
+    ...overrides,
+  };
+}
+
+export const hostileKeys = (n: number): KeyView[] => Array.from({ length: n }, (_, i) => hostileKey(i));
+
+export function hostilePhones(n: number): PhoneView[] {
+  return Array.from({ length: n }, (_, i) => ({
+    number: phoneNumber(i),
+    keyId: i % 5 ? keyId(i) : null,
+    publicId: i % 5 ? `pk_${keyId(i)}` : null,
+    keyName: i % 5 ? hostileName(i) : null,
+    environment: i % 5 ? 'live' : null,
+    status: (['online', 'silent', 'never seen', 'paused'] as const)[i % 4]!,
+    lastHeartbeatAt: i % 4 === 2 ? null : new Date(NOW.getTime() - i * 60_000),
+    charging: i % 3 === 0 ? null : i % 3 === 1,
+    battery: i % 7 === 0 ? null : i % 101,
+    pausedUntil: i % 4 === 3 ? new Date(NOW.getTime() + DAY) : null,
+    pausedBy: i % 4 === 3 ? 'U0ADMIN' : null,
+    downSince: null,
+  }));
+}
+
+export function hostileAudit(n: number): AuditLine[] {
+  return Array.from({ length: n }, (_, i) => ({
+    at: new Date(NOW.getTime() - i * 60_000),
+    actor: i % 2 ? 'U0ADMIN' : `api:${HOSTILE}`,
+    action: `key.${HOSTILE}`,
+    keyId: keyId(i),
+    phoneNumber: phoneNumber(i),
+    details: {
+      name: { from: hostileName(i), to: hostileName(i + 1) },
+      entries: ipEntries(100),
+      note: HOSTILE.repeat(50),
+      at: NOW,
+      none: null,
+      empty: [],
+    },
+  }));
+}
+
+export function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
+  return {
+    _id: new Types.ObjectId(),
+    phoneNumber: phoneNumber(1),
+    keyId: keyId(1),
+    silentSince: new Date(NOW.getTime() - 31 * 60_000),
+    detectedAt: NOW,
+    channel: 'C0ALERTS',
+    ts: null,
+    postedAt: null,
+    claimedUntil: null,
+    postAttempts: 0,
+    lastError: null,
+    lastRemindedAt: null,
+    reminders: 0,
+    resolvedAt: null,
+    recoveryPostedAt: null,
+    ...overrides,
+  } as AlertRecord;
+}
+
+export const rotationKeys = (n: number): RotationKey[] =>
+  hostileKeys(n).map((k) => ({ keyId: k.keyId, name: k.name, createdBy: k.createdBy, createdAt: k.createdAt, rotationFlaggedAt: NOW }));
