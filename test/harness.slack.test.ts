@@ -40,12 +40,14 @@ describe('fake Slack Web API', () => {
     expect(res).toMatchObject({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0001' });
     expect(fake.callsTo('auth.test')).toHaveLength(1);
     expect(fake.calls[0]?.token).toBe(TOKEN);
-    expect(fake.calls[0]?.contentType).toBe('application/x-www-form-urlencoded');
   });
 
-  it('refuses calls without a token', async () => {
+  it('refuses calls without a token, and methods it does not model', async () => {
     const anon = new WebClient(undefined, { slackApiUrl: fake.url, retryConfig: { retries: 0 } });
     await expect(anon.auth.test()).rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'not_authed' } });
+    await expect(client.apiCall('reactions.add', { channel: 'C1', timestamp: '1.2', name: 'x' })).rejects.toMatchObject({
+      data: { error: 'unknown_method' },
+    });
   });
 
   it('records chat.postMessage with blocks decoded and returns unique increasing ts', async () => {
@@ -86,11 +88,7 @@ describe('fake Slack Web API', () => {
       blocks: [{ type: 'section', text: { type: 'plain_text', text: 'Resolved' } }],
     });
     expect(upd).toMatchObject({ ok: true, channel: 'C0ALERTS', ts });
-    const msg = fake.message('C0ALERTS', ts);
-    expect(msg?.text).toBe('Resolved');
-    expect(msg?.updates).toBe(1);
-    expect(msg?.history[0]?.text).toBe('Phone silent');
-    expect(fake.messages.map((m) => m.text)).toEqual(['Resolved']);
+    expect(fake.message('C0ALERTS', ts)).toMatchObject({ text: 'Resolved', updates: 1 });
 
     await client.chat.delete({ channel: 'C0ALERTS', ts });
     expect(fake.messagesIn('C0ALERTS')).toHaveLength(0);
@@ -100,7 +98,7 @@ describe('fake Slack Web API', () => {
     });
   });
 
-  it('answers postEphemeral, views.* and users.info', async () => {
+  it('answers postEphemeral, views.open and views.publish', async () => {
     const eph = await client.chat.postEphemeral({ channel: 'C0CMD', user: 'UADMIN', text: 'only you' });
     expect(eph.message_ts).toMatch(/^\d+\.\d+$/);
     expect(fake.ephemerals[0]).toMatchObject({ channel: 'C0CMD', user: 'UADMIN', text: 'only you' });
@@ -118,28 +116,10 @@ describe('fake Slack Web API', () => {
     expect(opened.view?.id).toMatch(/^V/);
     expect(opened.view?.callback_id).toBe('key_create');
     const call = await fake.waitFor('views.open');
-    expect(call.args.view.callback_id).toBe('key_create');
     expect(call.args.view.private_metadata).toBe('{"c":"C0CMD"}');
 
-    const updated = await client.views.update({
-      view_id: opened.view?.id as string,
-      view: { type: 'modal', callback_id: 'key_created', title: { type: 'plain_text', text: 'Done' }, blocks: [] },
-    });
-    expect(updated.view?.id).toBe(opened.view?.id);
-    expect(fake.views.get(opened.view?.id as string)?.history).toEqual(['views.open', 'views.update']);
-
     await client.views.publish({ user_id: 'UADMIN', view: { type: 'home', blocks: [{ type: 'divider' }] } });
-    expect(fake.homeOf('UADMIN')?.blocks).toEqual([{ type: 'divider' }]);
-
-    const u = await client.users.info({ user: 'UADMIN' });
-    expect(u.user).toMatchObject({ id: 'UADMIN', team_id: 'T0001', is_bot: false });
-    fake.setUser('UADMIN', { is_admin: true, tz: 'UTC' });
-    const u2 = await client.users.info({ user: 'UADMIN' });
-    expect(u2.user).toMatchObject({ is_admin: true, tz: 'UTC' });
-
-    expect(await client.apiCall('reactions.add', { channel: 'C1', timestamp: '1.2', name: 'x' })).toMatchObject({
-      ok: true,
-    });
+    expect((await fake.waitFor('views.publish')).args.view.blocks).toEqual([{ type: 'divider' }]);
   });
 
   it('files.uploadV2 works end to end and records the bytes', async () => {
@@ -151,28 +131,22 @@ describe('fake Slack Web API', () => {
       initial_comment: 'Scan this on the phone',
     });
     expect(res.ok).toBe(true);
-    expect(fake.callsTo('files.getUploadURLExternal')[0]?.args).toMatchObject({
-      filename: 'key-qr.png',
-      length: String(PNG.length),
-    });
-    expect(fake.uploads).toHaveLength(1);
-    expect(fake.uploads[0]?.bytes.equals(PNG)).toBe(true);
+    expect(fake.callsTo('files.getUploadURLExternal')[0]?.args).toMatchObject({ filename: 'key-qr.png', length: String(PNG.length) });
     const complete = await fake.waitFor('files.completeUploadExternal');
-    expect(complete.args.files).toEqual([{ id: fake.uploads[0]?.fileId, title: 'QR' }]);
-    expect(complete.args.channel_id).toBe('DUADMIN');
+    const fileId = complete.args.files[0].id as string;
+    expect(complete.args).toMatchObject({ files: [{ id: fileId, title: 'QR' }], channel_id: 'DUADMIN' });
 
     // uploadV2's result nests completeUploadExternal's answers: files[i].files[j]
     const files = (res as unknown as { files: Array<{ files: Array<{ id: string }> }> }).files;
-    const fileId = files[0]?.files[0]?.id as string;
-    expect(fileId).toBe(fake.uploads[0]?.fileId);
-    expect(fake.files.get(fileId)).toMatchObject({ name: 'key-qr.png', completed: true, channel_id: 'DUADMIN' });
+    expect(files[0]?.files[0]?.id).toBe(fileId);
+    const file = fake.files.get(fileId)!;
+    expect(file.bytes!.equals(PNG)).toBe(true);
+    expect(file).toMatchObject({ name: 'key-qr.png', completed: true, channel_id: 'DUADMIN' });
     expect(fake.messagesIn('DUADMIN')[0]?.files?.[0]?.id).toBe(fileId);
 
-    const info = await client.files.info({ file: fileId });
-    expect(info.file?.size).toBe(PNG.length);
     await client.files.delete({ file: fileId });
     expect(fake.files.get(fileId)?.deleted).toBe(true);
-    await expect(client.files.info({ file: fileId })).rejects.toMatchObject({ data: { error: 'file_not_found' } });
+    await expect(client.files.delete({ file: fileId })).rejects.toMatchObject({ data: { error: 'file_deleted' } });
   });
 
   it('failNext: ok:false with a Slack error, then normal again', async () => {
@@ -210,17 +184,13 @@ describe('fake Slack Web API', () => {
     expect(fake.callsTo('chat.postMessage').map((c) => c.response?.status)).toEqual([500, 429, 429]);
   });
 
-  it('setDelay delays answers (globally or per method)', async () => {
+  it('setDelay delays one method’s answers', async () => {
     fake.setDelay('chat.postMessage', 300);
     const t0 = Date.now();
     await client.auth.test();
     const fast = Date.now() - t0;
     await client.chat.postMessage({ channel: 'C1', text: 'slow' });
     expect(Date.now() - t0 - fast).toBeGreaterThanOrEqual(280);
-    fake.setDelay(200);
-    const t1 = Date.now();
-    await client.auth.test();
-    expect(Date.now() - t1).toBeGreaterThanOrEqual(180);
   });
 
   it('waitFor resolves with past and future calls, and times out listing calls seen', async () => {
@@ -256,6 +226,59 @@ describe('fake Slack Web API', () => {
     expect(fake.message('C0ALERTS', posted.ts as string)?.text).toBe('alert (acknowledged)');
     const resp = await fake.waitForResponse((x) => x.body.replace_original === true);
     expect(resp.message).toEqual({ channel: 'C0ALERTS', ts: posted.ts });
+  });
+});
+
+describe('the fake refuses what Slack refuses', () => {
+  const refusedWith = async (call: Promise<unknown>) => ((await call.catch((e: unknown) => e)) as WebAPIPlatformError).data;
+  const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+  it('messages: blocks breaking limits, text over 40,000 characters, nothing to show', async () => {
+    const tooMany = await refusedWith(client.chat.postMessage({ channel: 'C1', text: 'x', blocks: Array(51).fill({ type: 'divider' }) }));
+    expect(tooMany).toMatchObject({ ok: false, error: 'invalid_blocks' });
+    expect(tooMany.response_metadata?.messages?.join()).toMatch(/at most 50 items \(has 51\) \[json-pointer:\/blocks\]/);
+    const tooLong = await refusedWith(
+      client.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'x', blocks: [section('y'.repeat(3001))] }),
+    );
+    expect(tooLong).toMatchObject({ error: 'invalid_blocks' });
+    expect(await refusedWith(client.chat.postMessage({ channel: 'C1', text: 'x'.repeat(40_001) }))).toMatchObject({
+      error: 'msg_too_long',
+    });
+    expect(await refusedWith(client.chat.postMessage({ channel: 'C1', text: '' }))).toMatchObject({ error: 'no_text' });
+    expect(fake.messagesIn('C1')).toHaveLength(0);
+    expect(fake.ephemerals).toHaveLength(0);
+  });
+
+  it('chat.update without a ts, or with blocks Slack refuses, changes nothing', async () => {
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'alert' });
+    const noTs = await refusedWith(client.chat.update({ channel: 'C1', ts: '', text: 'resolved' }));
+    expect(noTs).toMatchObject({ error: 'invalid_arguments' });
+    expect(noTs.response_metadata?.messages).toEqual(['[ERROR] missing required field: ts']);
+    const bad = await refusedWith(client.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'x', blocks: [section('')] }));
+    expect(bad).toMatchObject({ error: 'invalid_blocks' });
+    expect(fake.message('C1', posted.ts as string)).toMatchObject({ text: 'alert', updates: 0 });
+  });
+
+  it('views: a trigger_id and a valid view are required; a published view is a home tab', async () => {
+    const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'A title far over 24 chars' }, blocks: [] };
+    expect(await refusedWith(client.views.open({ trigger_id: '', view }))).toMatchObject({ error: 'invalid_arguments' });
+    const badTitle = await refusedWith(client.views.open({ trigger_id: '1.2.a', view }));
+    expect(badTitle.response_metadata?.messages?.join()).toMatch(/at most 24 characters .*\/view\/title\/text/);
+    expect(
+      await refusedWith(client.views.publish({ user_id: 'U1', view: { ...view, title: { type: 'plain_text', text: 'ok' } } as never })),
+    ).toMatchObject({ error: 'invalid_arguments' });
+    expect(fake.callsTo('views.open').every((c) => c.response?.body.ok === false)).toBe(true);
+  });
+
+  it('a response_url refuses the same messages (HTTP 400), and records only what it accepted', async () => {
+    const url = fake.responseUrl();
+    const post = (body: object) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refused = await post({ text: 'x', blocks: Array(51).fill({ type: 'divider' }) });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_blocks' });
+    expect(fake.responses).toHaveLength(0);
+    await expect(fake.waitForResponse(undefined, 50)).rejects.toThrow(/refused: R\d+: invalid_blocks/);
   });
 });
 
@@ -358,7 +381,7 @@ describe('Slack request signing', () => {
       const cmdFields = new URLSearchParams(cmd?.body);
       expect(cmdFields.get('command')).toBe('/keys');
       expect(cmdFields.get('text')).toBe('create Lagos');
-      expect(cmdFields.get('response_url')).toMatch(new RegExp(`^${fake.origin}/response/`));
+      expect(cmdFields.get('response_url')).toMatch(new RegExp(`^${new URL(fake.url).origin}/response/`));
 
       const subPayload = JSON.parse(new URLSearchParams(sub?.body).get('payload') ?? '');
       expect(subPayload).toMatchObject({
@@ -476,6 +499,7 @@ describe('driving a real Bolt receiver (a throwaway Bolt app, not phonekeys)', (
           type: 'modal',
           callback_id: 'cb',
           title: { type: 'plain_text', text: 't' },
+          submit: { type: 'plain_text', text: 'Go' },
           blocks: [
             {
               type: 'input',

@@ -72,8 +72,8 @@ describe('create through the modal', () => {
     // The QR code: the same PNG qrcode makes of the key, uploaded into the DM.
     const complete = await app.fake.waitFor('files.completeUploadExternal', (c) => c.args.channel_id === 'DUADMIN');
     const fileId = complete.args.files[0].id;
-    const upload = app.fake.uploads.find((u) => u.fileId === fileId)!;
-    expect(upload.bytes.equals(await QRCode.toBuffer(key, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 }))).toBe(true);
+    const upload = app.fake.files.get(fileId)!;
+    expect(upload.bytes!.equals(await QRCode.toBuffer(key, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 }))).toBe(true);
     expect(app.fake.files.get(fileId)).toMatchObject({ channel_id: 'DUADMIN', completed: true, deleted: false });
 
     // Stored: hash and ciphertext, the reveal's whereabouts, the lock as given.

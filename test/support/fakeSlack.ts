@@ -1,45 +1,36 @@
 /**
- * A fake Slack Web API on loopback, for tests and benchmarks.
+ * A fake Slack Web API on loopback, for tests and benchmarks: point the app's WebClient at
+ * `fake.url` (`SLACK_API_URL`). Every call is recorded with its arguments decoded the way Slack
+ * reads them; answers look like Slack's; failures and latency can be injected. It also serves
+ * `response_url`s (`fake.responseUrl()`) and the upload URLs of `files.uploadV2`.
  *
- * Point the app's WebClient at `fake.url` (WebClient option `slackApiUrl`, the app's
- * `SLACK_API_URL`). Every call is recorded with its arguments decoded the way Slack
- * would read them; answers look like Slack's; failures and latency can be injected.
+ * It refuses what real Slack refuses, so an end-to-end test catches a message Slack would
+ * reject: blocks breaking Slack's limits (`invalid_blocks`, checked by ./blockKit.ts), text over
+ * 40,000 characters (`msg_too_long`), no text nor blocks (`no_text`), a bad view or a missing
+ * argument (`invalid_arguments`, e.g. an empty `ts` for chat.update, no `trigger_id` for
+ * views.open), and any method it does not model (`unknown_method`).
  *
- * It also serves `response_url`s (`fake.responseUrl()`) and the upload URLs that
- * `files.uploadV2` posts file bytes to, so `respond()` and `files.uploadV2` work
- * end to end.
- *
- * How @slack/web-api 8 talks to it (see node_modules/@slack/web-api/dist/WebClient.js):
- * - every method is a `POST <slackApiUrl><method>` with an
- *   `application/x-www-form-urlencoded` body; objects and arrays (blocks, view,
- *   attachments, files, metadata…) are JSON-encoded into string fields; numbers and
- *   booleans arrive as strings ("true"); undefined/null fields are dropped;
- * - the token is sent as `Authorization: Bearer <token>`, not as a form field;
- * - a body containing a Buffer is sent as multipart/form-data instead;
- * - files.uploadV2 = `files.getUploadURLExternal` (filename, length) → POST of the
- *   bytes to the returned `upload_url` as multipart/form-data, field `body`, filename
- *   "Untitled" (not the real filename) → `files.completeUploadExternal`
- *   (files=[{id,title}] JSON, channel_id, thread_ts, initial_comment, blocks).
+ * How @slack/web-api talks to it: every method is a `POST <slackApiUrl><method>`, form-encoded,
+ * objects and arrays (blocks, view, files) JSON-encoded into string fields, the token in
+ * `Authorization: Bearer`. files.uploadV2 = files.getUploadURLExternal → POST of the bytes
+ * (multipart, field `filename`) to the returned upload_url → files.completeUploadExternal.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkMessage, viewProblems } from './blockKit.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary nested Slack payloads
 export type SlackArgs = Record<string, any>;
 
 export interface FakeCall {
   /** Web API method, e.g. `chat.postMessage`. */
   method: string;
-  /** Token from `Authorization: Bearer …` or the `token` field. */
+  /** Token from `Authorization: Bearer …`. */
   token: string | undefined;
-  /** Arguments with JSON-looking fields (blocks, view, attachments, files…) decoded. */
+  /** Arguments with JSON fields (blocks, view, files…) decoded. */
   args: SlackArgs;
   /** Arguments as received (form strings undecoded). */
   rawArgs: SlackArgs;
-  /** Request content type, e.g. `application/x-www-form-urlencoded`. */
-  contentType: string;
-  at: Date;
-  /** What the fake answered (set when the answer is sent, after any delay; waitFor's calls always have it). */
+  /** What the fake answered (set once answered, after any delay; waitFor's calls always have it). */
   response?: { status: number; body: SlackArgs };
 }
 
@@ -48,73 +39,38 @@ export interface FakeMessage {
   ts: string;
   text?: string;
   blocks?: unknown[];
-  attachments?: unknown[];
-  metadata?: unknown;
   thread_ts?: string;
-  user: string;
-  bot_id: string;
-  /** Files shared into the channel by files.completeUploadExternal. */
+  /** Files shared with it by files.completeUploadExternal. */
   files?: FakeFile[];
-  /** Set when updated with chat.update (or a response_url replace). */
-  edited?: { user: string; ts: string };
-  /** Number of chat.update calls applied. */
+  /** chat.update calls (and response_url replacements) applied. */
   updates: number;
-  /** Previous versions, oldest first. */
-  history: Array<Pick<FakeMessage, 'text' | 'blocks' | 'attachments' | 'metadata'>>;
   deleted: boolean;
 }
 
 export interface FakeEphemeral {
   channel: string;
   user: string;
-  message_ts: string;
   text?: string;
   blocks?: unknown[];
-  thread_ts?: string;
 }
 
 export interface FakeFile {
   id: string;
   name: string;
   title?: string;
-  length?: number;
-  alt_text?: string;
   /** Bytes posted to the upload URL (undefined until uploaded). */
   bytes?: Buffer;
-  /** Content type of the uploaded part (multipart) or request. */
-  mimetype?: string;
   completed: boolean;
   channel_id?: string;
-  thread_ts?: string;
-  initial_comment?: string;
   deleted: boolean;
-}
-
-export interface FakeUpload {
-  fileId: string;
-  filename: string | undefined;
-  contentType: string | undefined;
-  bytes: Buffer;
-  at: Date;
 }
 
 export interface FakeResponse {
   /** Id of the response_url (`/response/<id>`). */
   id: string;
   body: SlackArgs;
-  at: Date;
-  /** Message the response_url belongs to, when given to `responseUrl()`. */
+  /** The message the response_url belongs to, when given to `responseUrl()`. */
   message?: { channel: string; ts: string };
-}
-
-export interface FakeView {
-  id: string;
-  /** Latest view JSON (as sent by the app) plus the fields Slack adds. */
-  view: SlackArgs;
-  /** For views.publish: whose Home it is. */
-  user_id?: string;
-  /** Methods applied, in order: views.open, views.update, … */
-  history: string[];
 }
 
 export interface FailOptions {
@@ -122,150 +78,88 @@ export interface FailOptions {
   error?: string;
   /** HTTP status; default 200 (ok:false). 429 adds `Retry-After`. */
   status?: number;
-  /** How many calls fail; default 1. Use Infinity for "until clearFailures()". */
+  /** How many calls fail; default 1. */
   times?: number;
   /** Retry-After seconds for 429; default 1. */
   retryAfter?: number;
 }
 
-export interface FakeSlackOptions {
-  /** Host to bind; default 127.0.0.1. */
-  host?: string;
-  /** Port; default 0 (random). */
-  port?: number;
-  /** Delay before every answer, in ms; default 0. */
-  delayMs?: number;
-  /** If given, only these tokens are accepted (others get `invalid_auth`). */
-  tokens?: string[];
-  /** Customise users.info answers, by user id. */
-  users?: Record<string, SlackArgs>;
-  /** Log every call to stderr. */
-  log?: boolean;
-}
-
 export interface FakeSlack {
   /** Base URL for WebClient's `slackApiUrl`, ending in `/api/`. */
   readonly url: string;
-  /** `http://127.0.0.1:PORT` */
-  readonly origin: string;
-  readonly port: number;
   /** Every Web API call, oldest first. */
   readonly calls: readonly FakeCall[];
   callsTo(method: string): FakeCall[];
-  /**
-   * Resolve with the first matching call, past or future, once the fake has answered it
-   * (so `call.response` is set); reject after timeoutMs listing the calls seen.
-   */
+  /** The first matching call, past or future, once answered; rejects after timeoutMs listing the calls seen. */
   waitFor(method: string, predicate?: (call: FakeCall) => boolean, timeoutMs?: number): Promise<FakeCall>;
-  /** Forget recorded calls and responses (message/view/file state is kept). */
-  clear(): void;
-  /** Forget everything: calls, responses, messages, views, files, failures, delays. */
+  /** Forget everything: calls, responses, messages, files, failures, delays. */
   reset(): void;
-
-  /** The next `times` calls to `method` fail. Use method `upload` for the file-bytes POST. */
-  failNext(method: string, opts?: FailOptions): void;
-  clearFailures(): void;
-  /** Delay every answer by ms. */
-  setDelay(ms: number): void;
-  /** Delay answers to one method by ms (overrides the global delay). */
+  /** The next `times` calls to `method` fail (`response_url` for response_url posts). */
+  failNext(method: string, options?: FailOptions): void;
+  /** Delay answers to one method by ms (on top of the `delayMs` every answer waits). */
   setDelay(method: string, ms: number): void;
-
-  /** Current (not deleted) messages, in posting order, with chat.update applied. */
-  readonly messages: readonly FakeMessage[];
-  /** Messages in a channel (a user id `U…` means the bot's DM with them, `D…`). */
+  /** Current (not deleted) messages in a channel (a user id `U…` means the bot's DM with them, `D…`). */
   messagesIn(channel: string): FakeMessage[];
-  /** A message by channel and ts, including deleted ones. */
+  /** A message by channel and ts, deleted ones included. */
   message(channel: string, ts: string): FakeMessage | undefined;
-  /** Replies in a thread (messages whose thread_ts is threadTs, excluding the parent). */
+  /** Replies in a thread (messages whose thread_ts is threadTs, not the parent). */
   threadReplies(channel: string, threadTs: string): FakeMessage[];
   readonly ephemerals: readonly FakeEphemeral[];
-
-  /** Views opened/pushed/updated/published, by id. */
-  readonly views: ReadonlyMap<string, FakeView>;
-  /** The Home view last published for a user. */
-  homeOf(userId: string): SlackArgs | undefined;
-
-  /** Files known to the fake (from files.getUploadURLExternal), by id. */
+  /** Files by id (from files.getUploadURLExternal). */
   readonly files: ReadonlyMap<string, FakeFile>;
-  /** File bytes posted to upload URLs, oldest first. */
-  readonly uploads: readonly FakeUpload[];
-
-  /** Set/override what users.info answers for a user. */
-  setUser(userId: string, user: SlackArgs): void;
-
-  /**
-   * A fresh response_url on the fake. If `message` is given, posts with
-   * `replace_original: true` update that message and `delete_original: true` delete it.
-   */
+  /** A fresh response_url; with a message, `replace_original`/`delete_original` posts act on it. */
   responseUrl(message?: { channel?: string; ts?: string }): string;
-  /** JSON bodies posted to response_urls, oldest first. */
+  /** Bodies posted to response_urls and accepted, oldest first. */
   readonly responses: readonly FakeResponse[];
   waitForResponse(predicate?: (r: FakeResponse) => boolean, timeoutMs?: number): Promise<FakeResponse>;
-
   close(): Promise<void>;
 }
 
 export const FAKE_TEAM_ID = 'T0001';
 export const FAKE_BOT_USER_ID = 'UBOT';
 export const FAKE_BOT_ID = 'BBOT';
-export const FAKE_APP_ID = 'A0PHONEKEYS';
 
-/** Fields that carry free text and must never be JSON-decoded. */
-const TEXT_FIELDS = new Set([
-  'text',
-  'initial_comment',
-  'alt_text',
-  'title',
-  'name',
-  'query',
-  'markdown_text',
-  'fallback',
-  'content',
-  'filename',
-  'private_metadata',
-]);
+/** Fields that carry free text and are never JSON-decoded. */
+const TEXT_FIELDS = new Set(['text', 'initial_comment', 'alt_text', 'title', 'filename', 'private_metadata']);
 
-/** Decode string fields that look like JSON objects/arrays (how WebClient encodes them). */
-export function decodeSlackArgs(raw: SlackArgs): SlackArgs {
+/** Decodes string fields that hold JSON objects or arrays (how WebClient encodes them). */
+function decodeSlackArgs(raw: SlackArgs): SlackArgs {
   const out: SlackArgs = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (typeof v === 'string' && !TEXT_FIELDS.has(k)) {
-      const t = v.trimStart();
-      if (t.startsWith('{') || t.startsWith('[')) {
-        try {
-          out[k] = JSON.parse(v);
-          continue;
-        } catch {
-          /* keep the string */
-        }
-      }
-    }
     out[k] = v;
+    if (typeof v !== 'string' || TEXT_FIELDS.has(k) || !/^\s*[[{]/.test(v)) continue;
+    try {
+      out[k] = JSON.parse(v);
+    } catch {
+      /* Slack would refuse it as it is; the checks below see a string */
+    }
   }
   return out;
 }
 
-function isUserId(id: string): boolean {
-  return /^[UW][A-Z0-9]+$/.test(id);
-}
-
 /** Slack posts to a user id into the bot's DM with them. */
-function normaliseChannel(channel: string): string {
-  return isUserId(channel) ? `D${channel}` : channel;
-}
+const channelOf = (channel: unknown): string => {
+  const id = String(channel ?? '');
+  return /^[UW][A-Z0-9]+$/.test(id) ? `D${id}` : id;
+};
+
+/** A refusal as Slack words it: the error code, and the problems as response_metadata messages. */
+const refusal = (error: string, problems: string[] = []): SlackArgs => ({
+  ok: false,
+  error,
+  ...(problems.length ? { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } } : {}),
+});
+const missing = (field: string): SlackArgs => refusal('invalid_arguments', [`missing required field: ${field}`]);
 
 function describeCall(c: FakeCall): string {
-  const a = c.args;
-  const bits: string[] = [];
-  for (const k of ['channel', 'ts', 'user', 'users', 'user_id', 'view_id', 'trigger_id', 'thread_ts', 'text']) {
-    if (a[k] !== undefined) {
-      const s = String(a[k]);
-      bits.push(`${k}=${JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s)}`);
-    }
-  }
-  if (a.view && typeof a.view === 'object') bits.push(`view.callback_id=${JSON.stringify(a.view.callback_id)}`);
-  const st = c.response ? ` -> ${c.response.status}${c.response.body.ok === false ? ` ${c.response.body.error}` : ''}` : ' (pending)';
-  return `${c.method}(${bits.join(' ')})${st}`;
+  const bits = ['channel', 'ts', 'user', 'users', 'user_id', 'trigger_id', 'thread_ts', 'text']
+    .filter((k) => c.args[k] !== undefined)
+    .map((k) => `${k}=${JSON.stringify(String(c.args[k]).slice(0, 60))}`);
+  const body = c.response?.body;
+  const answer = c.response
+    ? ` -> ${c.response.status}${body?.ok === false ? ` ${body.error} ${(body.errors ?? []).join('; ')}` : ''}`
+    : ' (pending)';
+  return `${c.method}(${bits.join(' ')})${answer}`;
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -274,777 +168,370 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-interface ParsedBody {
-  fields: SlackArgs;
-  /** File parts of a multipart body. */
-  fileParts: Array<{ field: string; filename: string; type: string; bytes: Buffer }>;
-}
-
-async function parseBody(contentType: string, body: Buffer, query: URLSearchParams): Promise<ParsedBody> {
-  const fields: SlackArgs = Object.fromEntries(query.entries());
-  const fileParts: ParsedBody['fileParts'] = [];
-  const ct = contentType.toLowerCase();
-  if (body.length === 0) return { fields, fileParts };
-  if (ct.startsWith('application/json')) {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(fields, parsed);
-    else fields.body = parsed;
-  } else if (ct.startsWith('multipart/form-data')) {
+/** Form fields (url-encoded or multipart; file parts as Buffers) or a JSON object. */
+async function parseBody(contentType: string, body: Buffer): Promise<SlackArgs> {
+  const type = contentType.toLowerCase();
+  if (body.length === 0) return {};
+  if (type.startsWith('application/json')) return JSON.parse(body.toString('utf8'));
+  if (type.startsWith('multipart/form-data')) {
+    const fields: SlackArgs = {};
     const form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
-    for (const [key, value] of form.entries()) {
-      if (typeof value === 'string') fields[key] = value;
-      else {
-        const file = value as File;
-        fileParts.push({
-          field: key,
-          filename: file.name,
-          type: file.type,
-          bytes: Buffer.from(await file.arrayBuffer()),
-        });
-      }
-    }
-  } else if (ct.startsWith('application/x-www-form-urlencoded') || ct === '') {
-    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) fields[k] = v;
-  } else {
-    fields.body = body;
+    for (const [key, value] of form.entries()) fields[key] = typeof value === 'string' ? value : Buffer.from(await value.arrayBuffer());
+    return fields;
   }
-  return { fields, fileParts };
-}
-
-function defaultUser(id: string): SlackArgs {
-  const name = id.toLowerCase();
-  return {
-    id,
-    team_id: FAKE_TEAM_ID,
-    name,
-    deleted: false,
-    real_name: `User ${id}`,
-    tz: 'Africa/Lagos',
-    tz_label: 'West Africa Standard Time',
-    tz_offset: 3600,
-    is_admin: false,
-    is_owner: false,
-    is_primary_owner: false,
-    is_restricted: false,
-    is_ultra_restricted: false,
-    is_bot: false,
-    is_app_user: false,
-    updated: 1700000000,
-    profile: {
-      real_name: `User ${id}`,
-      display_name: name,
-      real_name_normalized: `User ${id}`,
-      display_name_normalized: name,
-      email: `${name}@example.com`,
-      image_48: 'https://example.com/avatar_48.png',
-      team: FAKE_TEAM_ID,
-    },
-  };
-}
-
-interface Failure {
-  method: string;
-  error: string;
-  status: number;
-  remaining: number;
-  retryAfter: number;
+  return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
 }
 
 interface Waiter<T> {
   match: (x: T) => boolean;
   resolve: (x: T) => void;
-  reject: (err: Error) => void;
+  reject: (error: Error) => void;
 }
 
-export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
-  const host = opts.host ?? '127.0.0.1';
+export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {}): Promise<FakeSlack> {
   let calls: FakeCall[] = [];
   let responses: FakeResponse[] = [];
+  let refusedResponses: string[] = [];
+  let failures: Array<Required<FailOptions> & { method: string }> = [];
+  let delays = new Map<string, number>();
+  let messages = new Map<string, FakeMessage>(); // `channel|ts`, in posting order
+  let ephemerals: FakeEphemeral[] = [];
+  let files = new Map<string, FakeFile>();
+  let responseTargets = new Map<string, { channel: string; ts: string } | undefined>();
   let callWaiters: Waiter<FakeCall>[] = [];
   let responseWaiters: Waiter<FakeResponse>[] = [];
-  let failures: Failure[] = [];
-  let globalDelay = opts.delayMs ?? 0;
-  let methodDelays = new Map<string, number>();
-  let messages = new Map<string, FakeMessage>(); // key channel|ts, insertion = posting order
-  let ephemerals: FakeEphemeral[] = [];
-  let views = new Map<string, FakeView>();
-  let homes = new Map<string, string>(); // user -> view id
-  let files = new Map<string, FakeFile>();
-  let uploads: FakeUpload[] = [];
-  let users = new Map<string, SlackArgs>(Object.entries(opts.users ?? {}));
-  let responseUrlTargets = new Map<string, { channel: string; ts: string } | undefined>();
-  let tsCounter = 0;
-  let idCounter = 0;
-  let responseCounter = 0;
+  let counter = 0;
   const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
+  let origin = '';
 
   const nextTs = (): string => {
-    tsCounter += 1;
-    const micros = tsCounter * 100;
-    const sec = 1700000000 + Math.floor(micros / 1e6);
-    return `${sec}.${String(micros % 1e6).padStart(6, '0')}`;
+    counter += 1;
+    return `${1700000000 + Math.floor(counter / 10_000)}.${String((counter % 10_000) * 100).padStart(6, '0')}`;
   };
-  const nextId = (prefix: string): string => {
-    idCounter += 1;
-    return `${prefix}${String(idCounter).padStart(8, '0')}`;
-  };
-  const key = (channel: string, ts: string): string => `${normaliseChannel(channel)}|${ts}`;
-
-  const sleepers = new Set<() => void>();
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (ms <= 0 || closed) return resolve();
-      const done = (): void => {
-        clearTimeout(t);
-        timers.delete(t);
-        sleepers.delete(done);
+  const nextId = (prefix: string): string => `${prefix}${String(++counter).padStart(8, '0')}`;
+  const keyOf = (channel: string, ts: string): string => `${channel}|${ts}`;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0) return resolve();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
         resolve();
-      };
-      const t = setTimeout(done, ms);
-      timers.add(t);
-      sleepers.add(done);
+      }, ms);
+      timers.add(timer);
     });
-
-  const delayFor = (method: string): number => methodDelays.get(method) ?? globalDelay;
-
-  const takeFailure = (method: string): Failure | undefined => {
-    const f = failures.find((x) => x.method === method && x.remaining > 0);
-    if (!f) return undefined;
-    f.remaining -= 1;
-    if (f.remaining <= 0) failures = failures.filter((x) => x !== f);
-    return f;
+  const takeFailure = (method: string) => {
+    const failure = failures.find((f) => f.method === method);
+    if (failure && --failure.times <= 0) failures = failures.filter((f) => f !== failure);
+    return failure;
+  };
+  const notify = <T>(waiters: Waiter<T>[], item: T): Waiter<T>[] => {
+    for (const w of waiters) if (w.match(item)) w.resolve(item);
+    return waiters.filter((w) => !w.match(item));
   };
 
-  const notifyCall = (call: FakeCall): void => {
-    const still: Waiter<FakeCall>[] = [];
-    for (const w of callWaiters) {
-      if (w.match(call)) w.resolve(call);
-      else still.push(w);
-    }
-    callWaiters = still;
+  /** The message a chat.* call or a response_url would post, refused as Slack refuses it. */
+  const messageRefusal = (a: SlackArgs): SlackArgs | undefined => {
+    const refused = checkMessage(a);
+    return refused && refusal(refused.error, refused.problems);
   };
 
-  const viewResult = (id: string, method: string, sent: SlackArgs, userId?: string): SlackArgs => {
-    const prev = views.get(id);
-    const view: SlackArgs = {
-      id,
-      team_id: FAKE_TEAM_ID,
-      app_id: FAKE_APP_ID,
-      app_installed_team_id: FAKE_TEAM_ID,
-      bot_id: FAKE_BOT_ID,
-      state: { values: {} },
-      hash: `${Date.now()}.${nextId('h')}`,
-      private_metadata: '',
-      callback_id: '',
-      external_id: '',
-      clear_on_close: false,
-      notify_on_close: false,
-      root_view_id: prev?.view.root_view_id ?? id,
-      previous_view_id: null,
-      ...sent,
-    };
-    view.id = id;
-    const entry: FakeView = prev ?? { id, view, history: [] };
-    entry.view = view;
-    entry.history.push(method);
-    if (userId) entry.user_id = userId;
-    views.set(id, entry);
-    return view;
+  const viewRefusal = (view: unknown): SlackArgs | undefined => {
+    if (!view || typeof view !== 'object') return missing('view');
+    const problems = viewProblems(view);
+    return problems.length ? refusal('invalid_arguments', problems) : undefined;
   };
 
-  /** Answer one Web API call (the body Slack would send with HTTP 200). */
-  const answer = (method: string, a: SlackArgs, origin: string): SlackArgs => {
+  /** The body Slack answers one Web API call with (HTTP 200). */
+  const answer = (method: string, a: SlackArgs): SlackArgs => {
     switch (method) {
-      case 'api.test':
-        return { ok: true, args: a };
       case 'auth.test':
         return {
           ok: true,
           url: 'https://test.slack.com/',
           team: 'Test',
-          user: 'phonekeys',
           team_id: FAKE_TEAM_ID,
           user_id: FAKE_BOT_USER_ID,
           bot_id: FAKE_BOT_ID,
-          is_enterprise_install: false,
         };
       case 'chat.postMessage':
-      case 'chat.scheduleMessage': {
-        if (!a.channel) return { ok: false, error: 'channel_not_found' };
-        if (a.text === undefined && a.blocks === undefined && a.attachments === undefined) {
-          return { ok: false, error: 'no_text' };
-        }
-        const channel = normaliseChannel(String(a.channel));
+      case 'chat.postEphemeral': {
+        if (!a.channel) return refusal('channel_not_found');
+        if (method === 'chat.postEphemeral' && !a.user) return refusal('user_not_in_channel');
+        const refused = messageRefusal(a);
+        if (refused) return refused;
+        const channel = channelOf(a.channel);
         const ts = nextTs();
-        const msg: FakeMessage = {
+        if (method === 'chat.postEphemeral') {
+          ephemerals.push({ channel, user: String(a.user), text: a.text, blocks: a.blocks });
+          return { ok: true, message_ts: ts };
+        }
+        messages.set(keyOf(channel, ts), {
           channel,
           ts,
           text: a.text,
           blocks: a.blocks,
-          attachments: a.attachments,
-          metadata: a.metadata,
           thread_ts: a.thread_ts,
-          user: FAKE_BOT_USER_ID,
-          bot_id: FAKE_BOT_ID,
           updates: 0,
-          history: [],
           deleted: false,
-        };
-        messages.set(key(channel, ts), msg);
-        const message: SlackArgs = {
-          type: 'message',
-          user: FAKE_BOT_USER_ID,
-          bot_id: FAKE_BOT_ID,
-          app_id: FAKE_APP_ID,
-          team: FAKE_TEAM_ID,
-          ts,
-          text: a.text ?? '',
-        };
-        if (a.blocks !== undefined) message.blocks = a.blocks;
-        if (a.attachments !== undefined) message.attachments = a.attachments;
-        if (a.thread_ts !== undefined) message.thread_ts = a.thread_ts;
-        if (a.metadata !== undefined) message.metadata = a.metadata;
-        if (method === 'chat.scheduleMessage') {
-          return { ok: true, channel, scheduled_message_id: nextId('Q'), post_at: a.post_at, message };
-        }
-        return { ok: true, channel, ts, message };
-      }
-      case 'chat.postEphemeral': {
-        if (!a.channel) return { ok: false, error: 'channel_not_found' };
-        if (!a.user) return { ok: false, error: 'user_not_in_channel' };
-        const message_ts = nextTs();
-        ephemerals.push({
-          channel: normaliseChannel(String(a.channel)),
-          user: String(a.user),
-          message_ts,
-          text: a.text,
-          blocks: a.blocks,
-          thread_ts: a.thread_ts,
         });
-        return { ok: true, message_ts };
-      }
-      case 'chat.update': {
-        if (!a.channel) return { ok: false, error: 'channel_not_found' };
-        const channel = normaliseChannel(String(a.channel));
-        const ts = String(a.ts ?? '');
-        const msg = messages.get(key(channel, ts));
-        if (!msg || msg.deleted) return { ok: false, error: 'message_not_found' };
-        msg.history.push({ text: msg.text, blocks: msg.blocks, attachments: msg.attachments, metadata: msg.metadata });
-        if (a.text !== undefined) msg.text = a.text;
-        if (a.blocks !== undefined) msg.blocks = a.blocks;
-        if (a.attachments !== undefined) msg.attachments = a.attachments;
-        if (a.metadata !== undefined) msg.metadata = a.metadata;
-        msg.updates += 1;
-        msg.edited = { user: FAKE_BOT_USER_ID, ts: nextTs() };
         return {
           ok: true,
           channel,
           ts,
-          text: msg.text ?? '',
-          message: { type: 'message', user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, text: msg.text ?? '', blocks: msg.blocks },
+          message: { type: 'message', user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, ts, text: a.text ?? '', blocks: a.blocks },
         };
       }
+      case 'chat.update':
       case 'chat.delete': {
-        if (!a.channel) return { ok: false, error: 'channel_not_found' };
-        const channel = normaliseChannel(String(a.channel));
-        const ts = String(a.ts ?? '');
-        const msg = messages.get(key(channel, ts));
-        if (!msg || msg.deleted) return { ok: false, error: 'message_not_found' };
-        msg.deleted = true;
-        return { ok: true, channel, ts };
-      }
-      case 'chat.getPermalink': {
-        const channel = normaliseChannel(String(a.channel ?? ''));
-        const ts = String(a.message_ts ?? '');
-        return { ok: true, channel, permalink: `https://test.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+        if (!a.channel) return refusal('channel_not_found');
+        if (!a.ts) return missing('ts');
+        const channel = channelOf(a.channel);
+        const message = messages.get(keyOf(channel, String(a.ts)));
+        if (!message || message.deleted) return refusal('message_not_found');
+        if (method === 'chat.delete') {
+          message.deleted = true;
+          return { ok: true, channel, ts: message.ts };
+        }
+        const refused = messageRefusal(a);
+        if (refused) return refused;
+        if (a.text !== undefined) message.text = a.text;
+        if (a.blocks !== undefined) message.blocks = a.blocks;
+        message.updates += 1;
+        return { ok: true, channel, ts: message.ts, text: message.text ?? '' };
       }
       case 'conversations.open': {
-        const list = String(a.users ?? '')
+        const users = String(a.users ?? '')
           .split(',')
-          .map((s) => s.trim())
           .filter(Boolean);
-        if (a.channel) return { ok: true, channel: { id: String(a.channel) } };
-        if (list.length === 0) return { ok: false, error: 'users_list_not_supplied' };
-        const id = list.length === 1 ? `D${list[0]}` : `G${list.join('').slice(0, 20)}`;
-        return { ok: true, no_op: true, already_open: true, channel: { id } };
-      }
-      case 'conversations.info': {
-        const id = String(a.channel ?? '');
-        return {
-          ok: true,
-          channel: { id, name: id.toLowerCase(), is_channel: id.startsWith('C'), is_im: id.startsWith('D'), is_member: true },
-        };
+        if (users.length === 0) return refusal('users_list_not_supplied');
+        return { ok: true, channel: { id: users.length === 1 ? `D${users[0]}` : `G${users.join('').slice(0, 20)}` } };
       }
       case 'views.open':
-      case 'views.push': {
-        if (!a.view || typeof a.view !== 'object') return { ok: false, error: 'invalid_arguments' };
-        const view = viewResult(nextId('V'), method, a.view);
-        return { ok: true, view };
-      }
-      case 'views.update': {
-        if (!a.view || typeof a.view !== 'object') return { ok: false, error: 'invalid_arguments' };
-        let id = a.view_id ? String(a.view_id) : undefined;
-        if (!id && a.external_id) {
-          id = [...views.values()].find((v) => v.view.external_id === a.external_id)?.id;
-          if (!id) return { ok: false, error: 'not_found' };
-        }
-        if (!id) return { ok: false, error: 'invalid_arguments' };
-        const view = viewResult(id, method, a.view);
-        return { ok: true, view };
-      }
-      case 'views.publish': {
-        if (!a.view || typeof a.view !== 'object') return { ok: false, error: 'invalid_arguments' };
-        if (!a.user_id) return { ok: false, error: 'invalid_arguments' };
-        const userId = String(a.user_id);
-        const id = homes.get(userId) ?? nextId('V');
-        homes.set(userId, id);
-        const view = viewResult(id, method, { type: 'home', ...a.view }, userId);
-        return { ok: true, view };
-      }
+        if (!a.trigger_id) return missing('trigger_id');
+        return viewRefusal(a.view) ?? { ok: true, view: { ...a.view, id: nextId('V'), team_id: FAKE_TEAM_ID, state: { values: {} } } };
+      case 'views.publish':
+        if (!a.user_id) return missing('user_id');
+        if (a.view?.type !== 'home')
+          return refusal('invalid_arguments', ['a published view must be of type home [json-pointer:/view/type]']);
+        return viewRefusal(a.view) ?? { ok: true, view: { ...a.view, id: nextId('V'), team_id: FAKE_TEAM_ID } };
       case 'files.getUploadURLExternal': {
-        if (!a.filename) return { ok: false, error: 'invalid_arguments' };
+        if (!a.filename) return missing('filename');
+        if (!a.length) return missing('length');
         const id = nextId('F');
-        files.set(id, {
-          id,
-          name: String(a.filename),
-          length: a.length === undefined ? undefined : Number(a.length),
-          alt_text: a.alt_text,
-          completed: false,
-          deleted: false,
-        });
+        files.set(id, { id, name: String(a.filename), completed: false, deleted: false });
         return { ok: true, upload_url: `${origin}/upload/${id}`, file_id: id };
       }
       case 'files.completeUploadExternal': {
         const list: Array<{ id: string; title?: string }> = Array.isArray(a.files) ? a.files : [];
-        if (list.length === 0) return { ok: false, error: 'invalid_arguments' };
+        if (list.length === 0) return missing('files');
         const done: FakeFile[] = [];
-        for (const f of list) {
-          const file = files.get(f.id);
-          if (!file || file.bytes === undefined) return { ok: false, error: 'file_not_found' };
-          file.completed = true;
-          if (f.title !== undefined) file.title = f.title;
-          if (a.channel_id) file.channel_id = normaliseChannel(String(a.channel_id));
-          if (a.thread_ts) file.thread_ts = String(a.thread_ts);
-          if (a.initial_comment) file.initial_comment = String(a.initial_comment);
+        for (const { id, title } of list) {
+          const file = files.get(id);
+          if (!file?.bytes) return refusal('file_not_found');
+          Object.assign(file, { completed: true, title, channel_id: a.channel_id ? channelOf(a.channel_id) : undefined });
           done.push(file);
         }
         if (a.channel_id) {
-          const channel = normaliseChannel(String(a.channel_id));
+          const channel = channelOf(a.channel_id);
           const ts = nextTs();
-          messages.set(key(channel, ts), {
-            channel,
-            ts,
-            text: a.initial_comment ?? '',
-            blocks: a.blocks,
-            thread_ts: a.thread_ts,
-            user: FAKE_BOT_USER_ID,
-            bot_id: FAKE_BOT_ID,
-            files: done,
-            updates: 0,
-            history: [],
-            deleted: false,
-          });
+          messages.set(keyOf(channel, ts), { channel, ts, text: a.initial_comment ?? '', files: done, updates: 0, deleted: false });
         }
-        return { ok: true, files: done.map((f) => fileJson(f, origin)) };
-      }
-      case 'files.info': {
-        const file = files.get(String(a.file ?? ''));
-        if (!file || file.deleted) return { ok: false, error: 'file_not_found' };
-        return { ok: true, file: fileJson(file, origin), comments: [], response_metadata: { next_cursor: '' } };
+        return { ok: true, files: done.map((f) => ({ id: f.id, name: f.name, title: f.title ?? f.name, size: f.bytes?.length })) };
       }
       case 'files.delete': {
-        // Lenient: deleting a file the fake never saw succeeds (the call is recorded).
-        const file = files.get(String(a.file ?? ''));
-        if (file?.deleted) return { ok: false, error: 'file_deleted' };
+        if (!a.file) return missing('file');
+        const file = files.get(String(a.file));
+        if (file?.deleted) return refusal('file_deleted');
         if (file) file.deleted = true;
         return { ok: true };
       }
-      case 'users.info': {
-        const id = String(a.user ?? '');
-        if (!id) return { ok: false, error: 'user_not_found' };
-        const base = defaultUser(id);
-        const custom = users.get(id) ?? {};
-        return {
-          ok: true,
-          user: { ...base, ...custom, profile: { ...base.profile, ...(custom.profile ?? {}) } },
-        };
-      }
       default:
-        return { ok: true };
+        return refusal('unknown_method');
     }
   };
-
-  const fileJson = (f: FakeFile, origin: string): SlackArgs => ({
-    id: f.id,
-    name: f.name,
-    title: f.title ?? f.name,
-    mimetype: f.mimetype ?? 'application/octet-stream',
-    filetype: f.name.includes('.') ? f.name.split('.').pop() : 'binary',
-    size: f.bytes?.length ?? f.length ?? 0,
-    user: FAKE_BOT_USER_ID,
-    is_public: false,
-    url_private: `${origin}/files/${f.id}/${encodeURIComponent(f.name)}`,
-    permalink: `https://test.slack.com/files/${FAKE_BOT_USER_ID}/${f.id}/${encodeURIComponent(f.name)}`,
-    channels: f.channel_id?.startsWith('C') ? [f.channel_id] : [],
-    ims: f.channel_id?.startsWith('D') ? [f.channel_id] : [],
-    groups: [],
-    alt_txt: f.alt_text,
-  });
 
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     if (res.writableEnded || res.destroyed) return;
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-      ...headers,
-    });
+    res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8', ...headers });
     res.end(text);
   };
 
-  const failureBody = (f: Failure): { status: number; body: SlackArgs; headers: Record<string, string> } => {
-    const headers: Record<string, string> = {};
-    if (f.status === 429) headers['retry-after'] = String(f.retryAfter);
-    return { status: f.status, body: { ok: false, error: f.error }, headers };
-  };
+  /** An injected failure, as Slack sends it: ok:false (HTTP 200) or an HTTP error, 429 with Retry-After. */
+  const sendFailure = (res: http.ServerResponse, f: Required<FailOptions>) =>
+    send(res, f.status, { ok: false, error: f.error }, f.status === 429 ? { 'retry-after': String(f.retryAfter) } : {});
 
-  const handleApi = async (
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    query: URLSearchParams,
-    origin: string,
-  ): Promise<void> => {
-    const contentType = String(req.headers['content-type'] ?? '');
-    const raw = await readBody(req);
-    let parsed: ParsedBody;
-    try {
-      parsed = await parseBody(contentType, raw, query);
-    } catch {
-      send(res, 200, { ok: false, error: 'invalid_form_data' });
-      return;
-    }
-    const rawArgs = parsed.fields;
-    for (const p of parsed.fileParts) rawArgs[p.field] = p.bytes;
-    const auth = String(req.headers.authorization ?? '');
-    const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
-    const token = bearer ?? (typeof rawArgs.token === 'string' ? rawArgs.token : undefined);
-    const call: FakeCall = {
-      method,
-      token,
-      args: decodeSlackArgs(rawArgs),
-      rawArgs,
-      contentType,
-      at: new Date(),
-    };
+  const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> => {
+    const rawArgs = await parseBody(String(req.headers['content-type'] ?? ''), await readBody(req));
+    const token = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+    const call: FakeCall = { method, token, args: decodeSlackArgs(rawArgs), rawArgs };
     calls.push(call);
-    if (opts.log) process.stderr.write(`[fakeSlack] ${describeCall(call)}\n`);
-
-    await sleep(delayFor(method));
-
-    let status = 200;
-    let body: SlackArgs;
-    let headers: Record<string, string> = {};
+    await sleep(delayMs + (delays.get(method) ?? 0));
     const failure = takeFailure(method);
     if (failure) {
-      ({ status, body, headers } = failureBody(failure));
-    } else if (!token && method !== 'api.test') {
-      body = { ok: false, error: 'not_authed' };
-    } else if (opts.tokens && token && !opts.tokens.includes(token) && method !== 'api.test') {
-      body = { ok: false, error: 'invalid_auth' };
+      call.response = { status: failure.status, body: { ok: false, error: failure.error } };
+      sendFailure(res, failure);
     } else {
-      body = answer(method, call.args, origin);
+      call.response = { status: 200, body: token ? answer(method, call.args) : refusal('not_authed') };
+      send(res, 200, call.response.body);
     }
-    call.response = { status, body };
-    notifyCall(call);
-    send(res, status, body, headers);
+    callWaiters = notify(callWaiters, call);
   };
 
   const handleUpload = async (req: http.IncomingMessage, res: http.ServerResponse, fileId: string): Promise<void> => {
-    const contentType = String(req.headers['content-type'] ?? '');
-    const raw = await readBody(req);
-    await sleep(delayFor('upload'));
+    const fields = await parseBody(String(req.headers['content-type'] ?? ''), await readBody(req));
     const failure = takeFailure('upload');
-    if (failure) {
-      const f = failureBody(failure);
-      send(res, f.status, f.body, f.headers);
-      return;
-    }
+    if (failure) return sendFailure(res, failure);
     const file = files.get(fileId);
-    if (!file) {
-      send(res, 404, 'file not found');
-      return;
-    }
-    let bytes = raw;
-    let filename: string | undefined;
-    let partType: string | undefined = contentType || undefined;
-    if (contentType.toLowerCase().startsWith('multipart/form-data')) {
-      const parsed = await parseBody(contentType, raw, new URLSearchParams());
-      const part = parsed.fileParts[0];
-      if (part) {
-        bytes = part.bytes;
-        filename = part.filename;
-        partType = part.type || undefined;
-      } else {
-        const first = Object.values(parsed.fields).find((v) => typeof v === 'string');
-        bytes = Buffer.from(typeof first === 'string' ? first : '', 'utf8');
-      }
-    }
+    const bytes = Object.values(fields).find((v) => Buffer.isBuffer(v));
+    if (!file || !bytes) return send(res, 404, 'file not found');
     file.bytes = bytes;
-    file.mimetype = partType;
-    uploads.push({ fileId, filename, contentType: partType, bytes, at: new Date() });
     send(res, 200, `OK - ${bytes.length}`);
   };
 
   const handleResponse = async (req: http.IncomingMessage, res: http.ServerResponse, id: string): Promise<void> => {
     const raw = await readBody(req);
-    await sleep(delayFor('response_url'));
+    await sleep(delayMs + (delays.get('response_url') ?? 0));
     const failure = takeFailure('response_url');
-    if (failure) {
-      const f = failureBody(failure);
-      send(res, f.status, f.body, f.headers);
-      return;
-    }
+    if (failure) return sendFailure(res, failure);
     let body: SlackArgs;
     try {
-      const parsed: unknown = JSON.parse(raw.toString('utf8'));
-      body = parsed && typeof parsed === 'object' ? (parsed as SlackArgs) : { value: parsed };
+      body = JSON.parse(raw.toString('utf8'));
     } catch {
-      send(res, 400, { ok: false, error: 'invalid_json' });
-      return;
+      return send(res, 400, { ok: false, error: 'invalid_json' });
     }
-    const target = responseUrlTargets.get(id);
-    const entry: FakeResponse = { id, body, at: new Date() };
-    if (target) {
-      entry.message = target;
-      const msg = messages.get(key(target.channel, target.ts));
-      if (msg && !msg.deleted) {
-        if (body.delete_original === true || body.delete_original === 'true') msg.deleted = true;
-        else if (body.replace_original === true || body.replace_original === 'true') {
-          msg.history.push({ text: msg.text, blocks: msg.blocks, attachments: msg.attachments, metadata: msg.metadata });
-          msg.text = body.text;
-          msg.blocks = body.blocks;
-          msg.attachments = body.attachments;
-          msg.updates += 1;
-          msg.edited = { user: FAKE_BOT_USER_ID, ts: nextTs() };
-        }
-      }
+    const deleting = body.delete_original === true;
+    const refused = deleting ? undefined : messageRefusal(body);
+    if (refused) {
+      refusedResponses.push(`${id}: ${refused.error} ${(refused.errors ?? []).join('; ')}`);
+      return send(res, 400, refused);
     }
+    const target = responseTargets.get(id);
+    const message = target && messages.get(keyOf(target.channel, target.ts));
+    if (message && !message.deleted && deleting) message.deleted = true;
+    else if (message && !message.deleted && body.replace_original === true) {
+      Object.assign(message, { text: body.text, blocks: body.blocks, updates: message.updates + 1 });
+    }
+    const entry: FakeResponse = { id, body, ...(target ? { message: target } : {}) };
     responses.push(entry);
-    const still: Waiter<FakeResponse>[] = [];
-    for (const w of responseWaiters) {
-      if (w.match(entry)) w.resolve(entry);
-      else still.push(w);
-    }
-    responseWaiters = still;
+    responseWaiters = notify(responseWaiters, entry);
     send(res, 200, { ok: true });
   };
 
-  let origin = '';
   const server = http.createServer((req, res) => {
-    const u = new URL(req.url ?? '/', origin || 'http://127.0.0.1');
-    const path = u.pathname;
-    const run = async (): Promise<void> => {
-      let m: RegExpExecArray | null;
-      if ((m = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path)) && (req.method === 'POST' || req.method === 'GET')) {
-        await handleApi(req, res, m[1] ?? '', u.searchParams, origin);
-      } else if ((m = /^\/upload\/([A-Za-z0-9]+)$/.exec(path)) && req.method === 'POST') {
-        await handleUpload(req, res, m[1] ?? '');
-      } else if ((m = /^\/response\/([A-Za-z0-9_-]+)$/.exec(path)) && req.method === 'POST') {
-        await handleResponse(req, res, m[1] ?? '');
-      } else {
-        await readBody(req);
-        send(res, 404, { ok: false, error: 'unknown_method' });
-      }
-    };
-    run().catch((err: unknown) => {
-      send(res, 500, { ok: false, error: 'fake_slack_error', detail: String(err) });
-    });
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const route = /^\/(api|upload|response)\/([A-Za-z0-9_.-]+)$/.exec(path);
+    const handlers: Record<string, typeof handleApi> = { api: handleApi, upload: handleUpload, response: handleResponse };
+    const handler = route && req.method === 'POST' ? handlers[route[1]!] : undefined;
+    const run = handler ? handler(req, res, route![2]!) : readBody(req).then(() => send(res, 404, refusal('unknown_method')));
+    run.catch((error: unknown) => send(res, 500, { ok: false, error: 'fake_slack_error', detail: String(error) }));
   });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-
-  const waitGeneric = <T>(
-    label: string,
-    existing: () => T | undefined,
-    register: (w: Waiter<T>) => void,
-    unregister: (w: Waiter<T>) => void,
+  /** Resolves with the first item `existing` finds or that arrives later; rejects after timeoutMs saying what was seen. */
+  const waitFor = <T>(
+    what: string,
+    existing: T | undefined,
     match: (x: T) => boolean,
+    register: (w: Waiter<T>) => void,
     timeoutMs: number,
     seen: () => string,
   ): Promise<T> => {
-    const found = existing();
-    if (found !== undefined) return Promise.resolve(found);
+    if (existing !== undefined) return Promise.resolve(existing);
     return new Promise<T>((resolve, reject) => {
-      const w: Waiter<T> = {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        reject(new Error(`fakeSlack: timed out after ${timeoutMs} ms waiting for ${what}.\n${seen()}`));
+      }, timeoutMs);
+      timers.add(timer);
+      const done = () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+      };
+      register({
         match,
         resolve: (x) => {
-          clearTimeout(t);
-          timers.delete(t);
+          done();
           resolve(x);
         },
-        reject: (err) => {
-          clearTimeout(t);
-          timers.delete(t);
-          reject(err);
+        reject: (error) => {
+          done();
+          reject(error);
         },
-      };
-      const t = setTimeout(() => {
-        timers.delete(t);
-        unregister(w);
-        reject(new Error(`fakeSlack: timed out after ${timeoutMs} ms waiting for ${label}.\n${seen()}`));
-      }, timeoutMs);
-      timers.add(t);
-      register(w);
+      });
     });
   };
+  const seenCalls = () =>
+    calls.length ? `Web API calls seen (${calls.length}):\n  ${calls.map(describeCall).join('\n  ')}` : 'No Web API calls seen.';
+  const live = () => [...messages.values()].filter((m) => !m.deleted);
 
-  const seenCalls = (): string =>
-    calls.length === 0 ? 'No Web API calls seen.' : `Web API calls seen (${calls.length}):\n  ${calls.map(describeCall).join('\n  ')}`;
-
-  function setDelay(a: number | string, b?: number): void {
-    if (typeof a === 'number') globalDelay = a;
-    else methodDelays.set(a, b ?? 0);
-  }
-
-  const fake: FakeSlack = {
+  return {
     url: `${origin}/api/`,
-    origin,
-    port,
     get calls() {
       return calls;
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
-    waitFor: (method, predicate, timeoutMs = 5000) => {
-      const match = (c: FakeCall): boolean => c.method === method && (predicate ? predicate(c) : true);
-      return waitGeneric<FakeCall>(
-        `a ${method} call${predicate ? ' matching the predicate' : ''}`,
-        () => calls.find((c) => c.response !== undefined && match(c)),
-        (w) => callWaiters.push(w),
-        (w) => {
-          callWaiters = callWaiters.filter((x) => x !== w);
-        },
-        match,
-        timeoutMs,
-        seenCalls,
-      );
-    },
-    clear: () => {
-      calls = [];
-      responses = [];
+    waitFor: (method, predicate = () => true, timeoutMs = 5000) => {
+      const match = (c: FakeCall) => c.method === method && predicate(c);
+      const existing = calls.find((c) => c.response && match(c));
+      return waitFor(`a ${method} call`, existing, match, (w) => callWaiters.push(w), timeoutMs, seenCalls);
     },
     reset: () => {
       calls = [];
       responses = [];
+      refusedResponses = [];
       failures = [];
-      globalDelay = opts.delayMs ?? 0;
-      methodDelays = new Map();
+      delays = new Map();
       messages = new Map();
       ephemerals = [];
-      views = new Map();
-      homes = new Map();
       files = new Map();
-      uploads = [];
-      users = new Map(Object.entries(opts.users ?? {}));
-      responseUrlTargets = new Map();
+      responseTargets = new Map();
     },
-    failNext: (method, o = {}) => {
-      const status = o.status ?? 200;
-      failures.push({
-        method,
-        status,
-        error: o.error ?? (status === 429 ? 'ratelimited' : 'internal_error'),
-        remaining: o.times ?? 1,
-        retryAfter: o.retryAfter ?? 1,
-      });
+    failNext: (method, { status = 200, error, times = 1, retryAfter = 1 } = {}) => {
+      failures.push({ method, status, error: error ?? (status === 429 ? 'ratelimited' : 'internal_error'), times, retryAfter });
     },
-    clearFailures: () => {
-      failures = [];
-    },
-    setDelay,
-    get messages() {
-      return [...messages.values()].filter((m) => !m.deleted);
-    },
-    messagesIn: (channel) => {
-      const ch = normaliseChannel(channel);
-      return [...messages.values()].filter((m) => !m.deleted && m.channel === ch);
-    },
-    message: (channel, ts) => messages.get(key(channel, ts)),
-    threadReplies: (channel, threadTs) => {
-      const ch = normaliseChannel(channel);
-      return [...messages.values()].filter((m) => !m.deleted && m.channel === ch && m.thread_ts === threadTs && m.ts !== threadTs);
-    },
+    setDelay: (method, ms) => void delays.set(method, ms),
+    messagesIn: (channel) => live().filter((m) => m.channel === channelOf(channel)),
+    message: (channel, ts) => messages.get(keyOf(channelOf(channel), ts)),
+    threadReplies: (channel, threadTs) =>
+      live().filter((m) => m.channel === channelOf(channel) && m.thread_ts === threadTs && m.ts !== threadTs),
     get ephemerals() {
       return ephemerals;
-    },
-    get views() {
-      return views;
-    },
-    homeOf: (userId) => {
-      const id = homes.get(userId);
-      return id ? views.get(id)?.view : undefined;
     },
     get files() {
       return files;
     },
-    get uploads() {
-      return uploads;
-    },
-    setUser: (userId, user) => {
-      users.set(userId, user);
-    },
     responseUrl: (message) => {
-      responseCounter += 1;
-      const id = `R${String(responseCounter).padStart(6, '0')}`;
-      responseUrlTargets.set(
-        id,
-        message?.channel && message.ts ? { channel: normaliseChannel(message.channel), ts: message.ts } : undefined,
-      );
+      const id = nextId('R');
+      responseTargets.set(id, message?.channel && message.ts ? { channel: channelOf(message.channel), ts: message.ts } : undefined);
       return `${origin}/response/${id}`;
     },
     get responses() {
       return responses;
     },
-    waitForResponse: (predicate, timeoutMs = 5000) => {
-      const match = (r: FakeResponse): boolean => (predicate ? predicate(r) : true);
-      return waitGeneric<FakeResponse>(
-        `a response_url post${predicate ? ' matching the predicate' : ''}`,
-        () => responses.find(match),
+    waitForResponse: (predicate = () => true, timeoutMs = 5000) =>
+      waitFor(
+        'a response_url post',
+        responses.find(predicate),
+        predicate,
         (w) => responseWaiters.push(w),
-        (w) => {
-          responseWaiters = responseWaiters.filter((x) => x !== w);
-        },
-        match,
         timeoutMs,
         () =>
-          `response_url posts seen (${responses.length}): ${JSON.stringify(responses.map((r) => r.body)).slice(0, 2000)}\n${seenCalls()}`,
-      );
-    },
+          `response_url posts accepted: ${JSON.stringify(responses.map((r) => r.body)).slice(0, 2000)}\n` +
+          `refused: ${refusedResponses.join('\n') || 'none'}\n${seenCalls()}`,
+      ),
     close: async () => {
-      if (closed) return;
-      closed = true;
-      const err = new Error('fakeSlack: closed while waiting');
-      for (const w of callWaiters) w.reject(err);
-      for (const w of responseWaiters) w.reject(err);
+      const closed = new Error('fakeSlack: closed while waiting');
+      for (const w of [...callWaiters, ...responseWaiters]) w.reject(closed);
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       callWaiters = [];
       responseWaiters = [];
-      for (const wake of [...sleepers]) wake();
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
     },
   };
-  return fake;
 }
