@@ -10,7 +10,7 @@ const STATUS_ICON: Record<PhoneStatus, string> = {
 };
 
 /** Most phones per message: lines are grouped into sections below Slack's text limit. */
-const MAX_PHONES = 300;
+export const PHONES_PER_MESSAGE = 300;
 
 export function phoneLine(phone: PhoneView): string {
   const key = phone.publicId ? `\`${phone.publicId}\` (${escapeText(phone.keyName ?? '?')})` : '_unlinked_';
@@ -20,14 +20,18 @@ export function phoneLine(phone: PhoneView): string {
   return `*${phone.number}* · ${key} · ${status} · last heartbeat ${slackDate(phone.lastHeartbeatAt)} · ${battery}${charging}`;
 }
 
-/** `/keys phones`: number, key, status, last heartbeat, charging, battery. */
+/**
+ * `/keys phones`: number, key, status, last heartbeat, charging, battery; the first
+ * PHONES_PER_MESSAGE by number, saying so when there are more (pass one more to tell).
+ */
 export function phoneList(phones: PhoneView[]): SlackMessage {
   if (phones.length === 0) {
     const text = 'No phones yet: a phone appears here once it registers with a key.';
     return { text, blocks: [section(text)] };
   }
-  const shown = phones.slice(0, MAX_PHONES);
+  const shown = phones.slice(0, PHONES_PER_MESSAGE);
   const blocks = [header('Phones'), ...linesToSections(shown.map(phoneLine))];
-  if (phones.length > shown.length) blocks.push(context(`… and ${phones.length - shown.length} more.`));
-  return { text: `Phones (${phones.length})`, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
+  const cut = phones.length > shown.length;
+  if (cut) blocks.push(context(`The first ${shown.length} by number; there are more. \`GET /api/v1/phones\` lists them all.`));
+  return { text: `Phones (${cut ? `first ${shown.length}` : shown.length})`, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }

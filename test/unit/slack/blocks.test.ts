@@ -73,6 +73,8 @@ describe('/keys answers', () => {
 
   it('/keys phones: 1,000 phones with hostile key names', () => {
     for (const n of [0, 1, 300, 1000]) expectSlackAccepts(phoneList(hostilePhones(n)));
+    expect(phoneList(hostilePhones(300)).text).toBe('Phones (300)');
+    expect(phoneList(hostilePhones(301)).text).toBe('Phones (first 300)');
   });
 
   it('/keys audit: entries with hostile actors, actions and details', () => {

@@ -5,7 +5,7 @@ import { auditList } from '../../../slack/blocks/auditList.js';
 import { createKeyModal } from '../../../slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../slack/blocks/deleteConfirmation.js';
 import { keyListPage } from '../../../slack/blocks/keyList.js';
-import { phoneList } from '../../../slack/blocks/phoneList.js';
+import { PHONES_PER_MESSAGE, phoneList } from '../../../slack/blocks/phoneList.js';
 import { tokenList } from '../../../slack/blocks/tokens.js';
 import { usageMessage } from '../../../slack/blocks/usage.js';
 import { type KeysCommand, parseKeysCommand } from '../../commandParser.js';
@@ -60,7 +60,7 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
       return deleteConfirmation(key);
     }
     case 'phones':
-      return phoneList(await domain.phones.list());
+      return phoneList(await domain.phones.list({ limit: PHONES_PER_MESSAGE + 1 }));
     case 'pause':
       return operations.pausePhone(context, request.phoneNumber, request.minutes, actor);
     case 'resume':
