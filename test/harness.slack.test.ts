@@ -10,7 +10,7 @@ import { Webhook } from 'svix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from './support/fakeSlack.js';
 import { keyIdOf, phoneEvent, postPhoneWebhook, randomPhoneKey, signPhoneWebhook } from './support/phoneRequests.js';
-import { appHomeOpened, fillView, select, signSlackRequest, slackClient, stateValues } from './support/slackRequests.js';
+import { appHomeOpened, fillView, signSlackRequest, slackClient } from './support/slackRequests.js';
 
 const TOKEN = 'xoxb-test-token';
 // 1x1 transparent PNG
@@ -316,15 +316,17 @@ describe('Slack request signing', () => {
     ).toThrow(/stale/);
   });
 
-  it('slackClient sends signed form and JSON requests Bolt would accept', async () => {
+  it('slackClient sends signed form and JSON requests Bolt would accept, and checks acks as Slack would', async () => {
     const seen: Array<{ headers: http.IncomingHttpHeaders; body: string; url: string }> = [];
+    let commandAck: object = { text: 'ok' };
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), url: req.url ?? '' });
+        const body = Buffer.concat(chunks).toString('utf8');
+        seen.push({ headers: req.headers, body, url: req.url ?? '' });
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"response_action":"clear"}');
+        res.end(JSON.stringify(body.startsWith('payload=') ? { response_action: 'clear' } : commandAck));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -333,7 +335,7 @@ describe('Slack request signing', () => {
       const slack = slackClient({ baseUrl, signingSecret: secret, responseUrl: fake.responseUrl });
       const res = await slack.command('create Lagos', { userId: 'UADMIN' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ response_action: 'clear' });
+      expect(res.body).toEqual({ text: 'ok' });
 
       const view = {
         callback_id: 'key_create',
@@ -352,12 +354,10 @@ describe('Slack request signing', () => {
         ],
       };
       const values = fillView(view, { name: 'Lagos', mode_select: 'list' });
-      expect(values).toEqual(
-        stateValues({
-          name: { name_input: 'Lagos' },
-          mode: { mode_select: select('list', 'IP list') },
-        }),
-      );
+      expect(values).toEqual({
+        name: { name_input: { type: 'plain_text_input', value: 'Lagos' } },
+        mode: { mode_select: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'IP list' }, value: 'list' } } },
+      });
       await slack.viewSubmission(view, values, { userId: 'UADMIN' });
       await slack.blockAction('key_rotate', 'abcd2345', { channelId: 'C0CMD', messageTs: '1700000000.000100' });
       await slack.event({ type: 'app_home_opened', user: 'UADMIN', tab: 'home', channel: 'DUADMIN' });
@@ -409,6 +409,11 @@ describe('Slack request signing', () => {
       });
       expect(bad.status).toBe(200); // this stub accepts everything; the app must answer 401
       expect(seen[4]?.headers['x-slack-signature']).toBe('v0=deadbeef');
+
+      // An ack Slack would refuse fails the test that sent the request.
+      commandAck = { text: 'x', blocks: Array(51).fill({ type: 'divider' }) };
+      await expect(slack.command('list')).rejects.toThrow(/Slack would refuse the app's ack to \/keys list:\n.*at most 50 items/);
+      await expect(slack.viewSubmission(view, values)).resolves.toMatchObject({ body: { response_action: 'clear' } });
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

@@ -56,7 +56,7 @@ export async function openCreateModal(app: TestApp, name = '', opts: CommandOpts
 }
 
 /** Submits a modal the app opened (as Slack echoes it back), answering its inputs. */
-export function submit(app: TestApp, opened: FakeCall, answers: Record<string, string | string[] | null | StateValue>, userId = 'UADMIN') {
+export function submit(app: TestApp, opened: FakeCall, answers: Record<string, string | null | StateValue>, userId = 'UADMIN') {
   const view = opened.response?.body.view;
   return app.slack.viewSubmission(view, fillView(view, answers), { userId });
 }
@@ -78,7 +78,7 @@ export function actionsOf(message: Json): Json[] {
 export async function createThroughModal(
   app: TestApp,
   name: string,
-  answers: Record<string, string | string[] | null> = {},
+  answers: Record<string, string | null> = {},
   userId = 'UADMIN',
 ): Promise<{ key: string; keyId: string; dm: FakeCall; responseUrl: string }> {
   const { call, responseUrl } = await openCreateModal(app, name, { userId });

@@ -1,550 +1,239 @@
 /**
- * Drive the app the way Slack does: real HTTP requests to the app's Slack endpoint,
- * signed with the signing secret (v0 HMAC-SHA256 over `v0:<ts>:<raw body>`).
+ * Drive the app the way Slack does: real HTTP requests to its Slack endpoint, signed with the
+ * signing secret (v0 HMAC-SHA256 over `v0:<ts>:<raw body>`). Slash commands and interactivity
+ * (block_actions, view_submission; one form field `payload` holding the JSON) are form-encoded;
+ * Events API requests are JSON.
  *
- * - slash commands, interactivity (block_actions, view_submission, view_closed):
- *   `application/x-www-form-urlencoded` bodies; interactivity has one field `payload`
- *   holding the JSON payload;
- * - Events API: `application/json` bodies.
+ * Slack reads the body of an ack too: a command's ack is a message, a view submission's ack an
+ * `errors`/`update`/`push`. The client checks them as Slack would (./blockKit.ts) and throws on
+ * one Slack would refuse, so no test passes on an answer users would never see.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { checkMessage, viewSubmissionAckProblems } from './blockKit.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Slack payloads are arbitrary JSON
 export type Json = any;
 
-export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
-export const JSON_CONTENT_TYPE = 'application/json';
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+const TEAM_ID = 'T0001';
+const APP_ID = 'A0PHONEKEYS';
 
-export interface SlackSignedHeaders {
-  'x-slack-signature': string;
-  'x-slack-request-timestamp': string;
-  'content-type': string;
-  [header: string]: string;
-}
-
-function toUnixSeconds(t: Date | number | undefined): number {
-  if (t === undefined) return Math.floor(Date.now() / 1000);
-  if (t instanceof Date) return Math.floor(t.getTime() / 1000);
-  return Math.floor(t);
-}
-
-/**
- * Headers Slack sends with a request: `x-slack-signature` = `v0=` + hex
- * HMAC-SHA256(signingSecret, `v0:${ts}:${body}`), `x-slack-request-timestamp` (Unix
- * seconds), and the content type (default: `application/json` if the body looks like a
- * JSON object, else `application/x-www-form-urlencoded`, no charset).
- */
+/** The headers Slack signs a request with; the content type defaults from the body's look. */
 export function signSlackRequest(
   signingSecret: string,
   body: string,
-  timestamp: Date | number = Math.floor(Date.now() / 1000),
-  contentType?: string,
-): SlackSignedHeaders {
-  const ts = String(toUnixSeconds(timestamp));
-  const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  timestamp: number = Math.floor(Date.now() / 1000),
+  contentType: string = body.trimStart().startsWith('{') ? JSON_TYPE : FORM,
+): { 'x-slack-signature': string; 'x-slack-request-timestamp': string; 'content-type': string } {
+  const ts = String(Math.floor(timestamp));
   return {
-    'x-slack-signature': signature,
+    'x-slack-signature': `v0=${createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`,
     'x-slack-request-timestamp': ts,
-    'content-type': contentType ?? (body.trimStart().startsWith('{') ? JSON_CONTENT_TYPE : FORM_CONTENT_TYPE),
+    'content-type': contentType,
   };
 }
 
 export interface SlackHttpResponse {
   status: number;
-  /** Parsed JSON when the response is JSON, else the text ('' for an empty ack). */
+  /** Parsed JSON when the answer is JSON, else the text ('' for an empty ack). */
   body: Json;
-  /** The raw response text. */
   text: string;
-  headers: Record<string, string>;
 }
 
-async function toResult(res: Response): Promise<SlackHttpResponse> {
-  const text = await res.text();
-  const ct = res.headers.get('content-type') ?? '';
-  let body: Json = text;
-  const t = text.trim();
-  if (t && (ct.includes('json') || t.startsWith('{') || t.startsWith('['))) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-    }
-  }
-  return { status: res.status, body, text, headers: Object.fromEntries(res.headers.entries()) };
-}
-
-let seq = 0;
-const uniq = (): string => {
-  seq += 1;
-  return `${Date.now().toString(36)}${seq.toString(36)}${randomBytes(3).toString('hex')}`.toUpperCase();
-};
+const uniq = (): string => randomBytes(6).toString('hex').toUpperCase();
 /** A trigger id shaped like Slack's. */
-export const newTriggerId = (): string => `${Date.now()}.${1000 + seq}.${randomBytes(16).toString('hex')}`;
-const nowActionTs = (): string => (Date.now() / 1000).toFixed(6);
+export const newTriggerId = (): string => `${Date.now()}.${randomBytes(2).readUInt16BE()}.${randomBytes(16).toString('hex')}`;
 
-// ---------------------------------------------------------------------------------
-// view state values
-
-/** An element value in Slack's `view.state.values` shape. */
-export interface StateValue {
-  type: string;
-  [k: string]: Json;
-}
-
-/** `{ [blockId]: { [actionId]: StateValue } }` */
+export type StateValue = { type: string; [field: string]: Json };
 export type StateValues = Record<string, Record<string, StateValue>>;
 
-const option = (value: string, text?: string): Json => ({
-  text: { type: 'plain_text', text: text ?? value },
-  value,
-});
-
-/** Value helpers for `stateValues`. */
-export const input = (value: string | null, type = 'plain_text_input'): StateValue => ({ type, value });
-export const numberInput = (value: string | number | null): StateValue => ({
-  type: 'number_input',
-  value: value === null ? null : String(value),
-});
-export const select = (value: string | null, text?: string, type = 'static_select'): StateValue => ({
-  type,
-  selected_option: value === null ? null : option(value, text),
-});
-export const radio = (value: string | null, text?: string): StateValue => select(value, text, 'radio_buttons');
-export const checkboxes = (values: string[], type = 'checkboxes'): StateValue => ({
-  type,
-  selected_options: values.map((v) => option(v)),
-});
-export const multiSelect = (values: string[]): StateValue => checkboxes(values, 'multi_static_select');
-export const userSelect = (userId: string | null): StateValue => ({ type: 'users_select', selected_user: userId });
-export const multiUserSelect = (userIds: string[]): StateValue => ({ type: 'multi_users_select', selected_users: userIds });
-export const conversationSelect = (id: string | null): StateValue => ({
-  type: 'conversations_select',
-  selected_conversation: id,
-});
-export const channelSelect = (id: string | null): StateValue => ({ type: 'channels_select', selected_channel: id });
-export const datePicker = (date: string | null): StateValue => ({ type: 'datepicker', selected_date: date });
+const findOption = (element: Json, value: string): Json =>
+  (element.options ?? []).find((o: Json) => o.value === value) ?? { text: { type: 'plain_text', text: value }, value };
 
 /**
- * Build `view.state.values`. Leaves can be a string (or null) → plain_text_input, or
- * a StateValue from the helpers above (select(), checkboxes(), …).
- *
- *   stateValues({ name: { name_input: 'Lagos phone' }, mode: { mode_select: select('list') } })
+ * The `view.state.values` a user produces by filling in a modal the app opened: each input
+ * block's answer from `answers[block_id]` (or `answers[action_id]`), else its initial value.
  */
-export function stateValues(spec: Record<string, Record<string, string | null | StateValue>>): StateValues {
-  const out: StateValues = {};
-  for (const [blockId, actions] of Object.entries(spec)) {
-    const block: Record<string, StateValue> = {};
-    for (const [actionId, v] of Object.entries(actions)) {
-      block[actionId] = v === null || typeof v === 'string' ? input(v) : v;
-    }
-    out[blockId] = block;
-  }
-  return out;
-}
-
-function findOption(element: Json, value: string): Json | undefined {
-  const opts: Json[] = [...(element.options ?? []), ...((element.option_groups ?? []) as Json[]).flatMap((g: Json) => g.options ?? [])];
-  return opts.find((o) => o.value === value);
-}
-
-/**
- * Fill a modal the app opened: state values for every input block of `view`
- * (e.g. `(await fake.waitFor('views.open')).args.view`), taking each answer from
- * `answers[block_id]` or `answers[action_id]` (string, string[] or a StateValue),
- * else the element's initial value, else empty. Options are looked up in the
- * element so their text matches.
- */
-export function fillView(view: Json, answers: Record<string, string | string[] | null | StateValue> = {}): StateValues {
-  const out: StateValues = {};
+export function fillView(view: Json, answers: Record<string, string | null | StateValue> = {}): StateValues {
+  const values: StateValues = {};
   for (const block of (view?.blocks ?? []) as Json[]) {
-    const el = block?.element;
-    if (block?.type !== 'input' || !el) continue;
-    const blockId: string = block.block_id;
-    const actionId: string = el.action_id;
-    if (!blockId || !actionId) continue;
-    const given = blockId in answers ? answers[blockId] : actionId in answers ? answers[actionId] : undefined;
-    let v: StateValue;
-    if (given && typeof given === 'object' && !Array.isArray(given)) {
-      v = given;
-    } else {
-      const type: string = el.type;
-      const one = (): string | null => (given === undefined ? null : Array.isArray(given) ? (given[0] ?? null) : given);
-      const many = (): string[] => (given === undefined || given === null ? [] : Array.isArray(given) ? given : [given]);
-      switch (type) {
-        case 'static_select':
-        case 'external_select':
-        case 'radio_buttons': {
-          const val = one();
-          v = {
-            type,
-            selected_option: given === undefined ? (el.initial_option ?? null) : val === null ? null : (findOption(el, val) ?? option(val)),
-          };
-          break;
-        }
-        case 'checkboxes':
-        case 'multi_static_select':
-        case 'multi_external_select':
-          v = {
-            type,
-            selected_options: given === undefined ? (el.initial_options ?? []) : many().map((val) => findOption(el, val) ?? option(val)),
-          };
-          break;
-        case 'users_select':
-          v = { type, selected_user: given === undefined ? (el.initial_user ?? null) : one() };
-          break;
-        case 'multi_users_select':
-          v = { type, selected_users: given === undefined ? (el.initial_users ?? []) : many() };
-          break;
-        case 'conversations_select':
-          v = { type, selected_conversation: given === undefined ? (el.initial_conversation ?? null) : one() };
-          break;
-        case 'multi_conversations_select':
-          v = { type, selected_conversations: given === undefined ? (el.initial_conversations ?? []) : many() };
-          break;
-        case 'channels_select':
-          v = { type, selected_channel: given === undefined ? (el.initial_channel ?? null) : one() };
-          break;
-        case 'datepicker':
-          v = { type, selected_date: given === undefined ? (el.initial_date ?? null) : one() };
-          break;
-        case 'timepicker':
-          v = { type, selected_time: given === undefined ? (el.initial_time ?? null) : one() };
-          break;
-        default: // plain_text_input, number_input, email_text_input, url_text_input, …
-          v = { type, value: given === undefined ? (el.initial_value ?? null) : one() };
-      }
-    }
-    (out[blockId] ??= {})[actionId] = v;
+    const element = block?.element;
+    if (block?.type !== 'input' || !element?.action_id) continue;
+    const given = block.block_id in answers ? answers[block.block_id] : answers[element.action_id];
+    let value: StateValue;
+    if (given && typeof given === 'object') value = given;
+    else if (element.type === 'static_select' || element.type === 'radio_buttons') {
+      const selected = given === undefined ? (element.initial_option ?? null) : given === null ? null : findOption(element, given);
+      value = { type: element.type, selected_option: selected };
+    } else value = { type: element.type, value: given === undefined ? (element.initial_value ?? null) : given };
+    (values[block.block_id] ??= {})[element.action_id] = value;
   }
-  return out;
+  return values;
 }
-
-// ---------------------------------------------------------------------------------
-// client
 
 export interface SlackClientOptions {
-  /** App origin, e.g. `http://127.0.0.1:3000`. */
+  /** The app's origin, e.g. `http://127.0.0.1:3000`. */
   baseUrl: string;
   signingSecret: string;
-  /** Path of the Bolt endpoint; default `/slack/events`. */
-  path?: string;
-  /** Makes response_urls (e.g. `fake.responseUrl`); the message is given for message actions. */
+  /** Makes response_urls (e.g. `fake.responseUrl`); a message action passes its message. */
   responseUrl?: (message?: { channel?: string; ts?: string }) => string;
-  teamId?: string;
-  teamDomain?: string;
-  apiAppId?: string;
-  /** Legacy verification token put in payloads; default `verification-token`. */
-  token?: string;
 }
 
 export interface UserOpts {
   userId?: string;
-  userName?: string;
-  teamId?: string;
-  /** Signature timestamp (seconds or Date); default now. */
-  timestamp?: Date | number;
-  /** Extra headers (override the signed ones, e.g. a bad signature). */
-  headers?: Record<string, string>;
+  /** Signature timestamp (Unix seconds); default now. */
+  timestamp?: number;
 }
 
 export interface CommandOpts extends UserOpts {
   channelId?: string;
-  channelName?: string;
   triggerId?: string;
-  command?: string;
   responseUrl?: string;
-}
-
-export interface ViewLike {
-  id?: string;
-  callback_id?: string;
-  private_metadata?: string;
-  type?: string;
-  blocks?: Json[];
-  title?: Json;
-  [k: string]: Json;
-}
-
-export interface ViewSubmissionOpts extends UserOpts {
-  triggerId?: string;
-  /** `response_urls` (for modals with response_url_enabled inputs). */
-  responseUrls?: Json[];
 }
 
 export interface BlockActionOpts extends UserOpts {
   blockId?: string;
-  /** Element type: button (default), static_select, overflow, … */
-  type?: string;
-  /** For selects/overflow: selected_option (default built from value). */
-  selectedOption?: Json;
-  /** Extra fields merged into the action (e.g. text, style). */
-  action?: Json;
-  /** Message action: the channel and ts of the message the button is in. */
+  /** A button in an ephemeral message (a /keys reply): no message object. */
+  ephemeral?: boolean;
+  /** The channel and ts of the message the button is in. */
   channelId?: string;
   messageTs?: string;
-  /** The message object (e.g. `fake.message(ch, ts)`); default a minimal bot message. */
-  message?: Json;
-  /** For buttons in ephemeral messages (slash-command replies): no message object. */
-  ephemeral?: boolean;
-  /** View action (modal or App Home): the view the button is in. */
-  view?: ViewLike;
-  /** Override the container. */
-  container?: Json;
-  /** Override the response_url (default from client's responseUrl for message actions). */
   responseUrl?: string;
   triggerId?: string;
-  /** Current state values (modal inputs when a button in a modal is clicked). */
-  state?: StateValues;
-}
-
-export interface EventOpts {
-  eventId?: string;
-  eventTime?: number;
-  timestamp?: Date | number;
-  /** Sent as `x-slack-retry-num` / `x-slack-retry-reason`. */
-  retryNum?: number;
-  retryReason?: string;
-  headers?: Record<string, string>;
+  /** The message the button is in, as Slack sends it (default: a minimal bot message). */
+  message?: Json;
 }
 
 export interface SlackTestClient {
-  readonly endpoint: string;
   command(text: string, opts?: CommandOpts): Promise<SlackHttpResponse>;
-  viewSubmission(view: ViewLike | string, values: StateValues, opts?: ViewSubmissionOpts): Promise<SlackHttpResponse>;
-  viewClosed(view: ViewLike | string, opts?: UserOpts & { isCleared?: boolean }): Promise<SlackHttpResponse>;
+  viewSubmission(view: Json, values: StateValues, opts?: UserOpts): Promise<SlackHttpResponse>;
   blockAction(actionId: string, value?: string, opts?: BlockActionOpts): Promise<SlackHttpResponse>;
-  /** Any interactivity payload, sent as form field `payload`. */
-  interaction(payload: Json, opts?: UserOpts): Promise<SlackHttpResponse>;
-  /** An Events API event (wrapped in event_callback), e.g. `{ type: 'app_home_opened', user, tab: 'home' }`. */
-  event(event: Json, opts?: EventOpts): Promise<SlackHttpResponse>;
-  urlVerification(challenge?: string, opts?: EventOpts): Promise<SlackHttpResponse>;
-  /** POST a body, signed, with the given content type. */
-  signed(
-    body: string,
-    opts?: { contentType?: string; timestamp?: Date | number; headers?: Record<string, string> },
-  ): Promise<SlackHttpResponse>;
+  /** An Events API event, wrapped in event_callback, e.g. `appHomeOpened('U…')`. */
+  event(event: Json): Promise<SlackHttpResponse>;
+  urlVerification(challenge: string): Promise<SlackHttpResponse>;
   /** POST exactly this body with exactly these headers (no signature added). */
   raw(body: string, headers?: Record<string, string>): Promise<SlackHttpResponse>;
-  /** The payloads last sent, for debugging. */
-  readonly sent: Json[];
+}
+
+/** Throws when Slack would refuse what the app acked with. */
+function checkAck(what: string, problems: string[], response: SlackHttpResponse): SlackHttpResponse {
+  if (problems.length) throw new Error(`Slack would refuse the app's ack to ${what}:\n  ${problems.join('\n  ')}`);
+  return response;
 }
 
 export function slackClient(options: SlackClientOptions): SlackTestClient {
-  const endpoint = `${options.baseUrl.replace(/\/$/, '')}${options.path ?? '/slack/events'}`;
-  const teamId = options.teamId ?? 'T0001';
-  const teamDomain = options.teamDomain ?? 'test';
-  const apiAppId = options.apiAppId ?? 'A0PHONEKEYS';
-  const vtoken = options.token ?? 'verification-token';
-  const sent: Json[] = [];
+  const endpoint = `${options.baseUrl.replace(/\/$/, '')}/slack/events`;
+  const user = (o: UserOpts) => ({ id: o.userId ?? 'UADMIN', username: (o.userId ?? 'UADMIN').toLowerCase(), team_id: TEAM_ID });
 
   const raw = async (body: string, headers: Record<string, string> = {}): Promise<SlackHttpResponse> => {
     const res = await fetch(endpoint, { method: 'POST', headers, body, redirect: 'manual' });
-    return toResult(res);
+    const text = await res.text();
+    let parsed: Json = text;
+    if (/^\s*[[{]/.test(text)) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON after all */
+      }
+    }
+    return { status: res.status, body: parsed, text };
   };
-  const signed: SlackTestClient['signed'] = (body, o = {}) =>
-    raw(body, { ...signSlackRequest(options.signingSecret, body, o.timestamp, o.contentType), ...(o.headers ?? {}) });
-
-  const user = (o: UserOpts): Json => {
-    const id = o.userId ?? 'UADMIN';
-    const name = o.userName ?? id.toLowerCase();
-    return { id, username: name, name, team_id: o.teamId ?? teamId };
-  };
-  const team = (o: UserOpts): Json => ({ id: o.teamId ?? teamId, domain: teamDomain });
-
-  const interaction: SlackTestClient['interaction'] = (payload, o = {}) => {
-    sent.push(payload);
-    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    return signed(body, { contentType: FORM_CONTENT_TYPE, timestamp: o.timestamp, headers: o.headers });
-  };
-
-  const viewPayload = (view: ViewLike | string, values: StateValues, o: UserOpts): Json => {
-    const v: ViewLike = typeof view === 'string' ? { callback_id: view } : view;
-    const id = v.id ?? `V${uniq().slice(0, 10)}`;
-    return {
-      type: 'modal',
-      blocks: [],
-      private_metadata: '',
-      callback_id: '',
-      title: { type: 'plain_text', text: 'phonekeys' },
-      close: null,
-      submit: null,
-      clear_on_close: false,
-      notify_on_close: false,
-      external_id: '',
-      previous_view_id: null,
-      root_view_id: id,
-      app_id: apiAppId,
-      app_installed_team_id: teamId,
-      bot_id: 'BBOT',
-      hash: `${Math.floor(Date.now() / 1000)}.${uniq().slice(0, 8)}`,
-      ...v,
-      id,
-      team_id: o.teamId ?? teamId,
-      state: { values },
-    };
-  };
+  const signed = (body: string, contentType: string, timestamp?: number) =>
+    raw(body, signSlackRequest(options.signingSecret, body, timestamp, contentType));
+  const interaction = (payload: Json, o: UserOpts) =>
+    signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), FORM, o.timestamp);
 
   return {
-    endpoint,
-    get sent() {
-      return sent;
-    },
-    command: (text, o = {}) => {
+    async command(text, o = {}) {
       const channelId = o.channelId ?? 'C0CMD';
-      const u = user(o);
-      const fields: Record<string, string> = {
-        token: vtoken,
-        team_id: o.teamId ?? teamId,
-        team_domain: teamDomain,
+      const fields = {
+        token: 'verification-token',
+        team_id: TEAM_ID,
+        team_domain: 'test',
         channel_id: channelId,
-        channel_name: o.channelName ?? (channelId.startsWith('D') ? 'directmessage' : channelId.toLowerCase()),
-        user_id: u.id,
-        user_name: u.name,
-        command: o.command ?? '/keys',
+        channel_name: channelId.toLowerCase(),
+        user_id: user(o).id,
+        user_name: user(o).username,
+        command: '/keys',
         text,
-        api_app_id: apiAppId,
+        api_app_id: APP_ID,
         is_enterprise_install: 'false',
-        response_url: o.responseUrl ?? options.responseUrl?.() ?? `https://hooks.slack.com/commands/${teamId}/${Date.now()}/${uniq()}`,
+        response_url: o.responseUrl ?? options.responseUrl?.() ?? `https://hooks.slack.com/commands/${TEAM_ID}/${Date.now()}/${uniq()}`,
         trigger_id: o.triggerId ?? newTriggerId(),
       };
-      sent.push(fields);
-      return signed(new URLSearchParams(fields).toString(), {
-        contentType: FORM_CONTENT_TYPE,
-        timestamp: o.timestamp,
-        headers: o.headers,
-      });
+      const response = await signed(new URLSearchParams(fields).toString(), FORM, o.timestamp);
+      const acked = response.status === 200 && typeof response.body === 'object' ? checkMessage(response.body) : undefined;
+      return checkAck(`/keys ${text}`, acked?.problems ?? [], response);
     },
-    viewSubmission: (view, values, o = {}) =>
-      interaction(
-        {
-          type: 'view_submission',
-          team: team(o),
-          user: user(o),
-          api_app_id: apiAppId,
-          token: vtoken,
-          trigger_id: o.triggerId ?? newTriggerId(),
-          view: viewPayload(view, values, o),
-          response_urls: o.responseUrls ?? [],
-          is_enterprise_install: false,
-          enterprise: null,
-        },
-        o,
-      ),
-    viewClosed: (view, o = {}) =>
-      interaction(
-        {
-          type: 'view_closed',
-          team: team(o),
-          user: user(o),
-          api_app_id: apiAppId,
-          token: vtoken,
-          view: viewPayload(view, {}, o),
-          is_cleared: o.isCleared ?? false,
-          is_enterprise_install: false,
-          enterprise: null,
-        },
-        o,
-      ),
-    blockAction: (actionId, value, o = {}) => {
-      const type = o.type ?? 'button';
-      const action: Json = {
-        action_id: actionId,
-        block_id: o.blockId ?? `b_${actionId}`,
-        type,
-        action_ts: nowActionTs(),
-      };
-      if (type === 'button') {
-        action.text = { type: 'plain_text', text: actionId, emoji: true };
-        if (value !== undefined) action.value = value;
-      } else if (['static_select', 'overflow', 'radio_buttons', 'external_select'].includes(type)) {
-        action.selected_option = o.selectedOption ?? (value === undefined ? null : option(value));
-      } else if (value !== undefined) {
-        action.value = value;
-      }
-      Object.assign(action, o.action ?? {});
 
+    async viewSubmission(view, values, o = {}) {
+      const id = view.id ?? `V${uniq()}`;
+      const payload = {
+        type: 'view_submission',
+        team: { id: TEAM_ID, domain: 'test' },
+        user: user(o),
+        api_app_id: APP_ID,
+        token: 'verification-token',
+        trigger_id: newTriggerId(),
+        view: { private_metadata: '', callback_id: '', ...view, id, team_id: TEAM_ID, state: { values } },
+        response_urls: [],
+      };
+      const response = await interaction(payload, o);
+      return checkAck(`the ${view.callback_id} submission`, viewSubmissionAckProblems(response.body, view), response);
+    },
+
+    blockAction(actionId, value, o = {}) {
+      const channelId = o.channelId ?? 'C0CMD';
+      const messageTs = o.messageTs ?? '1700000000.000100';
       const payload: Json = {
         type: 'block_actions',
         user: user(o),
-        api_app_id: apiAppId,
-        token: vtoken,
+        api_app_id: APP_ID,
+        token: 'verification-token',
         trigger_id: o.triggerId ?? newTriggerId(),
-        team: team(o),
-        enterprise: null,
-        is_enterprise_install: false,
-        actions: [action],
-      };
-      if (o.view) {
-        const view = viewPayload(o.view, o.state ?? o.view.state?.values ?? {}, o);
-        payload.view = view;
-        payload.container = o.container ?? { type: 'view', view_id: view.id };
-        if (o.responseUrl) payload.response_url = o.responseUrl;
-      } else {
-        const channelId = o.channelId ?? 'C0CMD';
-        const messageTs = o.messageTs ?? o.message?.ts ?? '1700000000.000100';
-        payload.container = o.container ?? {
-          type: 'message',
-          message_ts: messageTs,
-          channel_id: channelId,
-          is_ephemeral: o.ephemeral ?? false,
-        };
-        payload.channel = { id: channelId, name: channelId.toLowerCase() };
-        if (!o.ephemeral) {
-          payload.message = o.message ?? {
-            type: 'message',
-            user: 'UBOT',
-            bot_id: 'BBOT',
-            app_id: apiAppId,
-            team: teamId,
-            ts: messageTs,
-            text: '',
-            blocks: [],
-          };
-        }
-        payload.state = { values: o.state ?? {} };
-        payload.response_url =
+        team: { id: TEAM_ID, domain: 'test' },
+        actions: [
+          {
+            type: 'button',
+            action_id: actionId,
+            block_id: o.blockId ?? `b_${actionId}`,
+            text: { type: 'plain_text', text: actionId },
+            ...(value === undefined ? {} : { value }),
+            action_ts: (Date.now() / 1000).toFixed(6),
+          },
+        ],
+        container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: o.ephemeral ?? false },
+        channel: { id: channelId, name: channelId.toLowerCase() },
+        ...(o.ephemeral
+          ? {}
+          : { message: o.message ?? { type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: messageTs, text: '', blocks: [] } }),
+        state: { values: {} },
+        response_url:
           o.responseUrl ??
           options.responseUrl?.(o.ephemeral ? undefined : { channel: channelId, ts: messageTs }) ??
-          `https://hooks.slack.com/actions/${teamId}/${Date.now()}/${uniq()}`;
-      }
+          `https://hooks.slack.com/actions/${TEAM_ID}/${Date.now()}/${uniq()}`,
+      };
       return interaction(payload, o);
     },
-    interaction,
-    event: (event, o = {}) => {
-      const eventTs = event.event_ts ?? nowActionTs();
+
+    event(event) {
       const body = JSON.stringify({
-        token: vtoken,
-        team_id: teamId,
-        api_app_id: apiAppId,
-        event: { ...event, event_ts: eventTs },
+        token: 'verification-token',
+        team_id: TEAM_ID,
+        api_app_id: APP_ID,
+        event: { ...event, event_ts: (Date.now() / 1000).toFixed(6) },
         type: 'event_callback',
-        event_id: o.eventId ?? `Ev${uniq()}`,
-        event_time: o.eventTime ?? Math.floor(Date.now() / 1000),
-        authorizations: [{ enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
-        is_ext_shared_channel: false,
-        event_context: `4-${uniq()}`,
+        event_id: `Ev${uniq()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        authorizations: [{ enterprise_id: null, team_id: TEAM_ID, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
       });
-      sent.push(JSON.parse(body));
-      const extra: Record<string, string> = {};
-      if (o.retryNum !== undefined) {
-        extra['x-slack-retry-num'] = String(o.retryNum);
-        extra['x-slack-retry-reason'] = o.retryReason ?? 'http_timeout';
-      }
-      return signed(body, { contentType: JSON_CONTENT_TYPE, timestamp: o.timestamp, headers: { ...extra, ...(o.headers ?? {}) } });
+      return signed(body, JSON_TYPE);
     },
-    urlVerification: (challenge = uniq(), o = {}) => {
-      const body = JSON.stringify({ token: vtoken, challenge, type: 'url_verification' });
-      return signed(body, { contentType: JSON_CONTENT_TYPE, timestamp: o.timestamp, headers: o.headers });
-    },
-    signed,
+
+    urlVerification: (challenge) => signed(JSON.stringify({ token: 'verification-token', challenge, type: 'url_verification' }), JSON_TYPE),
     raw,
   };
 }
 
-/** `app_home_opened` event for a user. */
-export const appHomeOpened = (userId = 'UADMIN'): Json => ({
-  type: 'app_home_opened',
-  user: userId,
-  channel: `D${userId}`,
-  tab: 'home',
-});
+/** An `app_home_opened` event for a user. */
+export const appHomeOpened = (userId = 'UADMIN'): Json => ({ type: 'app_home_opened', user: userId, channel: `D${userId}`, tab: 'home' });
