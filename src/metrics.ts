@@ -10,26 +10,22 @@ import { slackErrorCode } from './slack/errors.js';
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly webhookRequests = new Counter({
-    name: 'phonekeys_webhook_requests_total',
-    help: 'Phone webhook requests, by event type and HTTP status',
-    labelNames: ['type', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly webhookRequests = this.counter('phonekeys_webhook_requests_total', 'Phone webhook requests, by event type and HTTP status', [
+    'type',
+    'status',
+  ]);
 
-  readonly webhookRefusals = new Counter({
-    name: 'phonekeys_webhook_refusals_total',
-    help: 'Refused phone webhooks, by reason (missing_header, signature_mismatch, stale_timestamp, unknown_key, revoked, ip_not_allowed, not_linked, …; database_unavailable and database_timeout for 503s)',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  readonly webhookRefusals = this.counter(
+    'phonekeys_webhook_refusals_total',
+    'Refused phone webhooks, by reason (missing_header, signature_mismatch, stale_timestamp, unknown_key, revoked, ip_not_allowed, not_linked, …; database_unavailable and database_timeout for 503s)',
+    ['reason'],
+  );
 
-  readonly jobRuns = new Counter({
-    name: 'phonekeys_job_runs_total',
-    help: 'Scheduled job runs, by job and outcome (ok; failed; skipped: lease held elsewhere or the database unavailable)',
-    labelNames: ['job', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly jobRuns = this.counter(
+    'phonekeys_job_runs_total',
+    'Scheduled job runs, by job and outcome (ok; failed; skipped: lease held elsewhere or the database unavailable)',
+    ['job', 'outcome'],
+  );
 
   readonly jobDuration = new Histogram({
     name: 'phonekeys_job_duration_seconds',
@@ -39,48 +35,42 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly slackApiErrors = new Counter({
-    name: 'phonekeys_slack_api_errors_total',
-    help: 'Failed Slack Web API calls, by method and error',
-    labelNames: ['method', 'error'] as const,
-    registers: [this.registry],
-  });
+  readonly slackApiErrors = this.counter('phonekeys_slack_api_errors_total', 'Failed Slack Web API calls, by method and error', [
+    'method',
+    'error',
+  ]);
 
-  readonly slackRequests = new Counter({
-    name: 'phonekeys_slack_requests_total',
-    help: 'Slack requests handled, by kind (command, action, view_submission, view_closed, event, other) and name (the /keys subcommand, action_id, callback_id or event type)',
-    labelNames: ['kind', 'name'] as const,
-    registers: [this.registry],
-  });
+  readonly slackRequests = this.counter(
+    'phonekeys_slack_requests_total',
+    'Slack requests handled, by kind (command, action, view_submission, view_closed, event, other) and name (the /keys subcommand, action_id, callback_id or event type)',
+    ['kind', 'name'],
+  );
 
   constructor(domain?: Pick<Domain, 'phones' | 'keys'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'phonekeys_' });
     if (!domain) return;
+    this.byStatus('phonekeys_phones', 'Linked phones by status (online, silent, never_seen, paused)', () => domain.phones.countByStatus());
+    this.byStatus('phonekeys_keys', 'Keys by status (active, rotating, revoked) and whether rotation is due', () =>
+      domain.keys.countByStatus(),
+    );
+  }
 
-    // Read at scrape time; during a database outage the last values stay and /metrics keeps answering.
+  private counter<Label extends string>(name: string, help: string, labelNames: readonly Label[]): Counter<Label> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge by `status`, read at scrape time; during a database outage the last values stay and /metrics keeps answering. */
+  private byStatus(name: string, help: string, read: () => Promise<Record<string, number>>): void {
     new Gauge({
-      name: 'phonekeys_phones',
-      help: 'Linked phones by status (online, silent, never_seen, paused)',
+      name,
+      help,
       labelNames: ['status'] as const,
       registers: [this.registry],
       async collect() {
-        const counts = await withinScrapeBudget(domain.phones.countByStatus());
+        const counts = await withinScrapeBudget(read());
         if (!counts) return;
         this.reset();
         for (const [status, count] of Object.entries(counts)) this.set({ status: status.replace(' ', '_') }, count);
-      },
-    });
-
-    new Gauge({
-      name: 'phonekeys_keys',
-      help: 'Keys by status (active, rotating, revoked) and whether rotation is due',
-      labelNames: ['status'] as const,
-      registers: [this.registry],
-      async collect() {
-        const counts = await withinScrapeBudget(domain.keys.countByStatus());
-        if (!counts) return;
-        this.reset();
-        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
       },
     });
   }

@@ -6,11 +6,8 @@ import { DATABASE_UNAVAILABLE, refused, SOMETHING_WENT_WRONG } from '../slack/bl
 import { slackErrorSummary } from '../slack/errors.js';
 import type { SlackMessage } from '../slack/kit.js';
 
-/** An ephemeral answer to the user who acted. Never holds a full key. */
-export type Message = SlackMessage;
-
-/** Sends a Message to the user who acted, wherever that is (response_url, ephemeral, DM). */
-export type Reply = (message: Message) => Promise<void>;
+/** Sends an answer to the user who acted, wherever that is (response_url, ephemeral, DM). Never a full key. */
+export type Reply = (message: SlackMessage) => Promise<void>;
 
 /** A reply through Bolt's respond(): ephemeral, as a new message unless told to replace the one acted on. */
 export function respondReply(respond: RespondFn, { replaceOriginal = false } = {}): Reply {
@@ -63,7 +60,7 @@ export function laterReply(context: AppContext, userId: string, target: { respon
 }
 
 /** Turns a failure into what the user may see: a DomainError's message, or a generic line (the error is logged). */
-export function failureMessage(context: AppContext, error: unknown, during: string): Message {
+export function failureMessage(context: AppContext, error: unknown, during: string): SlackMessage {
   // Domain messages may quote what the user typed: escaped, so it cannot turn into markup or mentions.
   if (error instanceof DomainError) return refused(error.message);
   if (isDatabaseUnavailable(error)) {
@@ -75,7 +72,7 @@ export function failureMessage(context: AppContext, error: unknown, during: stri
 }
 
 /** Replies, and logs (instead of throwing) when even the reply fails. */
-export async function replySafely(context: AppContext, reply: Reply, message: Message): Promise<void> {
+export async function replySafely(context: AppContext, reply: Reply, message: SlackMessage): Promise<void> {
   try {
     await reply(message);
   } catch (error) {
@@ -88,9 +85,9 @@ export async function withReply(
   context: AppContext,
   reply: Reply,
   during: string,
-  work: () => Promise<Message | undefined>,
+  work: () => Promise<SlackMessage | undefined>,
 ): Promise<void> {
-  let message: Message | undefined;
+  let message: SlackMessage | undefined;
   try {
     message = await work();
   } catch (error) {

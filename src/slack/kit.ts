@@ -20,10 +20,14 @@ export const LIMITS = {
   blocksPerMessage: 50,
   blocksPerView: 100,
   sectionText: 3000,
+  sectionFields: 10,
+  fieldText: 2000,
   headerText: 150,
   buttonText: 75,
   optionText: 75,
+  confirmTitle: 100,
   confirmText: 300,
+  confirmButton: 30,
 } as const;
 
 /** Cuts text to a Slack limit, saying so; never inside a `<…>` mention or date, or an `&…;` escape. */
@@ -51,10 +55,10 @@ export const context = (text: string): types.ContextBlock => ({ type: 'context',
 export const header = (text: string): types.HeaderBlock => ({ type: 'header', text: plain(text) });
 export const divider = (): types.DividerBlock => ({ type: 'divider' });
 
-/** A section of labelled fields (at most 10, Slack's limit), e.g. `*Phone*\n+234…`. */
+/** A section of labelled fields, e.g. `*Phone*\n+234…`. */
 export const fields = (pairs: [label: string, value: string][]): types.SectionBlock => ({
   type: 'section',
-  fields: pairs.slice(0, 10).map(([label, value]) => mrkdwn(`*${label}*\n${value}`, 2000)),
+  fields: pairs.slice(0, LIMITS.sectionFields).map(([label, value]) => mrkdwn(`*${label}*\n${value}`, LIMITS.fieldText)),
 });
 
 export function button(
@@ -68,10 +72,10 @@ export function button(
 
 export function confirmDialog(title: string, text: string, confirm: string, style?: 'primary' | 'danger'): types.ConfirmationDialog {
   return {
-    title: plain(title, 100),
+    title: plain(title, LIMITS.confirmTitle),
     text: mrkdwn(text, LIMITS.confirmText),
-    confirm: plain(confirm, 30),
-    deny: plain('Cancel', 30),
+    confirm: plain(confirm, LIMITS.confirmButton),
+    deny: plain('Cancel', LIMITS.confirmButton),
     ...(style ? { style } : {}),
   };
 }

@@ -2,9 +2,9 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import type { AppContext } from '../../../context.js';
 import { publicIdOf } from '../../../domain/keyMaterial.js';
 import type { KeyView } from '../../../domain/keys.js';
-import type { ModalView } from '../../../slack/kit.js';
+import type { ModalView, SlackMessage } from '../../../slack/kit.js';
 import { encodeMetadata } from '../../metadata.js';
-import { buttonReply, type Message, type Reply, withReply } from '../../replies.js';
+import { buttonReply, type Reply, withReply } from '../../replies.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -23,7 +23,7 @@ export const keyRefOf = (args: ButtonArgs): string => publicIdOf(args.action.val
 export function openKeyModal(
   context: AppContext,
   during: string,
-  refuse: (key: KeyView) => Message | undefined,
+  refuse: (key: KeyView) => SlackMessage | undefined,
   modal: (key: KeyView, metadata: string) => ModalView,
 ) {
   return async (args: ButtonArgs): Promise<void> => {

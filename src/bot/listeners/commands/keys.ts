@@ -8,10 +8,11 @@ import { keyListPage } from '../../../slack/blocks/keyList.js';
 import { PHONES_PER_MESSAGE, phoneList } from '../../../slack/blocks/phoneList.js';
 import { tokenList } from '../../../slack/blocks/tokens.js';
 import { usageMessage } from '../../../slack/blocks/usage.js';
+import type { SlackMessage } from '../../../slack/kit.js';
 import { type KeysCommand, parseKeysCommand } from '../../commandParser.js';
 import { encodeMetadata } from '../../metadata.js';
 import * as operations from '../../operations.js';
-import { type Message, respondReply, withReply } from '../../replies.js';
+import { respondReply, withReply } from '../../replies.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -32,7 +33,7 @@ export function keysCommand(context: AppContext) {
   };
 }
 
-async function run(context: AppContext, request: KeysCommand, command: CommandArgs['command']): Promise<Message | undefined> {
+async function run(context: AppContext, request: KeysCommand, command: CommandArgs['command']): Promise<SlackMessage | undefined> {
   const { domain } = context;
   const actor = command.user_id;
   switch (request.kind) {
