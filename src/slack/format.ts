@@ -1,3 +1,4 @@
+import { tokenPublicIdOf } from '../domain/apiTokens.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
 import type { IpLockMode } from '../models/index.js';
 
@@ -46,17 +47,25 @@ export interface KeyRef {
   name: string | null;
 }
 
-/** A key in mrkdwn: *name* (`pk_…`), the name escaped. */
-export function keyLabel(key: KeyRef): string {
-  const id = `\`${publicIdOf(key.keyId)}\``;
-  return key.name ? `*${escapeText(key.name)}* (${id})` : id;
+/** What a management API token is called in messages. */
+export interface TokenRef {
+  tokenId: string;
+  name: string;
 }
 
-/** A key in notification text (no markup): name (pk_…). */
-export function keyPlain(key: KeyRef): string {
-  const id = publicIdOf(key.keyId);
-  return key.name ? `${escapeText(key.name)} (${id})` : id;
-}
+/** A name and its public id in mrkdwn, *name* (`id`), the name escaped; or the id alone. */
+const label = (name: string | null, id: string): string => (name ? `*${escapeText(name)}* (\`${id}\`)` : `\`${id}\``);
+/** The same for notification text: name (id). */
+const plainLabel = (name: string | null, id: string): string => (name ? `${escapeText(name)} (${id})` : id);
+
+/** A key in mrkdwn: *name* (`pk_…`). */
+export const keyLabel = (key: KeyRef): string => label(key.name, publicIdOf(key.keyId));
+/** A key in notification text: name (pk_…). */
+export const keyPlain = (key: KeyRef): string => plainLabel(key.name, publicIdOf(key.keyId));
+/** A token in mrkdwn: *name* (`mk_…`). */
+export const tokenLabel = (token: TokenRef): string => label(token.name, tokenPublicIdOf(token.tokenId));
+/** A token in notification text: name (mk_…). */
+export const tokenPlain = (token: TokenRef): string => plainLabel(token.name, tokenPublicIdOf(token.tokenId));
 
 /** Lists at most `max` items, then says how many more. */
 export function someOf(items: string[], max: number, none = 'none'): string {

@@ -1,6 +1,6 @@
 import { tokenPublicIdOf } from '../../domain/apiTokens.js';
 import { publicIdOf } from '../../domain/keyMaterial.js';
-import { durationText, escapeText, type KeyRef, keyLabel, keyPlain } from '../format.js';
+import { durationText, type KeyRef, keyLabel, keyPlain, type TokenRef, tokenLabel, tokenPlain } from '../format.js';
 import { ActionId } from '../ids.js';
 import { button, context, type SlackMessage, section } from '../kit.js';
 
@@ -35,14 +35,6 @@ export function redactedRevealMessage(key: KeyRef): SlackMessage {
   };
 }
 
-interface TokenRef {
-  tokenId: string;
-  name: string;
-}
-
-const tokenLabel = (token: TokenRef): string => `*${escapeText(token.name)}* (\`${tokenPublicIdOf(token.tokenId)}\`)`;
-const tokenPlain = (token: TokenRef): string => `${escapeText(token.name)} (${tokenPublicIdOf(token.tokenId)})`;
-
 /** The one message that ever holds a full API token (in its blocks, not its notification text). */
 export function tokenRevealMessage(token: TokenRef & { scope: string }, fullToken: string, ttlMs: number): SlackMessage {
   return {
@@ -53,7 +45,7 @@ export function tokenRevealMessage(token: TokenRef & { scope: string }, fullToke
       ),
       section(`\`\`\`${fullToken}\`\`\``),
       context(
-        `Send it as \`Authorization: Bearer <token>\` to \`/api/v1\`. This message is hidden when you press the button, or in ${durationText(ttlMs)} at the latest.`,
+        `Send it as \`Authorization: Bearer &lt;token&gt;\` to \`/api/v1\`. This message is hidden when you press the button, or in ${durationText(ttlMs)} at the latest.`,
       ),
       { type: 'actions', elements: [button('Saved it — hide', ActionId.hideTokenReveal, token.tokenId, { style: 'primary' })] },
     ],

@@ -1,5 +1,5 @@
 import type { ApiTokenView } from '../../domain/apiTokens.js';
-import { escapeText, mention, slackDate } from '../format.js';
+import { mention, slackDate, tokenLabel } from '../format.js';
 import { context, header, linesToSections, type SlackMessage, section } from '../kit.js';
 
 /** `/keys token …`: the management API's tokens as Slack shows them (never the token itself). */
@@ -7,9 +7,7 @@ import { context, header, linesToSections, type SlackMessage, section } from '..
 /** At most this many in one message (Slack allows 50 blocks; ~20 lines fit in one). */
 const MAX_TOKENS_SHOWN = 100;
 
-type Token = Pick<ApiTokenView, 'publicId' | 'name' | 'scope'>;
-
-const tokenLabel = (token: Token): string => `*${escapeText(token.name)}* (\`${token.publicId}\`)`;
+type Token = Pick<ApiTokenView, 'tokenId' | 'publicId' | 'name' | 'scope'>;
 
 export function tokenCreated(token: Token, revealed: boolean): SlackMessage {
   if (!revealed) {
@@ -32,7 +30,7 @@ export function tokenList(tokens: ApiTokenView[]): SlackMessage {
   if (tokens.length === 0) {
     return {
       text: `${title}: none yet.`,
-      blocks: [section('*Management API tokens*: none yet. Create one with `/keys token create <name> [read|write]`.')],
+      blocks: [section('*Management API tokens*: none yet. Create one with `/keys token create &lt;name&gt; [read|write]`.')],
     };
   }
   const shown = tokens.slice(0, MAX_TOKENS_SHOWN);
@@ -47,7 +45,7 @@ export function tokenList(tokens: ApiTokenView[]): SlackMessage {
       ...linesToSections(lines),
       ...(tokens.length > shown.length ? [section(`…and ${tokens.length - shown.length} more, older ones.`)] : []),
       context(
-        'Scripts send a token as `Authorization: Bearer <token>` to `/api/v1` (see the README). Revoke one with `/keys token revoke <name-or-mk_id>`.',
+        'Scripts send a token as `Authorization: Bearer &lt;token&gt;` to `/api/v1` (see the README). Revoke one with `/keys token revoke &lt;name-or-mk_id&gt;`.',
       ),
     ],
   };

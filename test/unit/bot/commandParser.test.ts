@@ -50,6 +50,29 @@ describe('subcommands and key references', () => {
   });
 });
 
+describe('token subcommands', () => {
+  it('create with an optional scope, list, revoke by name or mk_ id', () => {
+    expect(parseKeysCommand('token create deploy')).toEqual({ kind: 'token_create', name: 'deploy' });
+    expect(parseKeysCommand('token create deploy READ')).toEqual({ kind: 'token_create', name: 'deploy', scope: 'read' });
+    expect(parseKeysCommand('TOKEN list')).toEqual({ kind: 'token_list' });
+    expect(parseKeysCommand('token revoke mk_abcd2345')).toEqual({ kind: 'token_revoke', token: 'mk_abcd2345' });
+  });
+
+  it('a bad scope or the wrong arguments get the token usage', () => {
+    expect(parseKeysCommand('token create deploy admin')).toMatchObject({
+      kind: 'invalid',
+      error: expect.stringMatching(/^"admin" is not a token scope/),
+    });
+    expect(parseKeysCommand('token create')).toMatchObject({ kind: 'invalid', error: 'Usage: `/keys token create <name> [read|write]`' });
+    expect(parseKeysCommand('token list all')).toMatchObject({ kind: 'invalid', error: 'Usage: `/keys token list`' });
+    expect(parseKeysCommand('token revoke')).toMatchObject({ kind: 'invalid', error: 'Usage: `/keys token revoke <name-or-mk_id>`' });
+    expect(parseKeysCommand('token burn x')).toMatchObject({
+      kind: 'invalid',
+      error: expect.stringMatching(/^Unknown token subcommand "burn"/),
+    });
+  });
+});
+
 describe('pause arguments', () => {
   it('a number, optionally minutes (whole or fractional)', () => {
     expect(parseKeysCommand('pause +2348012345678')).toEqual({ kind: 'pause', phoneNumber: '+2348012345678' });

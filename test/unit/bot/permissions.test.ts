@@ -21,9 +21,11 @@ describe('changesSomething', () => {
       'delete gw',
       'pause +2348012345678 30',
       'resume +2348012345678',
+      'token create deploy write',
+      'token revoke deploy',
     ];
     for (const text of changing) expect(changesSomething(command(text)), text).toBe(true);
-    for (const text of ['', 'help', 'list', 'phones', 'audit', 'audit gw', 'frobnicate', 'lock']) {
+    for (const text of ['', 'help', 'list', 'phones', 'audit', 'audit gw', 'token list', 'token', 'frobnicate', 'lock']) {
       expect(changesSomething(command(text)), text).toBe(false);
     }
   });
@@ -32,12 +34,12 @@ describe('changesSomething', () => {
     for (const id of [ActionId.openLockModal, ActionId.openUnlinkModal, ActionId.rotateKey, ActionId.deleteKey]) {
       expect(changesSomething(button(id)), id).toBe(true);
     }
-    expect(changesSomething(button(ActionId.listPage))).toBe(false);
-    expect(changesSomething(button(ActionId.hideReveal))).toBe(false);
+    for (const id of [ActionId.listPage, ActionId.hideReveal, ActionId.hideTokenReveal])
+      expect(changesSomething(button(id)), id).toBe(false);
   });
 
   it('anything not known to be open is a change: a button or a modal added later, a subcommand not yet parsed', () => {
-    expect(changesSomething(button('key_token_revoke'))).toBe(true);
+    expect(changesSomething(button('token_revoke'))).toBe(true);
     expect(changesSomething(submission('key_token_create'))).toBe(true);
     expect(
       changesSomething({ type: 'block_actions', actions: [{ action_id: ActionId.listPage }, { action_id: ActionId.deleteKey }] }),

@@ -15,8 +15,14 @@ import { KEYS_PER_PAGE, keyListPage } from '../../../src/slack/blocks/keyList.js
 import { lockKeyModal } from '../../../src/slack/blocks/lockKeyModal.js';
 import { noticeModal } from '../../../src/slack/blocks/noticeModal.js';
 import { phoneList } from '../../../src/slack/blocks/phoneList.js';
-import { redactedRevealMessage, revealMessage } from '../../../src/slack/blocks/revealMessage.js';
+import {
+  redactedRevealMessage,
+  redactedTokenRevealMessage,
+  revealMessage,
+  tokenRevealMessage,
+} from '../../../src/slack/blocks/revealMessage.js';
 import { KEYS_PER_ROTATION_NOTICE, rotationDm, rotationNotice } from '../../../src/slack/blocks/rotationNotices.js';
+import { tokenCreated, tokenList, tokenRevoked } from '../../../src/slack/blocks/tokens.js';
 import { unlinkPhoneModal } from '../../../src/slack/blocks/unlinkPhoneModal.js';
 import { usageMessage } from '../../../src/slack/blocks/usage.js';
 import type { SlackMessage } from '../../../src/slack/kit.js';
@@ -29,6 +35,7 @@ import {
   hostileKeys,
   hostileName,
   hostilePhones,
+  hostileTokens,
   ipEntries,
   NOW,
   phoneNumber,
@@ -111,6 +118,30 @@ describe('/keys answers', () => {
       { text: answers.SOMETHING_WENT_WRONG },
     ];
     for (const message of messages) expectSlackAccepts(message);
+  });
+});
+
+describe('/keys token', () => {
+  it('the list of 150 tokens with hostile names and creators, and what create and revoke answer', () => {
+    const tokens = hostileTokens(150);
+    for (const n of [0, 1, 100, 150]) expectSlackAccepts(tokenList(tokens.slice(0, n)));
+    for (const token of tokens.slice(0, 2)) {
+      expectSlackAccepts(tokenCreated(token, true));
+      expectSlackAccepts(tokenCreated(token, false));
+      expectSlackAccepts(tokenRevoked(token));
+    }
+  });
+
+  it('the token reveal DM holds the token in its blocks only; its redacted form holds none', () => {
+    const token = hostileTokens(1)[0]!;
+    const fullToken = `mk_${token.tokenId}_${'B'.repeat(64)}`;
+    const reveal = tokenRevealMessage(token, fullToken, 15 * 60_000);
+    expectSlackAccepts(reveal);
+    expect(reveal.text).not.toContain(fullToken);
+    expect(JSON.stringify(reveal.blocks)).toContain(fullToken);
+    const redacted = redactedTokenRevealMessage(token);
+    expectSlackAccepts(redacted);
+    expect(JSON.stringify(redacted)).not.toContain(fullToken);
   });
 });
 

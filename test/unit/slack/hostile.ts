@@ -4,6 +4,7 @@
  * can reach a message. Plain objects shaped like the domain's views: no database.
  */
 import { Types } from 'mongoose';
+import type { ApiTokenView } from '../../../src/domain/apiTokens.js';
 import type { KeyView } from '../../../src/domain/keyView.js';
 import type { AlertRecord } from '../../../src/domain/monitor.js';
 import type { PhoneView } from '../../../src/domain/phones.js';
@@ -70,6 +71,18 @@ export function hostilePhones(n: number): PhoneView[] {
     downSince: null,
   }));
 }
+
+export const hostileTokens = (n: number): ApiTokenView[] =>
+  Array.from({ length: n }, (_, i) => ({
+    tokenId: keyId(i),
+    publicId: `mk_${keyId(i)}`,
+    name: hostileName(i),
+    scope: i % 2 ? 'read' : 'write',
+    createdBy: i % 2 ? 'U0ADMIN' : `api:${HOSTILE}`,
+    createdAt: new Date(NOW.getTime() - i * DAY),
+    lastUsedAt: i % 3 ? NOW : null,
+    status: 'active',
+  }));
 
 export function hostileAudit(n: number): AuditLine[] {
   return Array.from({ length: n }, (_, i) => ({
