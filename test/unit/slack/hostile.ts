@@ -44,6 +44,7 @@ export function hostileKey(i = 0, overrides: Partial<KeyView> = {}): KeyView {
     ipLock: { mode: 'list', entries: ipEntries(100), firstIp: null },
     scopes: ['heartbeat', 'messages', 'sends'],
     environment: i % 2 ? 'test' : 'live',
+    algorithm: i % 2 ? 'ed25519' : 'hmac',
     phoneNumbers: Array.from({ length: 100 }, (_, n) => phoneNumber(i * 1000 + n)),
     rotationDue: i % 2 === 0,
     graceEndsAt: new Date(NOW.getTime() + DAY),
