@@ -24,7 +24,7 @@ export type JobName = (typeof JOB_NAMES)[number];
 /** Everything the scheduler runs: the jobs and the redaction of expired reveal DMs. */
 export type TaskName = JobName | 'reveal-expiry';
 
-export const REVEAL_EXPIRY_CRON = '* * * * *';
+const REVEAL_EXPIRY_CRON = '* * * * *';
 
 export type JobOutcome = 'ok' | 'failed' | 'skipped';
 
@@ -60,13 +60,8 @@ function report(result: JobRunResult, context: AppContext): JobRunResult {
 
 // ── one run ─────────────────────────────────────────────────────────────
 
-export interface RunJobOptions {
-  /** Lease length (default 5 min). */
-  leaseMs?: number;
-}
-
 /** Runs one job once, through its lease. Never throws; the result says what happened. */
-export async function runJob(name: TaskName, context: AppContext, options: RunJobOptions = {}): Promise<JobRunResult> {
+export async function runJob(name: TaskName, context: AppContext): Promise<JobRunResult> {
   const log = context.logger.child({ job: name });
   const started = performance.now();
   const seconds = () => Math.round(performance.now() - started) / 1000;
@@ -75,7 +70,7 @@ export async function runJob(name: TaskName, context: AppContext, options: RunJo
   // server heartbeat although commands still work; taking the lease is the real test.
   let lease: Lease | null;
   try {
-    lease = await acquireLease(context.models, name, { holder: newHolderId(), now: context.clock(), ttlMs: options.leaseMs });
+    lease = await acquireLease(context.models, name, { holder: newHolderId(), now: context.clock() });
   } catch (error) {
     log.warn({ err: error }, 'could not take the job lease (database unavailable?); job run skipped');
     return report({ name, outcome: 'skipped', seconds: seconds(), reason: 'database unavailable' }, context);

@@ -13,7 +13,7 @@ import type { Models } from '../models/index.js';
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 
 /** Identifies this process in lease documents (for operators), random so restarts differ. */
-export const PROCESS_HOLDER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+const PROCESS_HOLDER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 let runCounter = 0;
 /** A holder id per run: two runs in one process (or two app instances in one test) are distinct holders. */

@@ -2,7 +2,7 @@ import { LogLevel, type RetryOptions, type WebAPICallResult, WebClient } from '@
 import type { Config } from '../config.js';
 
 /** Few, quick retries: a job must not sit for half an hour behind a Slack outage; the next run retries. */
-export const DEFAULT_SLACK_RETRIES: RetryOptions = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 };
+const DEFAULT_SLACK_RETRIES: RetryOptions = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 };
 
 export function slackClientOptions(config: Config, retryConfig: RetryOptions = DEFAULT_SLACK_RETRIES) {
   return {
