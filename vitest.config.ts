@@ -17,6 +17,8 @@ export default defineConfig({
           exclude: ['test/unit/**'],
           // starts the test database once per run: MongoDB if available, else the CongoDB emulator
           globalSetup: ['test/support/globalSetup.ts'],
+          // records the product's queries for the end-of-run index check (globalSetup)
+          setupFiles: ['test/support/queryRecorder.ts'],
         },
       },
     ],

@@ -4,7 +4,7 @@
  * (silent for longer than SILENT_AFTER_MINUTES), alerts posted to the fake Slack Web API.
  *
  * What one run examined: on a real mongod, `explain('executionStats')` of the due query
- * (the query PhoneMonitor.detectSilent sends, through its {state, lastHeartbeatAt} index); on the
+ * (PhoneMonitor.dueQuery, through its partial index of linked phones); on the
  * emulator, which has no explain and no index use (every query reads its whole collection), the
  * documents it read, counted inside the database process. Either way also the documents the
  * job's queries returned to the app (driver command monitoring).
@@ -152,22 +152,14 @@ async function seedFleet(context: AppContext, size: number, due: number): Promis
   return size / ((performance.now() - started) / 1000);
 }
 
-/** The due query of PhoneMonitor.detectSilent, explained (real mongod only). */
-async function explainDueQuery(context: AppContext): Promise<Pick<FleetRun, 'dueQueryDocsExamined' | 'dueQueryKeysExamined'>> {
-  const now = context.clock();
-  const bound = new Date(now.getTime() - context.config.silentAfterMs);
-  const explained = (await context.models.Phone.find({
-    state: 'up',
-    lastHeartbeatAt: { $lt: bound },
-    keyId: { $ne: null },
-    alertId: null,
-    $or: [{ pausedUntil: null }, { pausedUntil: { $lte: now } }],
-    _id: { $nin: [] },
-  })
-    .sort({ lastHeartbeatAt: 1 })
-    .limit(100)
-    .hint({ state: 1, lastHeartbeatAt: 1 })
-    .explain('executionStats')) as unknown as { executionStats?: { totalDocsExamined: number; totalKeysExamined: number } };
+/**
+ * The due query of the silent-phone check (PhoneMonitor.dueQuery, exactly as the job sends it),
+ * explained by a real mongod: how many index keys and documents it examines.
+ */
+export async function explainDueQuery(context: AppContext): Promise<Pick<FleetRun, 'dueQueryDocsExamined' | 'dueQueryKeysExamined'>> {
+  const explained = (await context.domain.monitor.dueQuery().explain('executionStats')) as unknown as {
+    executionStats?: { totalDocsExamined: number; totalKeysExamined: number };
+  };
   return {
     dueQueryDocsExamined: explained.executionStats?.totalDocsExamined,
     dueQueryKeysExamined: explained.executionStats?.totalKeysExamined,

@@ -18,15 +18,21 @@ export interface KeyView {
   environment: KeyEnvironment;
   /** How its phone signs: `hmac` (v1) or `ed25519` (v1a). */
   algorithm: KeyAlgorithm;
+  /** The first PHONE_NUMBERS_PER_VIEW linked numbers, in order… */
   phoneNumbers: string[];
+  /** …and how many are linked in all. */
+  phoneCount: number;
   rotationDue: boolean;
   graceEndsAt: Date | null;
   rotatedTo: string | null;
   rotatedFrom: string | null;
 }
 
-/** The view of a stored key and the numbers linked to it. */
-export function viewOf(record: KeyFields, phoneNumbers: string[]): KeyView {
+/** A view lists at most this many of a key's numbers (and counts them all). */
+export const PHONE_NUMBERS_PER_VIEW = 100;
+
+/** The view of a stored key and the phones linked to it. */
+export function viewOf(record: KeyFields, phones: { count: number; numbers: string[] }): KeyView {
   return {
     keyId: record.keyId,
     publicId: publicIdOf(record.keyId),
@@ -41,7 +47,8 @@ export function viewOf(record: KeyFields, phoneNumbers: string[]): KeyView {
     scopes: scopesOf(record),
     environment: record.environment ?? 'live',
     algorithm: record.algorithm ?? 'hmac',
-    phoneNumbers: phoneNumbers.sort(),
+    phoneNumbers: [...phones.numbers].sort(),
+    phoneCount: phones.count,
     rotationDue: record.rotationDue ?? false,
     graceEndsAt: record.graceEndsAt ?? null,
     rotatedTo: record.rotatedTo ?? null,

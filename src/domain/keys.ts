@@ -1,4 +1,12 @@
-import { KEY_SCOPES, type KeyAlgorithm, type KeyEnvironment, type KeyFields, type KeyStatus, type Models } from '../models/index.js';
+import {
+  KEY_SCOPES,
+  KEY_STATUSES,
+  type KeyAlgorithm,
+  type KeyEnvironment,
+  type KeyFields,
+  type KeyStatus,
+  type Models,
+} from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError, invalidFields, isDuplicateKeyError } from './errors.js';
@@ -15,7 +23,7 @@ import {
   validateIpLock,
   validateNewKey,
 } from './keyRules.js';
-import { type KeyView, viewOf } from './keyView.js';
+import { type KeyView, PHONE_NUMBERS_PER_VIEW, viewOf } from './keyView.js';
 import { normalizePhoneNumber } from './phoneNumbers.js';
 
 export { type IpLockInput, KEY_NAME_PATTERN, type KeyEditInput, MAX_DESCRIPTION_LENGTH, type NewKeyInput } from './keyRules.js';
@@ -142,14 +150,17 @@ export class KeyService {
 
   /** Keys by status, and active keys due for rotation (for the metrics). */
   async countByStatus(): Promise<Record<KeyStatus | 'rotation_due', number>> {
-    const { Key } = this.models;
-    const [active, rotating, revoked, due] = await Promise.all([
-      Key.countDocuments({ status: 'active' }),
-      Key.countDocuments({ status: 'rotating' }),
-      Key.countDocuments({ status: 'revoked' }),
-      Key.countDocuments({ status: 'active', rotationDue: true }),
+    // One pass over the {status, rotationDue, …} index.
+    const groups = await this.models.Key.aggregate<{ _id: { status: KeyStatus; due: boolean | null }; n: number }>([
+      { $match: { status: { $in: KEY_STATUSES } } },
+      { $group: { _id: { status: '$status', due: '$rotationDue' }, n: { $sum: 1 } } },
     ]);
-    return { active, rotating, revoked, rotation_due: due };
+    const counts = { active: 0, rotating: 0, revoked: 0, rotation_due: 0 };
+    for (const { _id, n } of groups) {
+      counts[_id.status] += n;
+      if (_id.status === 'active' && _id.due === true) counts.rotation_due += n;
+    }
+    return counts;
   }
 
   // ── governance ────────────────────────────────────────────────────────
@@ -344,20 +355,24 @@ export class KeyService {
     }
   }
 
-  /** Views with their linked numbers: one query for all the records' phones. */
+  /**
+   * Views with their linked phones: how many, and the first PHONE_NUMBERS_PER_VIEW numbers in
+   * order. One aggregate for all the records, over the {keyId, number} index: a key with
+   * thousands of phones costs a count, not thousands of documents.
+   */
   async viewsOf(records: KeyRecord[]): Promise<KeyView[]> {
-    const phones = await this.models.Phone.find({ keyId: { $in: records.map((r) => r.keyId) } }, { number: 1, keyId: 1 }).lean();
-    const numbersOf = new Map<string, string[]>();
-    for (const phone of phones) numbersOf.set(phone.keyId!, [...(numbersOf.get(phone.keyId!) ?? []), phone.number]);
-    return records.map((r) => viewOf(r, numbersOf.get(r.keyId) ?? []));
+    if (records.length === 0) return [];
+    const linked = await this.models.Phone.aggregate<{ _id: string; count: number; numbers: string[] }>([
+      { $match: { keyId: { $in: records.map((r) => r.keyId) } } },
+      { $sort: { keyId: 1, number: 1 } },
+      { $group: { _id: '$keyId', count: { $sum: 1 }, numbers: { $firstN: { input: '$number', n: PHONE_NUMBERS_PER_VIEW } } } },
+    ]);
+    const phonesOf = new Map(linked.map((l) => [l._id, { count: l.count, numbers: l.numbers }]));
+    return records.map((r) => viewOf(r, phonesOf.get(r.keyId) ?? { count: 0, numbers: [] }));
   }
 
   private async toView(record: KeyRecord): Promise<KeyView> {
-    const phones = await this.models.Phone.find({ keyId: record.keyId }, { number: 1 }).lean();
-    return viewOf(
-      record,
-      phones.map((p) => p.number),
-    );
+    return (await this.viewsOf([record]))[0]!;
   }
 }
 

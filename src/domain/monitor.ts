@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import type { Models, SilentAlertFields } from '../models/index.js';
+import { LINKED, type Models, SILENT_CHECK_INDEX, type SilentAlertFields } from '../models/index.js';
 import type { Clock } from './clock.js';
 import { isDuplicateKeyError } from './errors.js';
 
@@ -68,10 +68,33 @@ export class PhoneMonitor {
   // ── transitions ───────────────────────────────────────────────────────
 
   /**
+   * The next batch of live phones due to turn silent (also what `npm run bench` explains): linked,
+   * up, unalerted, unpaused, heard from last before SILENT_AFTER_MINUTES ago, oldest first. Through
+   * the partial SILENT_CHECK_INDEX it reads only such phones: unlinked ones are not in the index,
+   * test phones are another range of it, and paused ones are passed over on its keys.
+   */
+  dueQuery(now = this.clock(), passed: Types.ObjectId[] = []) {
+    return this.models.Phone.find(
+      {
+        state: 'up',
+        ...LIVE,
+        alertId: null,
+        lastHeartbeatAt: { $lt: this.silentBefore(now) },
+        ...LINKED,
+        ...unpausedAt(now),
+        _id: { $nin: passed },
+      },
+      { number: 1, keyId: 1, lastHeartbeatAt: 1 },
+    )
+      .sort({ lastHeartbeatAt: 1 })
+      .limit(BATCH)
+      .hint(SILENT_CHECK_INDEX);
+  }
+
+  /**
    * up → down for every linked, unpaused live phone silent for longer than SILENT_AFTER_MINUTES,
-   * oldest first, through the {state, environment, lastHeartbeatAt} index: the cost grows with
-   * the phones due, not with the fleet, and test phones are not even read. Returns the alerts
-   * created (still to post). Test phones turn silent without an alert (markSilentTestPhones).
+   * oldest first (dueQuery): the cost grows with the phones due, not with the fleet. Returns the
+   * alerts created (still to post). Test phones turn silent without an alert (markSilentTestPhones).
    */
   async detectSilent(channel: string): Promise<AlertRecord[]> {
     const now = this.clock();
@@ -81,22 +104,7 @@ export class PhoneMonitor {
     // Phones we saw but could not transition (changed under us): not asked for again this run.
     const passed: Types.ObjectId[] = [];
     while (created.length + passed.length < MAX_PER_RUN) {
-      const due = await this.models.Phone.find(
-        {
-          state: 'up',
-          ...LIVE,
-          lastHeartbeatAt: { $lt: bound },
-          keyId: { $ne: null },
-          alertId: null,
-          ...unpausedAt(now),
-          _id: { $nin: passed },
-        },
-        { number: 1, keyId: 1, lastHeartbeatAt: 1 },
-      )
-        .sort({ lastHeartbeatAt: 1 })
-        .limit(BATCH)
-        .hint({ state: 1, environment: 1, lastHeartbeatAt: 1 })
-        .lean();
+      const due = await this.dueQuery(now, passed).lean();
       for (const phone of due) {
         const alertId = new Types.ObjectId();
         const down = await this.models.Phone.findOneAndUpdate(
@@ -129,7 +137,7 @@ export class PhoneMonitor {
    */
   private async markSilentTestPhones(bound: Date): Promise<void> {
     await this.models.Phone.updateMany(
-      { state: 'up', environment: 'test', lastHeartbeatAt: { $lt: bound }, keyId: { $ne: null }, alertId: null },
+      { state: 'up', environment: 'test', alertId: null, lastHeartbeatAt: { $lt: bound }, ...LINKED },
       { $set: { state: 'down' } },
     );
   }

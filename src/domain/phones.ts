@@ -1,4 +1,4 @@
-import type { KeyEnvironment, Models, PhoneFields } from '../models/index.js';
+import { type KeyEnvironment, LINKED, type Models, type PhoneFields, type PhoneState, SILENT_CHECK_INDEX } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './errors.js';
@@ -9,6 +9,7 @@ export const PHONE_STATUSES = ['online', 'silent', 'never seen', 'paused'] as co
 export type PhoneStatus = (typeof PHONE_STATUSES)[number];
 
 export const DEFAULT_PAUSE_MINUTES = 60;
+const FOREVER = new Date(8.64e15);
 export const MAX_PAUSE_MINUTES = 7 * 24 * 60;
 
 export interface PhoneView {
@@ -49,19 +50,20 @@ export class PhoneService {
     private readonly clock: Clock,
   ) {}
 
-  /** Linked phones by status, counted in MongoDB by the same rules as `phoneStatus` (for the metrics). */
+  /**
+   * Linked phones by status, counted by the same rules as `phoneStatus` (for /metrics): one pass
+   * over the index of linked phones, which holds the state and pause of each.
+   */
   async countByStatus(): Promise<Record<PhoneStatus, number>> {
     const now = this.clock();
-    const linked = { keyId: { $ne: null } };
-    const notPaused = { $or: [{ pausedUntil: null }, { pausedUntil: { $lte: now } }] };
-    const { Phone } = this.models;
-    const [paused, online, silent, neverSeen] = await Promise.all([
-      Phone.countDocuments({ ...linked, pausedUntil: { $gt: now } }),
-      Phone.countDocuments({ ...linked, ...notPaused, state: 'up' }),
-      Phone.countDocuments({ ...linked, ...notPaused, state: 'down' }),
-      Phone.countDocuments({ ...linked, ...notPaused, state: 'new' }),
-    ]);
-    return { online, silent, 'never seen': neverSeen, paused };
+    const groups = await this.models.Phone.aggregate<{ _id: { state: string; paused: boolean }; n: number }>([
+      { $match: LINKED },
+      { $group: { _id: { state: '$state', paused: { $gt: ['$pausedUntil', now] } }, n: { $sum: 1 } } },
+    ]).hint(SILENT_CHECK_INDEX);
+    const counts: Record<PhoneStatus, number> = { online: 0, silent: 0, 'never seen': 0, paused: 0 };
+    for (const { _id, n } of groups)
+      counts[phoneStatus({ state: _id.state as PhoneState, pausedUntil: _id.paused ? FOREVER : null }, now)] += n;
+    return counts;
   }
 
   /** Every known phone, by number; unlinked ones have no key. */

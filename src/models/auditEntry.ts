@@ -14,8 +14,9 @@ const auditEntrySchema = new Schema(
   { collection: 'audit_entries', minimize: false },
 );
 
-auditEntrySchema.index({ at: -1 });
-auditEntrySchema.index({ keyId: 1, at: -1 });
+// Newest first; _id orders entries of the same millisecond (a change and its consequences).
+auditEntrySchema.index({ at: -1, _id: -1 });
+auditEntrySchema.index({ keyId: 1, at: -1, _id: -1 });
 
 export type AuditEntryFields = InferSchemaType<typeof auditEntrySchema>;
 export type AuditEntryDocument = HydratedDocument<AuditEntryFields>;

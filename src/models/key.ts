@@ -121,16 +121,21 @@ const keySchema = new Schema<KeyFields>(
 keySchema.index({ keyId: 1 }, { unique: true });
 keySchema.index({ hash: 1 }, { unique: true });
 keySchema.index({ nameLower: 1 }, { unique: true, sparse: true });
-keySchema.index({ status: 1, createdAt: 1 }); // rotation check: old active keys
+// Each runtime query has an index that starts with its equality fields, then its sort, then a
+// range (the end-of-run check in test/support/indexCoverage.ts holds the suite to it).
+keySchema.index({ status: 1, rotationDue: 1, createdAt: 1 }); // rotation check (old active keys not flagged); key counts (metrics)
 keySchema.index({ status: 1, graceEndsAt: 1 }); // expiry of rotated keys
-keySchema.index({ rotationDue: 1, status: 1 }); // rotation notices still to send
+// Rotation notices still to send: only flagged active keys are in these (partial) indexes.
+const flaggedActive = { partialFilterExpression: { rotationDue: true, status: 'active' } };
+keySchema.index({ rotationDmAt: 1, rotationFlaggedAt: 1 }, flaggedActive);
+keySchema.index({ rotationAnnouncedAt: 1, rotationFlaggedAt: 1 }, flaggedActive);
 keySchema.index({ changedAt: 1 }); // receiver cache invalidation
-keySchema.index({ 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
+keySchema.index({ 'reveal.redactedAt': 1, 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
 // The management API's key list, newest first, paged by (createdAt, _id), with each of its filters.
 keySchema.index({ createdAt: -1, _id: -1 });
 keySchema.index({ status: 1, createdAt: -1, _id: -1 });
-keySchema.index({ createdBy: 1, createdAt: -1, _id: -1 });
-keySchema.index({ environment: 1, createdAt: -1, _id: -1 });
+keySchema.index({ createdBy: 1, status: 1, createdAt: -1, _id: -1 });
+keySchema.index({ environment: 1, status: 1, createdAt: -1, _id: -1 });
 
 export type KeyDocument = HydratedDocument<KeyFields>;
 export type KeyModel = Model<KeyFields>;

@@ -43,13 +43,20 @@ const phoneSchema = new Schema(
 );
 
 phoneSchema.index({ number: 1 }, { unique: true });
-phoneSchema.index({ keyId: 1 });
-// The silent-phone check: up phones whose last heartbeat is older than the threshold.
-phoneSchema.index({ state: 1, lastHeartbeatAt: 1 });
-// The same, per environment: live phones are alerted, test phones only marked silent.
-phoneSchema.index({ state: 1, environment: 1, lastHeartbeatAt: 1 });
+// A key's numbers, in order (key views), and its link checks.
+phoneSchema.index({ keyId: 1, number: 1 });
+/**
+ * The silent-phone check: linked phones that are up, of one environment (live phones are alerted,
+ * test phones only marked silent), without an open alert, oldest heartbeat first; pausedUntil in
+ * the key so paused phones are passed over without reading them. Unlinked phones are not in it at
+ * all (partial), so they are never re-read run after run. Also counts the phones by status for
+ * /metrics, in one pass over the linked ones.
+ */
+export const SILENT_CHECK_INDEX = { state: 1, environment: 1, alertId: 1, lastHeartbeatAt: 1, pausedUntil: 1 } as const;
+export const LINKED = { keyId: { $type: 'string' } } as const;
+phoneSchema.index(SILENT_CHECK_INDEX, { partialFilterExpression: LINKED });
 // Recovered phones whose alert is still open (the heartbeat sets state 'up'; the job resolves the alert).
-phoneSchema.index({ alertId: 1, state: 1 });
+phoneSchema.index({ state: 1, alertId: 1 });
 // Transitions whose alert was not yet written (a crash between two writes): tiny, sparse.
 phoneSchema.index({ alertPendingSince: 1 }, { sparse: true });
 

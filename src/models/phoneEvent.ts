@@ -22,7 +22,7 @@ const phoneEventSchema = new Schema(
 
 phoneEventSchema.index({ keyId: 1, webhookId: 1 }, { unique: true });
 // The first heartbeat of a number after an outage (multikey: either SIM's number).
-phoneEventSchema.index({ phoneNumbers: 1, receivedAt: 1 });
+phoneEventSchema.index({ phoneNumbers: 1, type: 1, receivedAt: 1 });
 
 export type PhoneEventFields = InferSchemaType<typeof phoneEventSchema>;
 export type PhoneEventDocument = HydratedDocument<PhoneEventFields>;

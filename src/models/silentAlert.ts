@@ -30,8 +30,10 @@ const silentAlertSchema = new Schema(
 );
 
 silentAlertSchema.index({ phoneNumber: 1, silentSince: 1 }, { unique: true });
-silentAlertSchema.index({ postedAt: 1, resolvedAt: 1 });
-silentAlertSchema.index({ resolvedAt: 1, recoveryPostedAt: 1 });
+// The claims of the posting loop, oldest first (fields that #11's outbox will replace).
+silentAlertSchema.index({ postedAt: 1, detectedAt: 1 }); // alerts still to post
+silentAlertSchema.index({ recoveryPostedAt: 1, resolvedAt: 1 }); // recovery notices still to post
+silentAlertSchema.index({ resolvedAt: 1, postedAt: 1 }); // open alerts due a reminder
 
 export type SilentAlertFields = InferSchemaType<typeof silentAlertSchema>;
 export type SilentAlertDocument = HydratedDocument<SilentAlertFields>;

@@ -68,10 +68,11 @@ export const tokenLabel = (token: TokenRef): string => label(token.name, tokenPu
 export const tokenPlain = (token: TokenRef): string => plainLabel(token.name, tokenPublicIdOf(token.tokenId));
 
 /** Lists at most `max` items, then says how many more. */
-export function someOf(items: string[], max: number, none = 'none'): string {
-  if (items.length === 0) return none;
-  const shown = items.slice(0, max).join(', ');
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+/** The first `max` items, and how many more there are of `total` (default: all of them are in `items`). */
+export function someOf(items: string[], max: number, none = 'none', total = items.length): string {
+  if (total === 0) return none;
+  const shown = items.slice(0, max);
+  return total > shown.length ? `${shown.join(', ')} and ${total - shown.length} more` : shown.join(', ');
 }
 
 export function ipLockText(lock: { mode: IpLockMode; entries: string[]; firstIp: string | null }): string {

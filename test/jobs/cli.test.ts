@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { testDatabaseUri } from '../support/database.js';
+import { tsProcess } from '../support/processes.js';
 import { ALERT_CHANNEL, startTestApp, type TestApp } from '../support/testApp.js';
 import { HOUR, keyWithPhones } from './helpers.js';
 
@@ -29,9 +30,10 @@ interface Exit {
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/job.ts', ...args], {
+    const spec = tsProcess('src/cli/job.ts', args, env);
+    const child = spawn(process.execPath, spec.args, {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { redactUri, startTestDatabase } from './database.js';
+import { checkQueries } from './indexCoverage.js';
 import { scanLogs } from './logScan.js';
 
 export default async function setup({ provide }: TestProject): Promise<() => Promise<void>> {
@@ -21,8 +22,15 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
   // Every test app appends its (unscrubbed) log lines here; scanned for secrets when the run ends.
   const logDir = mkdtempSync(join(tmpdir(), 'phonekeys-test-logs-'));
   process.env.PHONEKEYS_TEST_LOG_DIR = logDir;
+  // Every query the product sends is recorded here (test/support/queryRecorder.ts); judged when the run ends.
+  // Set PHONEKEYS_TEST_QUERY_DIR to keep them (e.g. to look at them after a failure).
+  const keepQueries = Boolean(process.env.PHONEKEYS_TEST_QUERY_DIR);
+  const queryDir = process.env.PHONEKEYS_TEST_QUERY_DIR ?? mkdtempSync(join(tmpdir(), 'phonekeys-test-queries-'));
+  process.env.PHONEKEYS_TEST_QUERY_DIR = queryDir;
   return async () => {
     await db.stop();
+    const coverage = checkQueries(queryDir);
+    if (!keepQueries) rmSync(queryDir, { recursive: true, force: true });
     const { lines, leaks } = scanLogs(logDir);
     rmSync(logDir, { recursive: true, force: true });
     if (leaks.length > 0) {
@@ -33,5 +41,7 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
       throw new Error(`log scan: ${leaks.length} log line(s) carry a secret:\n${shown}`);
     }
     console.log(`[phonekeys tests] log scan: ${lines} log lines, no key, token, secret or signature`);
+    if (coverage.unserved.length > 0) throw new Error(coverage.message);
+    console.log(`[phonekeys tests] index coverage: ${coverage.message}`);
   };
 }

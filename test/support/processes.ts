@@ -15,11 +15,24 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
+/**
+ * Node's arguments and the environment for a TypeScript entry point of the repo run as a process of
+ * its own: through tsx, with the run's query recorder (its queries join the end-of-run index check).
+ */
+export function tsProcess(script: string, args: string[], env: Record<string, string | undefined>) {
+  const recorder = process.env.PHONEKEYS_TEST_QUERY_DIR ? ['--import', join(REPO_ROOT, 'test/support/queryRecorder.ts')] : [];
+  return {
+    args: ['--import', 'tsx', ...recorder, script, ...args],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PHONEKEYS_TEST_QUERY_DIR: process.env.PHONEKEYS_TEST_QUERY_DIR, ...env },
+  };
+}
+
 /** Runs a TypeScript entry point of the repo as its own Node process (through tsx), with exactly this environment. */
 export function runTs(script: string, args: string[], env: Record<string, string | undefined>): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const spec = tsProcess(script, args, env);
+  const child = spawn(process.execPath, spec.args, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: spec.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -6,7 +6,7 @@ import { deleteButton } from './keyList.js';
 
 /** `/keys delete <key>`: nothing happens until the danger button is pressed (and confirmed). */
 export function deleteConfirmation(key: KeyView): SlackMessage {
-  const phones = key.phoneNumbers.length;
+  const phones = key.phoneCount;
   return {
     text: `Delete ${keyPlain(key)}?`,
     blocks: [

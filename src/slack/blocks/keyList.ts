@@ -28,7 +28,7 @@ function keyDetails(key: KeyView): string {
     `Status: ${keyStatusText(key)} · Rotation due: ${key.rotationDue ? 'yes' : 'no'}`,
     `Created by ${mention(key.createdBy)} ${slackDate(key.createdAt)} · Last used ${slackDate(key.lastUsedAt)} · Used ${key.timesUsed} time${key.timesUsed === 1 ? '' : 's'}`,
     `IP lock: ${ipLockText(key.ipLock)} · Algorithm: ${ALGORITHM_TEXT[key.algorithm]}`,
-    `Phones: ${someOf(key.phoneNumbers, 20)}`,
+    `Phones: ${someOf(key.phoneNumbers, 20, 'none', key.phoneCount)}`,
   ];
   return lines.join('\n');
 }

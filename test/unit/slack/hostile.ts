@@ -46,6 +46,7 @@ export function hostileKey(i = 0, overrides: Partial<KeyView> = {}): KeyView {
     environment: i % 2 ? 'test' : 'live',
     algorithm: i % 2 ? 'ed25519' : 'hmac',
     phoneNumbers: Array.from({ length: 100 }, (_, n) => phoneNumber(i * 1000 + n)),
+    phoneCount: 5_000, // a view lists the first 100 numbers of all those linked
     rotationDue: i % 2 === 0,
     graceEndsAt: new Date(NOW.getTime() + DAY),
     rotatedTo: i % 3 === 1 ? keyId(i + 1) : null,
