@@ -65,7 +65,7 @@ describe('the queries the product sends', () => {
     const domain = createDomain(defineModels(connection), config, clock.now);
     const due = await queriesOfWork('phones', () => domain.monitor.dueQuery().exec());
     expect(due).toHaveLength(1);
-    expect(judge(due[0]!, on('phones'))).toEqual({ served: true, by: 'state_1_alertId_1_lastHeartbeatAt_1_pausedUntil_1' });
+    expect(judge(due[0]!, on('phones'))).toEqual({ served: true, by: 'state_1_environment_1_alertId_1_lastHeartbeatAt_1_pausedUntil_1' });
 
     const counts = await queriesOfWork('phones', () => domain.phones.countByStatus());
     expect(counts).toHaveLength(1);
