@@ -10,10 +10,11 @@ import { slackErrorCode } from './slack/errors.js';
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly webhookRequests = this.counter('phonekeys_webhook_requests_total', 'Phone webhook requests, by event type and HTTP status', [
-    'type',
-    'status',
-  ]);
+  readonly webhookRequests = this.counter(
+    'phonekeys_webhook_requests_total',
+    "Phone webhook requests, by event type, HTTP status and the key's environment (live, test; unknown until the signature checks out)",
+    ['type', 'status', 'environment'],
+  );
 
   readonly webhookRefusals = this.counter(
     'phonekeys_webhook_refusals_total',
@@ -49,7 +50,12 @@ export class Metrics {
   constructor(domain?: Pick<Domain, 'phones' | 'keys'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'phonekeys_' });
     if (!domain) return;
-    this.byStatus('phonekeys_phones', 'Linked phones by status (online, silent, never_seen, paused)', () => domain.phones.countByStatus());
+    this.byStatus(
+      'phonekeys_phones',
+      "Linked phones by status (online, silent, never_seen, paused) and their key's environment (live, test)",
+      () => domain.phones.countByStatus(),
+      'environment',
+    );
     this.byStatus('phonekeys_keys', 'Keys by status (active, rotating, revoked) and whether rotation is due', () =>
       domain.keys.countByStatus(),
     );
@@ -59,18 +65,30 @@ export class Metrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** A gauge by `status`, read at scrape time; during a database outage the last values stay and /metrics keeps answering. */
-  private byStatus(name: string, help: string, read: () => Promise<Record<string, number>>): void {
+  /**
+   * A gauge by `status`, read at scrape time; during a database outage the last values stay and
+   * /metrics keeps answering. With `group`, `read` answers by that label first (e.g. environment).
+   */
+  private byStatus(
+    name: string,
+    help: string,
+    read: () => Promise<Record<string, number> | Record<string, Record<string, number>>>,
+    group?: string,
+  ): void {
     new Gauge({
       name,
       help,
-      labelNames: ['status'] as const,
+      labelNames: group ? ['status', group] : ['status'],
       registers: [this.registry],
       async collect() {
         const counts = await withinScrapeBudget(read());
         if (!counts) return;
         this.reset();
-        for (const [status, count] of Object.entries(counts)) this.set({ status: status.replace(' ', '_') }, count);
+        const set = (byStatus: Record<string, number>, extra: Record<string, string>) => {
+          for (const [status, count] of Object.entries(byStatus)) this.set({ status: status.replace(' ', '_'), ...extra }, count);
+        };
+        if (!group) return set(counts as Record<string, number>, {});
+        for (const [value, byStatus] of Object.entries(counts as Record<string, Record<string, number>>)) set(byStatus, { [group]: value });
       },
     });
   }

@@ -9,6 +9,7 @@ export type KeysCommand =
   | { kind: 'help' }
   | { kind: 'create'; name: string }
   | { kind: 'list' }
+  | { kind: 'edit'; key: string }
   | { kind: 'lock'; key: string; lock: IpLockInput }
   | { kind: 'unlock'; key: string }
   | { kind: 'unlink'; key: string; phoneNumber: string }
@@ -36,6 +37,8 @@ export function parseKeysCommand(rawText: string): KeysCommand {
       return { kind: 'create', name: rest };
     case 'list':
       return args.length === 0 ? { kind: 'list' } : needs('list');
+    case 'edit':
+      return args.length === 1 ? { kind: 'edit', key: args[0]! } : needs('edit <key>');
     case 'lock': {
       const [key, ...ips] = args;
       const list = ips.join(' ').trim();

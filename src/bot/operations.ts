@@ -1,6 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { NewKeyInput } from '../domain/keyRules.js';
-import type { IpLockInput } from '../domain/keys.js';
+import type { IpLockInput, NewKeyInput } from '../domain/keys.js';
 import * as answers from '../slack/blocks/answers.js';
 import { tokenCreated, tokenRevoked } from '../slack/blocks/tokens.js';
 import type { SlackMessage } from '../slack/kit.js';

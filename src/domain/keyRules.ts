@@ -87,12 +87,15 @@ export const normalizeScopes = (scopes: readonly string[]): KeyScope[] => KEY_SC
 export const scopesOf = (record: Pick<KeyFields, 'scopes'>): KeyScope[] =>
   record.scopes ? normalizeScopes(record.scopes) : [...KEY_SCOPES];
 
+/** What an edit changed, field by field (`name`, `description`, `ip_lock`, `scopes`): old → new. */
+export type KeyChangeSet = Record<string, { from: unknown; to: unknown }>;
+
 export interface KeyEditPlan {
   errors: Record<string, string>;
   /** The fields to write. */
   set: Partial<KeyFields>;
-  /** What changes, old → new, for the audit trail. */
-  diff: Record<string, { from: unknown; to: unknown }>;
+  /** What changes, for the audit trail. */
+  diff: KeyChangeSet;
 }
 
 /**

@@ -15,6 +15,7 @@ import { generateKey, hashKey, parsePublicId, publicIdOf, storedSecretOf } from 
 import { type KeyPage, type KeyPageQuery, listKeyPage } from './keyPages.js';
 import {
   type IpLockInput,
+  type KeyChangeSet,
   type KeyEditInput,
   type NewKeyInput,
   normalizeScopes,
@@ -26,7 +27,14 @@ import {
 import { type KeyView, PHONE_NUMBERS_PER_VIEW, viewOf } from './keyView.js';
 import { normalizePhoneNumber } from './phoneNumbers.js';
 
-export { type IpLockInput, KEY_NAME_PATTERN, type KeyEditInput, MAX_DESCRIPTION_LENGTH, type NewKeyInput } from './keyRules.js';
+export {
+  type IpLockInput,
+  KEY_NAME_PATTERN,
+  type KeyChangeSet,
+  type KeyEditInput,
+  MAX_DESCRIPTION_LENGTH,
+  type NewKeyInput,
+} from './keyRules.js';
 export type { KeyView } from './keyView.js';
 
 export type KeyRecord = KeyFields & { _id: unknown };
@@ -195,12 +203,12 @@ export class KeyService {
    * every problem reported together, nothing written unless all is valid, nothing at all
    * when nothing changes. Audited as old → new per field.
    */
-  async edit(ref: string, edit: KeyEditInput, actor: string): Promise<KeyView> {
+  async edit(ref: string, edit: KeyEditInput, actor: string): Promise<{ view: KeyView; changes: KeyChangeSet }> {
     const key = await this.getRecord(ref);
     assertChangeable(key);
     const { errors, set, diff } = planKeyEdit(key, edit);
     if (Object.keys(errors).length > 0) throw invalidFields(errors);
-    if (Object.keys(diff).length === 0) return this.toView(key);
+    if (Object.keys(diff).length === 0) return { view: await this.toView(key), changes: {} };
     if (set.nameLower && set.nameLower !== key.nameLower) {
       if (await this.models.Key.exists({ nameLower: set.nameLower, keyId: { $ne: key.keyId } })) throw duplicateName(set.name!);
     }
@@ -221,7 +229,7 @@ export class KeyService {
     if (!updated) throw revokedError(key);
     if (seenByWebhooks) this.changes.notify(key.keyId);
     await this.audit.record({ actor, action: 'key.edited', keyId: key.keyId, details: { changes: diff } });
-    return this.toView(updated);
+    return { view: await this.toView(updated), changes: diff };
   }
 
   /** Unlinks one number (typed as people type it); returns the key and the number in E.164. */

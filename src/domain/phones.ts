@@ -51,18 +51,27 @@ export class PhoneService {
   ) {}
 
   /**
-   * Linked phones by status, counted by the same rules as `phoneStatus` (for /metrics): one pass
-   * over the index of linked phones, which holds the state and pause of each.
+   * Linked phones by their key's environment and status, counted by the same rules as
+   * `phoneStatus` (for /metrics): one pass over the index of linked phones, which holds the
+   * state, environment and pause of each. Phones stored before environments existed are live.
    */
-  async countByStatus(): Promise<Record<PhoneStatus, number>> {
+  async countByStatus(): Promise<Record<KeyEnvironment, Record<PhoneStatus, number>>> {
     const now = this.clock();
-    const groups = await this.models.Phone.aggregate<{ _id: { state: string; paused: boolean }; n: number }>([
+    const groups = await this.models.Phone.aggregate<{ _id: { state: string; paused: boolean; environment: string }; n: number }>([
       { $match: LINKED },
-      { $group: { _id: { state: '$state', paused: { $gt: ['$pausedUntil', now] } }, n: { $sum: 1 } } },
+      {
+        $group: {
+          _id: { state: '$state', paused: { $gt: ['$pausedUntil', now] }, environment: { $ifNull: ['$environment', 'live'] } },
+          n: { $sum: 1 },
+        },
+      },
     ]).hint(SILENT_CHECK_INDEX);
-    const counts: Record<PhoneStatus, number> = { online: 0, silent: 0, 'never seen': 0, paused: 0 };
-    for (const { _id, n } of groups)
-      counts[phoneStatus({ state: _id.state as PhoneState, pausedUntil: _id.paused ? FOREVER : null }, now)] += n;
+    const zero = (): Record<PhoneStatus, number> => ({ online: 0, silent: 0, 'never seen': 0, paused: 0 });
+    const counts: Record<KeyEnvironment, Record<PhoneStatus, number>> = { live: zero(), test: zero() };
+    for (const { _id, n } of groups) {
+      const status = phoneStatus({ state: _id.state as PhoneState, pausedUntil: _id.paused ? FOREVER : null }, now);
+      counts[_id.environment === 'test' ? 'test' : 'live'][status] += n;
+    }
     return counts;
   }
 

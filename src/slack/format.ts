@@ -75,6 +75,23 @@ export function someOf(items: string[], max: number, none = 'none', total = item
   return total > shown.length ? `${shown.join(', ')} and ${total - shown.length} more` : shown.join(', ');
 }
 
+/** What an edit changed, as `name: old → new; scopes: heartbeat → heartbeat, messages` (values escaped). */
+export function changesText(changes: Record<string, { from: unknown; to: unknown }>): string {
+  const valueText = (field: string, value: unknown): string => {
+    if (field === 'ip_lock' && value && typeof value === 'object') {
+      const lock = value as { mode: IpLockMode; entries?: string[] };
+      return ipLockText({ mode: lock.mode, entries: lock.entries ?? [], firstIp: null });
+    }
+    if (Array.isArray(value)) return value.length ? value.map((v) => escapeText(String(v))).join(', ') : 'none';
+    const text = String(value ?? '');
+    return text ? `“${escapeText(text.slice(0, 100))}”` : 'empty';
+  };
+  const label: Record<string, string> = { ip_lock: 'IP lock' };
+  return Object.entries(changes)
+    .map(([field, { from, to }]) => `${label[field] ?? field}: ${valueText(field, from)} → ${valueText(field, to)}`)
+    .join('; ');
+}
+
 export function ipLockText(lock: { mode: IpLockMode; entries: string[]; firstIp: string | null }): string {
   switch (lock.mode) {
     case 'off':

@@ -7,6 +7,7 @@ export const KEYS_COMMAND = '/keys';
 
 export const CallbackId = {
   createKey: 'key_create',
+  editKey: 'key_edit',
   lockKey: 'key_lock',
   unlinkPhone: 'key_unlink',
   notice: 'key_notice',
@@ -15,6 +16,7 @@ export const CallbackId = {
 export const ActionId = {
   hideReveal: 'reveal_hide',
   hideTokenReveal: 'token_reveal_hide',
+  openEditModal: 'key_edit_open',
   openLockModal: 'key_lock_open',
   openUnlinkModal: 'key_unlink_open',
   rotateKey: 'key_rotate',
@@ -30,6 +32,8 @@ export const BlockId = {
   ipMode: 'ip_mode',
   ipList: 'ip_list',
   algorithm: 'algorithm',
+  scopes: 'scopes',
+  environment: 'environment',
   phoneNumber: 'phone_number',
   /** The actions block of `/keys delete`'s confirmation message (replaced once done). */
   deleteConfirmation: 'key_delete_confirmation',

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { E164_PATTERN } from '../domain/phoneNumbers.js';
+import { EVENT_SCOPES } from '../domain/scopes.js';
 
 /** "is required" for a missing field, else what the value must be. */
 const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
@@ -45,7 +46,13 @@ const event = <Type extends string, Data extends z.ZodType>(type: Type, descript
       },
       { error: expected('a JSON object') },
     )
-    .meta({ title: type, description });
+    .meta({ title: type, description: `${description} ${scopeSentence(type)}`, 'x-scope': EVENT_SCOPES[type] ?? null });
+
+/** Which key scope the event needs (src/domain/scopes.ts), said in its description and as `x-scope`. */
+const scopeSentence = (type: string): string => {
+  const scope = EVENT_SCOPES[type];
+  return scope ? `Needs the key scope "${scope}".` : "Always allowed, whatever the key's scopes.";
+};
 
 export const phoneRegistered = event(
   'phone.registered',
@@ -226,7 +233,7 @@ export function webhookEventsJsonSchema(): Record<string, unknown> {
     $id: 'https://phonekeys.example.com/schemas/webhook-events.schema.json',
     title: 'phonekeys phone webhook events',
     description:
-      'The body of POST /webhooks/phone (see the README: How a phone signs a request). Generated from src/webhooks/events.ts by scripts/generate-webhook-schema.ts: do not edit by hand.',
+      "The body of POST /webhooks/phone (see the README: How a phone signs a request). Each event says which key scope it needs (`x-scope`; null: always allowed); an event outside the signing key's scopes is refused with 403. Generated from src/webhooks/events.ts by scripts/generate-webhook-schema.ts: do not edit by hand.",
     ...rest,
   };
 }

@@ -97,6 +97,8 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     if (!snapshot) return refuse(req, res, { status: 401, reason: 'unknown_key', message: `unknown key id ${publicIdOf(keyId)}` });
     const badSignature = checkSignature(snapshot, signed, body);
     if (badSignature) return refuse(req, res, badSignature, keyId);
+    // Only a request signed with the key is labelled with its environment (metrics, log line).
+    log.environment = snapshot.environment;
 
     const decision = domain.keyCheck.judge(snapshot, ip, receivedAt);
     if (!decision.ok) {
@@ -163,6 +165,7 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       context.metrics.webhookRequests.inc({
         type: typeof log.eventType === 'string' ? log.eventType : 'unknown',
         status: String(res.statusCode),
+        environment: typeof log.environment === 'string' ? log.environment : 'unknown',
       });
       if (typeof log.reason === 'string') context.metrics.webhookRefusals.inc({ reason: log.reason });
     });

@@ -56,7 +56,7 @@ export async function openCreateModal(app: TestApp, name = '', opts: CommandOpts
 }
 
 /** Submits a modal the app opened (as Slack echoes it back), answering its inputs. */
-export function submit(app: TestApp, opened: FakeCall, answers: Record<string, string | null | StateValue>, userId = 'UADMIN') {
+export function submit(app: TestApp, opened: FakeCall, answers: Record<string, string | string[] | null | StateValue>, userId = 'UADMIN') {
   const view = opened.response?.body.view;
   return app.slack.viewSubmission(view, fillView(view, answers), { userId });
 }

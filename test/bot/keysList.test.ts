@@ -53,7 +53,7 @@ describe('/keys list', () => {
     expect(gw).toMatch(/<!date\^\d+\^/); // created, in the reader's time zone
     expect(gw).toContain('Last used never');
     expect(gw).toContain('Used 0 times');
-    expect(gw).toContain('IP lock: list: `203.0.113.7`, `10.0.0.0/24`');
+    expect(gw).toContain('IP lock: list: `203.0.113.7`, `10.0.0.0/24` · Scopes: heartbeat, messages, sends · Environment: live');
     expect(gw).toContain(`Phones: ${PHONE_A}, ${PHONE_B}`);
     expect(gw).toContain('Status: active');
     expect(gw).toContain('Rotation due: no');
@@ -67,9 +67,9 @@ describe('/keys list', () => {
     expect(old).toContain('Rotation due: yes');
 
     const actions = actionsOf(reply).filter((a) => a.value === gatewayId);
-    expect(actions.map((a) => a.action_id)).toEqual(['key_lock_open', 'key_unlink_open', 'key_rotate', 'key_delete']);
-    expect(actions.map((a) => a.text.text)).toEqual(['Lock to IP…', 'Unlink phone…', 'Rotate…', 'Delete']);
-    const [, , rotate, del] = actions;
+    expect(actions.map((a) => a.action_id)).toEqual(['key_edit_open', 'key_lock_open', 'key_unlink_open', 'key_rotate', 'key_delete']);
+    expect(actions.map((a) => a.text.text)).toEqual(['Edit…', 'Lock to IP…', 'Unlink phone…', 'Rotate…', 'Delete']);
+    const [, , , rotate, del] = actions;
     expect(rotate.confirm).toMatchObject({ confirm: { text: 'Rotate' } });
     expect(del).toMatchObject({ style: 'danger', confirm: { style: 'danger', confirm: { text: 'Delete' } } });
   });

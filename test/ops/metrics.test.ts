@@ -43,6 +43,13 @@ it('counts webhook requests by type and status, refusals by reason, Slack reques
   const sms = phoneEvent('message.phone.received', { phone_number: online, from: '+15550100', content: 'hi' }, clock.now());
   expect((await post(app, clock, { key: gateway.key, event: sms })).status).toBe(202);
 
+  // A test key's phone, registered and online: labelled `test`.
+  const created = await app.context.domain.keys.create({ name: 'sandbox', ipLock: { mode: 'off' }, environment: 'test', actor: 'UADMIN' });
+  const sandbox = { key: created.key, publicId: created.view.publicId, keyId: created.view.keyId };
+  const sandboxPhone = newNumber();
+  await register(app, clock, sandbox, [sandboxPhone]);
+  expect((await post(app, clock, { key: sandbox.key, event: heartbeatEvent(clock, [sandboxPhone]) })).status).toBe(202);
+
   // Refusals, one per reason.
   const locked = await createKey(app, { mode: 'list', list: '10.9.9.9' });
   const revoked = await createKey(app);
@@ -82,17 +89,20 @@ it('counts webhook requests by type and status, refusals by reason, Slack reques
   expect(status).toBe(200);
   expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
 
-  expect(byLabels(samples, 'phonekeys_webhook_requests_total', ['type', 'status'])).toEqual({
-    'phone.registered|202': 4,
-    'phone.heartbeat|202': 5,
-    'phone.heartbeat|200': 1,
-    'message.phone.received|202': 1,
-    // refused before the body is read: no event type
-    'unknown|401': 5,
-    'unknown|403': 1,
-    'unknown|400': 2,
-    'unknown|415': 1,
-    'phone.heartbeat|403': 1,
+  expect(byLabels(samples, 'phonekeys_webhook_requests_total', ['type', 'status', 'environment'])).toEqual({
+    'phone.registered|202|live': 4,
+    'phone.heartbeat|202|live': 5,
+    'phone.heartbeat|200|live': 1,
+    'message.phone.received|202|live': 1,
+    'phone.registered|202|test': 1,
+    'phone.heartbeat|202|test': 1,
+    // refused before the body is read: no event type; before the signature checks out: no environment
+    'unknown|401|unknown': 4,
+    'unknown|401|live': 1, // revoked
+    'unknown|403|live': 1, // ip_not_allowed
+    'unknown|400|live': 2, // invalid_json, unknown_type
+    'unknown|415|unknown': 1,
+    'phone.heartbeat|403|live': 1,
   });
   expect(byLabels(samples, 'phonekeys_webhook_refusals_total', ['reason'])).toEqual({
     signature_mismatch: 1,
@@ -119,17 +129,27 @@ it('counts webhook requests by type and status, refusals by reason, Slack reques
   expect(sampleValue(samples, 'phonekeys_job_duration_seconds_bucket', { job: 'silent-phones', le: '+Inf' })).toBe(1);
 
   // Gauges, read from MongoDB at scrape time.
-  expect(byLabels(samples, 'phonekeys_phones', ['status'])).toEqual({ online: 1, silent: 1, never_seen: 1, paused: 1 });
-  // active: gateway, locked, rotated's successor; rotating: rotated; due: gateway (created at 10:00)
-  expect(byLabels(samples, 'phonekeys_keys', ['status'])).toEqual({ active: 3, rotating: 1, revoked: 1, rotation_due: 1 });
+  expect(byLabels(samples, 'phonekeys_phones', ['environment', 'status'])).toEqual({
+    'live|online': 1,
+    'live|silent': 1,
+    'live|never_seen': 1,
+    'live|paused': 1,
+    'test|online': 1,
+    'test|silent': 0,
+    'test|never_seen': 0,
+    'test|paused': 0,
+  });
+  // active: gateway, sandbox, locked, rotated's successor; rotating: rotated; due: gateway (created at 10:00)
+  expect(byLabels(samples, 'phonekeys_keys', ['status'])).toEqual({ active: 4, rotating: 1, revoked: 1, rotation_due: 1 });
   expect(sampleValue(samples, 'phonekeys_database_up')).toBe(1);
   // Node's own metrics come along (memory, event loop lag) under the same prefix.
   expect(sampleValue(samples, 'phonekeys_process_resident_memory_bytes')).toBeGreaterThan(0);
 });
 
 it('counts what it answered, not what it was sent: a second scrape moves only by the new requests', async () => {
-  const before = byLabels((await scrape(app.baseUrl)).samples, 'phonekeys_webhook_requests_total', ['type', 'status']);
+  const labels = ['type', 'status', 'environment'];
+  const before = byLabels((await scrape(app.baseUrl)).samples, 'phonekeys_webhook_requests_total', labels);
   await post(app, clock, { key: randomPhoneKey(), event: heartbeatEvent(clock, [newNumber()]) });
-  const after = byLabels((await scrape(app.baseUrl)).samples, 'phonekeys_webhook_requests_total', ['type', 'status']);
-  expect(after).toEqual({ ...before, 'unknown|401': (before['unknown|401'] ?? 0) + 1 });
+  const after = byLabels((await scrape(app.baseUrl)).samples, 'phonekeys_webhook_requests_total', labels);
+  expect(after).toEqual({ ...before, 'unknown|401|unknown': (before['unknown|401|unknown'] ?? 0) + 1 });
 });

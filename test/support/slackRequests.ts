@@ -54,14 +54,22 @@ const findOption = (element: Json, value: string): Json =>
  * The `view.state.values` a user produces by filling in a modal the app opened: each input
  * block's answer from `answers[block_id]` (or `answers[action_id]`), else its initial value.
  */
-export function fillView(view: Json, answers: Record<string, string | null | StateValue> = {}): StateValues {
+export function fillView(view: Json, answers: Record<string, string | string[] | null | StateValue> = {}): StateValues {
   const values: StateValues = {};
   for (const block of (view?.blocks ?? []) as Json[]) {
     const element = block?.element;
     if (block?.type !== 'input' || !element?.action_id) continue;
     const given = block.block_id in answers ? answers[block.block_id] : answers[element.action_id];
     let value: StateValue;
-    if (given && typeof given === 'object') value = given;
+    if (element.type === 'checkboxes') {
+      // Checked options: the answer's values (a list, or one), else those checked initially.
+      const checked = given === undefined ? null : given === null ? [] : Array.isArray(given) ? given : [given as string];
+      value = {
+        type: element.type,
+        selected_options: checked === null ? (element.initial_options ?? []) : checked.map((v) => findOption(element, v)),
+      };
+    } else if (given && typeof given === 'object' && !Array.isArray(given)) value = given;
+    else if (Array.isArray(given)) throw new Error(`fillView: ${block.block_id} takes one value, not a list`);
     else if (element.type === 'static_select' || element.type === 'radio_buttons') {
       const selected = given === undefined ? (element.initial_option ?? null) : given === null ? null : findOption(element, given);
       value = { type: element.type, selected_option: selected };

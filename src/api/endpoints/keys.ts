@@ -107,7 +107,7 @@ export const keyEndpoints = [
     success: { status: 200, description: 'The key as changed', schema: keyJson },
     refusals: [notFound, { status: 409, description: 'The new name is taken, or the key is revoked' }],
     async handle({ params, body, domain, actor }) {
-      const view = await domain.keys.edit(
+      const { view } = await domain.keys.edit(
         params.key,
         {
           name: body.name,

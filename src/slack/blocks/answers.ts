@@ -1,5 +1,5 @@
 import type { KeyView } from '../../domain/keys.js';
-import { escapeText, ipLockText, keyLabel, mention, slackDate } from '../format.js';
+import { changesText, escapeText, ipLockText, keyLabel, mention, slackDate } from '../format.js';
 import type { SlackMessage } from '../kit.js';
 
 /**
@@ -38,6 +38,11 @@ export function keyRotated(
 export function ipLockSet(key: Key & Pick<KeyView, 'ipLock'>): SlackMessage {
   if (key.ipLock.mode === 'off') return { text: `:unlock: ${keyLabel(key)} is unlocked: any IP may use it.` };
   return { text: `:lock: ${keyLabel(key)} IP lock: ${ipLockText(key.ipLock)}.` };
+}
+
+export function keyEdited(key: Key, changes: Record<string, { from: unknown; to: unknown }>): SlackMessage {
+  if (Object.keys(changes).length === 0) return { text: `Nothing to change: ${keyLabel(key)} already reads like that.` };
+  return { text: `:pencil2: Saved ${keyLabel(key)}: ${changesText(changes)}.` };
 }
 
 export const phoneUnlinked = (key: Key, number: string): SlackMessage => ({

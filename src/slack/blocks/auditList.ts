@@ -1,5 +1,5 @@
 import { publicIdOf } from '../../domain/keyMaterial.js';
-import { escapeText, isSlackUserId, mention, slackDate } from '../format.js';
+import { changesText, escapeText, isSlackUserId, mention, slackDate } from '../format.js';
 import { context, header, linesToSections, type SlackMessage, section } from '../kit.js';
 
 export interface AuditLine {
@@ -17,6 +17,10 @@ function actorText(actor: string): string {
 
 function detailsText(details: Record<string, unknown> | null | undefined): string {
   if (!details) return '';
+  // An edit: each field old → new.
+  if (details.changes && typeof details.changes === 'object') {
+    return ` (${changesText(details.changes as Record<string, { from: unknown; to: unknown }>).slice(0, 300)})`;
+  }
   const parts = Object.entries(details)
     .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
     .map(

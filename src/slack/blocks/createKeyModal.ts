@@ -1,14 +1,16 @@
 import { MAX_DESCRIPTION_LENGTH } from '../../domain/keys.js';
+import { KEY_SCOPES } from '../../models/index.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
 import { context, type ModalView, option, plain } from '../kit.js';
 import { ipLockInputs } from './ipLockInputs.js';
+import { environmentInput, scopeInput } from './keyInputs.js';
 
 const ALGORITHM_OPTIONS = [
   option('hmac', 'HMAC-SHA256 (Standard Webhooks v1): the usual choice'),
   option('ed25519', 'Ed25519 (v1a): the server keeps only a public key'),
 ];
 
-/** `/keys create [name]`: name (prefilled), description, IP lock, algorithm. Invalid input comes back inline. */
+/** `/keys create [name]`: name (prefilled), description, IP lock, scopes (all checked), environment, algorithm. Invalid input comes back inline. */
 export function createKeyModal({ name, privateMetadata }: { name: string; privateMetadata: string }): ModalView {
   return {
     type: 'modal',
@@ -39,6 +41,8 @@ export function createKeyModal({ name, privateMetadata }: { name: string; privat
         element: { type: 'plain_text_input', action_id: ActionId.input, multiline: true, max_length: MAX_DESCRIPTION_LENGTH },
       },
       ...ipLockInputs({ mode: 'off', entries: [] }),
+      scopeInput(KEY_SCOPES),
+      environmentInput(),
       {
         type: 'input',
         block_id: BlockId.algorithm,

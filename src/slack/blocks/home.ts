@@ -28,7 +28,7 @@ export function homeView({ keys, phones, now }: { keys: KeyView[]; phones: Phone
     .slice(0, MAX_KEYS)
     .map(
       (k) =>
-        `${k.rotationDue ? ':warning: ' : ''}${keyLabel(k)} · ${keyStatusText(k)} · ${k.phoneCount} phone${k.phoneCount === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · ${k.algorithm} · last used ${slackDate(k.lastUsedAt)}`,
+        `${k.rotationDue ? ':warning: ' : ''}${keyLabel(k)}${k.environment === 'test' ? ' `test`' : ''} · ${keyStatusText(k)} · ${k.phoneCount} phone${k.phoneCount === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · ${k.algorithm} · last used ${slackDate(k.lastUsedAt)}`,
     );
   const phoneLines = homePhoneOrder(phones).slice(0, MAX_PHONES).map(phoneLine);
   const blocks: Block[] = [

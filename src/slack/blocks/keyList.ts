@@ -23,18 +23,22 @@ const ALGORITHM_TEXT = { hmac: 'HMAC (v1)', ed25519: 'Ed25519 (v1a)' } as const;
 /** Every field of a key people see (README: Using /keys), as one mrkdwn text. */
 function keyDetails(key: KeyView): string {
   const lines = [
-    `${keyLabel(key)}${key.rotationDue ? '  :warning: *rotation due*' : ''}`,
+    `${keyLabel(key)}${key.environment === 'test' ? '  `test`' : ''}${key.rotationDue ? '  :warning: *rotation due*' : ''}`,
     ...(key.description ? [`_${escapeText(key.description.replace(/\s+/g, ' ').slice(0, 300))}_`] : []),
     `Status: ${keyStatusText(key)} · Rotation due: ${key.rotationDue ? 'yes' : 'no'}`,
     `Created by ${mention(key.createdBy)} ${slackDate(key.createdAt)} · Last used ${slackDate(key.lastUsedAt)} · Used ${key.timesUsed} time${key.timesUsed === 1 ? '' : 's'}`,
-    `IP lock: ${ipLockText(key.ipLock)} · Algorithm: ${ALGORITHM_TEXT[key.algorithm]}`,
+    `IP lock: ${ipLockText(key.ipLock)} · Scopes: ${key.scopes.join(', ')} · Environment: ${key.environment} · Algorithm: ${ALGORITHM_TEXT[key.algorithm]}`,
     `Phones: ${someOf(key.phoneNumbers, 20, 'none', key.phoneCount)}`,
   ];
   return lines.join('\n');
 }
 
 function keyActions(key: KeyView): Block {
-  const elements = [button('Lock to IP…', ActionId.openLockModal, key.keyId), button('Unlink phone…', ActionId.openUnlinkModal, key.keyId)];
+  const elements = [
+    button('Edit…', ActionId.openEditModal, key.keyId),
+    button('Lock to IP…', ActionId.openLockModal, key.keyId),
+    button('Unlink phone…', ActionId.openUnlinkModal, key.keyId),
+  ];
   if (key.status === 'active') {
     elements.push(
       button('Rotate…', ActionId.rotateKey, key.keyId, {

@@ -17,11 +17,12 @@ export function phoneLine(phone: PhoneView): string {
   const status = phone.status === 'paused' ? `${STATUS_ICON.paused} until ${slackDate(phone.pausedUntil)}` : STATUS_ICON[phone.status];
   const battery = phone.battery === null ? 'battery ?' : `battery ${phone.battery}%`;
   const charging = phone.charging === null ? '' : phone.charging ? ', charging' : ', not charging';
-  return `*${phone.number}* · ${key} · ${status} · last heartbeat ${slackDate(phone.lastHeartbeatAt)} · ${battery}${charging}`;
+  const test = phone.environment === 'test' ? ' `test`' : '';
+  return `*${phone.number}*${test} · ${key} · ${status} · last heartbeat ${slackDate(phone.lastHeartbeatAt)} · ${battery}${charging}`;
 }
 
 /**
- * `/keys phones`: number, key, status, last heartbeat, charging, battery; the first
+ * `/keys phones`: number (marked `test` for a test key's phone), key, status, last heartbeat, charging, battery; the first
  * PHONES_PER_MESSAGE by number, saying so when there are more (pass one more to tell).
  */
 export function phoneList(phones: PhoneView[]): SlackMessage {

@@ -5,7 +5,8 @@ import { type SlackMessage, section } from '../kit.js';
 const USAGE = [
   "*`/keys`: phone API keys for the SMS-gateway phones.*  `<key>` is a key's `pk_…` id or its name.",
   '`/keys create [name]`: create a key (a form opens; the key comes to you by DM, once)',
-  '`/keys list`: all keys, with buttons to lock, unlink, rotate and delete',
+  '`/keys list`: all keys, with buttons to edit, lock, unlink, rotate and delete',
+  '`/keys edit <key>`: change its name, description, IP lock and scopes (a form opens)',
   '`/keys lock <key> <ip-or-cidr>[,…]`: only these IPs may use the key',
   '`/keys lock <key> first`: lock the key to the first IP that uses it',
   '`/keys unlock <key>`: any IP may use the key',

@@ -4,6 +4,7 @@ import { ActionId } from '../../../slack/ids.js';
 import { deleteKey } from './deleteKey.js';
 import { hideReveal, hideTokenReveal } from './hideReveal.js';
 import { listPage } from './listPage.js';
+import { openEditModal } from './openEditModal.js';
 import { openLockModal } from './openLockModal.js';
 import { openUnlinkModal } from './openUnlinkModal.js';
 import { rotateKey } from './rotateKey.js';
@@ -12,6 +13,7 @@ import { rotateKey } from './rotateKey.js';
 export function register(app: App, context: AppContext): void {
   app.action<BlockButtonAction>(ActionId.hideReveal, hideReveal(context));
   app.action<BlockButtonAction>(ActionId.hideTokenReveal, hideTokenReveal(context));
+  app.action<BlockButtonAction>(ActionId.openEditModal, openEditModal(context));
   app.action<BlockButtonAction>(ActionId.openLockModal, openLockModal(context));
   app.action<BlockButtonAction>(ActionId.openUnlinkModal, openUnlinkModal(context));
   app.action<BlockButtonAction>(ActionId.rotateKey, rotateKey(context));

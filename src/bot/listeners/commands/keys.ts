@@ -1,9 +1,10 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
-import { alreadyRevoked } from '../../../slack/blocks/answers.js';
+import { alreadyRevoked, keyIsRevoked } from '../../../slack/blocks/answers.js';
 import { auditList } from '../../../slack/blocks/auditList.js';
 import { createKeyModal } from '../../../slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../slack/blocks/deleteConfirmation.js';
+import { editKeyModal } from '../../../slack/blocks/editKeyModal.js';
 import { keyListPage } from '../../../slack/blocks/keyList.js';
 import { PHONES_PER_MESSAGE, phoneList } from '../../../slack/blocks/phoneList.js';
 import { tokenList } from '../../../slack/blocks/tokens.js';
@@ -47,6 +48,13 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
     }
     case 'list':
       return keyListPage(await domain.keys.list(), 0);
+    case 'edit': {
+      const key = await domain.keys.get(request.key);
+      if (key.status === 'revoked') return keyIsRevoked(key);
+      const metadata = encodeMetadata({ keyId: key.keyId, responseUrl: command.response_url, channelId: command.channel_id });
+      await context.slack.views.open({ trigger_id: command.trigger_id, view: editKeyModal(key, metadata) });
+      return;
+    }
     case 'lock':
       return operations.setIpLock(context, request.key, request.lock, actor);
     case 'unlock':

@@ -5,7 +5,7 @@ import { BlockId } from '../../../slack/ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { createKey } from '../../operations.js';
 import { failureMessage, laterReply, withReply } from '../../replies.js';
-import { inlineErrors, ipLockOf, selectedOf, textOf } from './forms.js';
+import { checkedOf, inlineErrors, ipLockOf, selectedOf, textOf } from './forms.js';
 
 /**
  * The create modal's submission: every problem inline (ack with errors), else
@@ -19,6 +19,8 @@ export function createKeySubmission(context: AppContext) {
       name: textOf(values, BlockId.name),
       description: textOf(values, BlockId.description),
       ipLock: ipLockOf(values),
+      scopes: checkedOf(values, BlockId.scopes),
+      environment: selectedOf(values, BlockId.environment) ?? 'live',
       algorithm: selectedOf(values, BlockId.algorithm) ?? 'hmac',
     };
     let errors: Record<string, string>;
@@ -31,7 +33,11 @@ export function createKeySubmission(context: AppContext) {
     if (Object.keys(errors).length > 0) {
       await ack({
         response_action: 'errors',
-        errors: inlineErrors(errors, [BlockId.name, BlockId.description, BlockId.ipList, BlockId.algorithm], BlockId.name),
+        errors: inlineErrors(
+          errors,
+          [BlockId.name, BlockId.description, BlockId.ipList, BlockId.scopes, BlockId.environment, BlockId.algorithm],
+          BlockId.name,
+        ),
       });
       return;
     }

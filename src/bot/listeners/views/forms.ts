@@ -15,6 +15,11 @@ export function selectedOf(values: Values, blockId: string): string | undefined 
   return values[blockId]?.[ActionId.input]?.selected_option?.value ?? undefined;
 }
 
+/** The checked options of a checkboxes input. */
+export function checkedOf(values: Values, blockId: string): string[] {
+  return (values[blockId]?.[ActionId.input]?.selected_options ?? []).map((option) => option.value);
+}
+
 export function ipLockOf(values: Values): IpLockInput {
   const mode = selectedOf(values, BlockId.ipMode);
   return { mode: IP_LOCK_MODES.includes(mode as IpLockMode) ? (mode as IpLockMode) : 'off', list: textOf(values, BlockId.ipList) };
