@@ -5,7 +5,7 @@ import { BlockId } from '../../../slack/ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { createKey } from '../../operations.js';
 import { failureMessage, laterReply, withReply } from '../../replies.js';
-import { checkedOf, inlineErrors, ipLockOf, selectedOf, textOf } from './forms.js';
+import { inlineErrors, keyFieldsOf, selectedOf } from './forms.js';
 
 /**
  * The create modal's submission: every problem inline (ack with errors), else
@@ -16,10 +16,7 @@ export function createKeySubmission(context: AppContext) {
     const userId = body.user.id;
     const values = view.state.values;
     const input = {
-      name: textOf(values, BlockId.name),
-      description: textOf(values, BlockId.description),
-      ipLock: ipLockOf(values),
-      scopes: checkedOf(values, BlockId.scopes),
+      ...keyFieldsOf(values),
       environment: selectedOf(values, BlockId.environment) ?? 'live',
       algorithm: selectedOf(values, BlockId.algorithm) ?? 'hmac',
     };

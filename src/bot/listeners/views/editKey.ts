@@ -7,7 +7,7 @@ import { noticeModal } from '../../../slack/blocks/noticeModal.js';
 import { BlockId } from '../../../slack/ids.js';
 import { decodeMetadata } from '../../metadata.js';
 import { failureMessage, laterReply, replySafely } from '../../replies.js';
-import { checkedOf, inlineErrors, ipLockOf, textOf } from './forms.js';
+import { inlineErrors, keyFieldsOf } from './forms.js';
 
 const FIELDS: string[] = [BlockId.name, BlockId.description, BlockId.ipList, BlockId.scopes];
 
@@ -20,13 +20,7 @@ export function editKeySubmission(context: AppContext) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
     const metadata = decodeMetadata(view.private_metadata);
-    const values = view.state.values;
-    const edit = {
-      name: textOf(values, BlockId.name),
-      description: textOf(values, BlockId.description),
-      ipLock: ipLockOf(values),
-      scopes: checkedOf(values, BlockId.scopes),
-    };
+    const edit = keyFieldsOf(view.state.values);
     let result: Awaited<ReturnType<typeof context.domain.keys.edit>>;
     try {
       result = await context.domain.keys.edit(publicIdOf(metadata.keyId ?? ''), edit, userId);

@@ -25,6 +25,16 @@ export function ipLockOf(values: Values): IpLockInput {
   return { mode: IP_LOCK_MODES.includes(mode as IpLockMode) ? (mode as IpLockMode) : 'off', list: textOf(values, BlockId.ipList) };
 }
 
+/** The key fields the create and edit modals share: name, description, IP lock, scopes. */
+export function keyFieldsOf(values: Values): { name: string; description: string; ipLock: IpLockInput; scopes: string[] } {
+  return {
+    name: textOf(values, BlockId.name),
+    description: textOf(values, BlockId.description),
+    ipLock: ipLockOf(values),
+    scopes: checkedOf(values, BlockId.scopes),
+  };
+}
+
 /** Domain field → the block showing it (they share names); anything else goes on `fallback`. */
 export function inlineErrors(errors: Record<string, string>, blockIds: string[], fallback: string): Record<string, string> {
   const placed: Record<string, string> = {};
