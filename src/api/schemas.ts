@@ -65,6 +65,10 @@ export const createKeyBody = z
       .enum(KEY_ENVIRONMENTS)
       .optional()
       .meta({ description: 'Default `live`. Phones of a `test` key never page on-call. Fixed at creation.' }),
+    algorithm: z.enum(KEY_ALGORITHMS).optional().meta({
+      description:
+        'Default `hmac` (Standard Webhooks `v1`). `ed25519`: the phone signs `v1a` with the 32-byte seed in the key (a 55-character key); the server keeps only the public key. Fixed for the key and its rotations.',
+    }),
   })
   .meta({ id: 'CreateKeyRequest' });
 

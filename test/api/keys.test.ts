@@ -85,6 +85,19 @@ describe('POST /keys', () => {
     expect(created.data.environment).toBe('test');
   });
 
+  it('creates an ed25519 key (55 characters) whose v1a-signed webhooks are accepted', async () => {
+    const created = await createKey({ algorithm: 'ed25519' });
+    expect(created.key).toMatch(KEY_PATTERN);
+    expect(created.key).toHaveLength(55);
+    expect(created.data.algorithm).toBe('ed25519');
+    const number = newNumber();
+    await register(app, clock, { key: created.key, publicId: created.data.id, keyId: created.data.id.slice(3) }, [number]);
+    expect((await post(app, clock, { key: created.key, event: heartbeatEvent(clock, [number]) })).status).toBe(202);
+    expect(expectProblem(await writer.api.post('/keys', { name: keyName(), algorithm: 'rsa' }), 400).errors).toEqual({
+      algorithm: 'must be one of "hmac", "ed25519"',
+    });
+  });
+
   it('refuses a body with problems of shape with 400 naming every field, and stores nothing', async () => {
     const before = await app.context.models.Key.countDocuments();
     const response = await writer.api.post('/keys', {

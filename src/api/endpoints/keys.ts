@@ -59,6 +59,7 @@ export const keyEndpoints = [
         ipLock: ipLockOf(body.ip_lock ?? { mode: 'off' }),
         scopes: body.scopes,
         environment: body.environment,
+        algorithm: body.algorithm,
         actor,
       });
       return { key, data: keyToJson(view) };
