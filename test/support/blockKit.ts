@@ -33,6 +33,7 @@ export const SLACK_LIMITS = {
   optionValue: 150,
   selectOptions: 100,
   radioOptions: 10,
+  checkboxOptions: 10,
   placeholder: 150,
   inputLabel: 2000,
   inputHint: 2000,
@@ -154,6 +155,9 @@ class Checker {
       case 'radio_buttons':
         this.options(element, at, element.type === 'static_select' ? SLACK_LIMITS.selectOptions : SLACK_LIMITS.radioOptions);
         return;
+      case 'checkboxes':
+        this.options(element, at, SLACK_LIMITS.checkboxOptions);
+        return;
       case 'plain_text_input': {
         for (const field of ['min_length', 'max_length'] as const) {
           const n = element[field];
@@ -175,10 +179,21 @@ class Checker {
     for (const [i, o] of element.options.entries()) {
       this.text(o?.text, `${at}/options/${i}/text`, SLACK_LIMITS.optionText, { plainOnly: element.type === 'static_select' });
       this.string(o?.value, `${at}/options/${i}/value`, SLACK_LIMITS.optionValue, true);
+      // Radio buttons and checkboxes may describe an option (a select may not).
+      if (o?.description !== undefined) {
+        if (element.type === 'static_select') this.fail(`${at}/options/${i}/description`, 'select options have no description');
+        else this.text(o.description, `${at}/options/${i}/description`, SLACK_LIMITS.optionText, { plainOnly: true });
+      }
     }
+    const isOption = (candidate: Json) => element.options.some((o: Json) => JSON.stringify(o) === JSON.stringify(candidate));
     const initial = element.initial_option;
-    if (initial !== undefined && !element.options.some((o: Json) => JSON.stringify(o) === JSON.stringify(initial))) {
-      this.fail(`${at}/initial_option`, 'must be one of the options');
+    if (initial !== undefined && !isOption(initial)) this.fail(`${at}/initial_option`, 'must be one of the options');
+    if (element.initial_options !== undefined) {
+      if (element.type !== 'checkboxes') this.fail(`${at}/initial_options`, 'only for checkboxes and multi-selects');
+      else if (this.array(element.initial_options, `${at}/initial_options`, SLACK_LIMITS.checkboxOptions)) {
+        for (const [i, o] of element.initial_options.entries())
+          if (!isOption(o)) this.fail(`${at}/initial_options/${i}`, 'must be one of the options');
+      }
     }
   }
 

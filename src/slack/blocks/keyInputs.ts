@@ -7,7 +7,7 @@ import { type Block, plain } from '../kit.js';
 const SCOPE_LABELS: Record<KeyScope, [label: string, description: string]> = {
   heartbeat: ['Heartbeats', 'phone.heartbeat'],
   messages: ['Incoming messages', 'message.phone.received, message.call.missed'],
-  sends: ['Send results', 'message.phone.sent, message.phone.delivered, message.send.failed, message.send.expired'],
+  sends: ['Send results', 'message.phone.sent / .delivered, message.send.failed / .expired'],
 };
 
 const scopeOption = (scope: KeyScope) => ({
