@@ -1,7 +1,8 @@
 import { Types } from 'mongoose';
 import { KEY_ENVIRONMENTS, KEY_STATUSES, type KeyEnvironment, type KeyModel, type KeyStatus } from '../models/index.js';
 import { DomainError } from './errors.js';
-import type { KeyRecord, KeyView } from './keys.js';
+import type { KeyRecord } from './keyDirectory.js';
+import type { KeyView } from './keyView.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;

@@ -1,18 +1,10 @@
-import {
-  KEY_SCOPES,
-  KEY_STATUSES,
-  type KeyAlgorithm,
-  type KeyEnvironment,
-  type KeyFields,
-  type KeyStatus,
-  type Models,
-} from '../models/index.js';
+import { KEY_SCOPES, type KeyAlgorithm, type KeyEnvironment, type Models } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError, invalidFields, isDuplicateKeyError } from './errors.js';
 import type { KeyChanges } from './keyChanges.js';
-import { generateKey, hashKey, parsePublicId, publicIdOf, storedSecretOf } from './keyMaterial.js';
-import { type KeyPage, type KeyPageQuery, listKeyPage } from './keyPages.js';
+import { KeyDirectory, type KeyRecord } from './keyDirectory.js';
+import { generateKey, hashKey, publicIdOf, storedSecretOf } from './keyMaterial.js';
 import {
   type IpLockInput,
   type KeyChangeSet,
@@ -24,9 +16,10 @@ import {
   validateIpLock,
   validateNewKey,
 } from './keyRules.js';
-import { type KeyView, PHONE_NUMBERS_PER_VIEW, viewOf } from './keyView.js';
+import type { KeyView } from './keyView.js';
 import { normalizePhoneNumber } from './phoneNumbers.js';
 
+export type { KeyRecord } from './keyDirectory.js';
 export {
   type IpLockInput,
   KEY_NAME_PATTERN,
@@ -37,22 +30,23 @@ export {
 } from './keyRules.js';
 export type { KeyView } from './keyView.js';
 
-export type KeyRecord = KeyFields & { _id: unknown };
-
 /**
- * The key domain: creation, governance (IP lock, phones, rotation, revocation).
+ * The key domain: creation, governance (edit, IP lock, phones, rotation, revocation), on top of
+ * the read side (keyDirectory.ts).
  * Knows neither Slack nor HTTP. The check a phone's signed request makes of its key
  * is `KeyCheck` (keyCheck.ts); every write here that it decides from is announced
  * through `KeyChanges`.
  */
-export class KeyService {
+export class KeyService extends KeyDirectory {
   constructor(
-    private readonly models: Models,
+    models: Models,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly changes: KeyChanges,
     private readonly options: { encryptionKey: Buffer; rotationGraceMs: number },
-  ) {}
+  ) {
+    super(models);
+  }
 
   // ── creation ──────────────────────────────────────────────────────────
 
@@ -127,48 +121,6 @@ export class KeyService {
         throw error;
       }
     }
-  }
-
-  // ── lookup ────────────────────────────────────────────────────────────
-
-  /** `pk_<id>` (any status) or a name (keys not revoked); throws not_found. */
-  async get(ref: string): Promise<KeyView> {
-    return this.toView(await this.getRecord(ref));
-  }
-
-  /** Newest first. */
-  async list({ includeRevoked = false, limit = 1000 } = {}): Promise<KeyView[]> {
-    const filter = includeRevoked ? {} : { status: { $ne: 'revoked' as const } };
-    // _id breaks ties between keys created in the same millisecond (ObjectIds grow).
-    const records = await this.models.Key.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<KeyRecord[]>();
-    return this.viewsOf(records);
-  }
-
-  /** One page of keys, newest first, after an opaque cursor (keyPages.ts). */
-  page(query: KeyPageQuery): Promise<KeyPage> {
-    return listKeyPage(this.models.Key, query, (records) => this.viewsOf(records));
-  }
-
-  /** A key found by its whole value (e.g. a leaked one), whatever its status; throws not_found. */
-  async findByValue(key: string): Promise<KeyView> {
-    const record = await this.models.Key.findOne({ hash: hashKey(key) }).lean<KeyRecord>();
-    if (!record) throw new DomainError('not_found', 'No key has this value.', 'key');
-    return this.toView(record);
-  }
-
-  /** Keys by status, and active keys due for rotation (for the metrics). */
-  async countByStatus(): Promise<Record<KeyStatus | 'rotation_due', number>> {
-    // One pass over the {status, rotationDue, …} index.
-    const groups = await this.models.Key.aggregate<{ _id: { status: KeyStatus; due: boolean | null }; n: number }>([
-      { $match: { status: { $in: KEY_STATUSES } } },
-      { $group: { _id: { status: '$status', due: '$rotationDue' }, n: { $sum: 1 } } },
-    ]);
-    const counts = { active: 0, rotating: 0, revoked: 0, rotation_due: 0 };
-    for (const { _id, n } of groups) {
-      counts[_id.status] += n;
-      if (_id.status === 'active' && _id.due === true) counts.rotation_due += n;
-    }
-    return counts;
   }
 
   // ── governance ────────────────────────────────────────────────────────
@@ -341,46 +293,12 @@ export class KeyService {
 
   // ── helpers ───────────────────────────────────────────────────────────
 
-  private async findRecord(ref: string): Promise<KeyRecord | null> {
-    const trimmed = ref.trim();
-    const keyId = parsePublicId(trimmed);
-    if (keyId) return this.models.Key.findOne({ keyId }).lean<KeyRecord>();
-    if (!trimmed) return null;
-    return this.models.Key.findOne({ nameLower: trimmed.toLowerCase() }).lean<KeyRecord>();
-  }
-
-  private async getRecord(ref: string): Promise<KeyRecord> {
-    const record = await this.findRecord(ref);
-    if (!record) throw new DomainError('not_found', `No key called "${ref.trim()}" (give its pk_ id or its name; see /keys list)`, 'key');
-    return record;
-  }
-
   private async successorName(name: string): Promise<string> {
     const base = name.replace(/-r\d+$/, '').slice(0, 58);
     for (let n = 2; ; n++) {
       const candidate = `${base}-r${n}`;
       if (!(await this.models.Key.exists({ nameLower: candidate.toLowerCase() }))) return candidate;
     }
-  }
-
-  /**
-   * Views with their linked phones: how many, and the first PHONE_NUMBERS_PER_VIEW numbers in
-   * order. One aggregate for all the records, over the {keyId, number} index: a key with
-   * thousands of phones costs a count, not thousands of documents.
-   */
-  async viewsOf(records: KeyRecord[]): Promise<KeyView[]> {
-    if (records.length === 0) return [];
-    const linked = await this.models.Phone.aggregate<{ _id: string; count: number; numbers: string[] }>([
-      { $match: { keyId: { $in: records.map((r) => r.keyId) } } },
-      { $sort: { keyId: 1, number: 1 } },
-      { $group: { _id: '$keyId', count: { $sum: 1 }, numbers: { $firstN: { input: '$number', n: PHONE_NUMBERS_PER_VIEW } } } },
-    ]);
-    const phonesOf = new Map(linked.map((l) => [l._id, { count: l.count, numbers: l.numbers }]));
-    return records.map((r) => viewOf(r, phonesOf.get(r.keyId) ?? { count: 0, numbers: [] }));
-  }
-
-  private async toView(record: KeyRecord): Promise<KeyView> {
-    return (await this.viewsOf([record]))[0]!;
   }
 }
 
