@@ -9,12 +9,14 @@ import { botAuthorization } from './bot/authorize.js';
 import { registerListeners } from './bot/index.js';
 import { slackRequestLabels } from './bot/requestLabels.js';
 import type { AppContext } from './context.js';
+import { publicIdOf } from './domain/keyMaterial.js';
 import { limitConnectionsPerIp } from './http/connectionLimit.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/requestLog.js';
 import { createScheduler, type Scheduler } from './jobs/index.js';
 import type { Logger } from './logger.js';
 import { slackClientOptions } from './slack/client.js';
+import { redactReveal } from './slack/reveal.js';
 import { createPhoneWebhookReceiver, type PhoneWebhookReceiver } from './webhooks/index.js';
 
 export interface PhonekeysOptions {
@@ -114,6 +116,18 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     }
   });
   registerListeners(bolt, context);
+  // A key revoked on this instance (from Slack, the API or a job): its reveal DM, if it still
+  // shows the key, is redacted now rather than when it expires (it was made due in the database
+  // too, so the sweep retries if this fails).
+  const stopRedactingRevoked = context.domain.keyChanges.subscribeRevoked((keyId, actor) => {
+    const work = redactReveal(context, keyId, { actor }).then(
+      () => undefined,
+      (error: unknown) =>
+        logger.warn({ err: error, keyId: publicIdOf(keyId) }, 'could not redact the reveal DM of a revoked key; the sweep retries'),
+    );
+    slackWork.add(work);
+    void work.finally(() => slackWork.delete(work));
+  });
 
   // Anything else: JSON 404 rather than Express's HTML page.
   app.use((_req, res) => {
@@ -155,6 +169,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
         const started = performance.now();
         const left = () => Math.max(0, SHUTDOWN_GRACE_MS - (performance.now() - started));
         shuttingDown = true;
+        stopRedactingRevoked();
         // No new job runs from now on; runs in progress finish (stop() waits for them below).
         const jobsStopped = scheduler.stop();
         if (server) await closeServer(server, SHUTDOWN_GRACE_MS);

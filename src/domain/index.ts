@@ -38,6 +38,8 @@ export function createDomain(models: Models, config: Config, clock: Clock): Doma
   const keys = new KeyService(models, audit, clock, keyChanges, {
     encryptionKey: config.encryptionKey,
     rotationGraceMs: config.rotationGraceMs,
+    // A revoked key's reveal DM must not keep showing it: due for redaction now.
+    onRevoked: (keyId) => reveals.makeDue(keyId),
   });
   const keyCheck = new KeyCheck(models, audit, clock, keyChanges, { encryptionKey: config.encryptionKey });
   const phones = new PhoneService(models, audit, clock);

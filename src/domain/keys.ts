@@ -3,8 +3,10 @@ import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError, invalidFields, isDuplicateKeyError } from './errors.js';
 import type { KeyChanges } from './keyChanges.js';
+import { duplicateName, insertKey } from './keyCreation.js';
 import { KeyDirectory, type KeyRecord } from './keyDirectory.js';
-import { generateKey, hashKey, publicIdOf, storedSecretOf } from './keyMaterial.js';
+import { publicIdOf } from './keyMaterial.js';
+import { KeyRotation, type Revocation, type RevocationPreview, revokedError } from './keyRotation.js';
 import {
   type IpLockInput,
   type KeyChangeSet,
@@ -12,7 +14,6 @@ import {
   type NewKeyInput,
   normalizeScopes,
   planKeyEdit,
-  scopesOf,
   validateIpLock,
   validateNewKey,
 } from './keyRules.js';
@@ -20,6 +21,7 @@ import type { KeyView } from './keyView.js';
 import { normalizePhoneNumber } from './phoneNumbers.js';
 
 export type { KeyRecord } from './keyDirectory.js';
+export type { PredecessorOutcome, Revocation, RevocationPreview } from './keyRotation.js';
 export {
   type IpLockInput,
   KEY_NAME_PATTERN,
@@ -43,10 +45,27 @@ export class KeyService extends KeyDirectory {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly changes: KeyChanges,
-    private readonly options: { encryptionKey: Buffer; rotationGraceMs: number },
+    private readonly options: {
+      encryptionKey: Buffer;
+      rotationGraceMs: number;
+      /** Called (and awaited) once a key is revoked. */
+      onRevoked?: (keyId: string, actor: string) => Promise<unknown>;
+    },
   ) {
     super(models);
+    this.rotation = new KeyRotation({
+      models,
+      audit,
+      clock,
+      changes,
+      rotationGraceMs: options.rotationGraceMs,
+      onRevoked: options.onRevoked,
+      create: (input) => this.create(input),
+      view: (record) => this.toView(record),
+    });
   }
+
+  private readonly rotation: KeyRotation;
 
   // ── creation ──────────────────────────────────────────────────────────
 
@@ -76,51 +95,11 @@ export class KeyService extends KeyDirectory {
     const environment = (input.environment ?? 'live') as KeyEnvironment;
     const algorithm = (input.algorithm ?? 'hmac') as KeyAlgorithm;
 
-    // A key id collision (40 random bits) is possible in principle: try again with a fresh key.
-    for (let attempt = 0; ; attempt++) {
-      const { keyId, key } = generateKey(algorithm);
-      try {
-        const now = this.clock();
-        const record = await this.models.Key.create({
-          keyId,
-          name,
-          nameLower: name.toLowerCase(),
-          description: (input.description ?? '').trim(),
-          createdBy: input.actor,
-          hash: hashKey(key),
-          ...storedSecretOf(key, keyId, this.options.encryptionKey),
-          status: 'active',
-          ipLock: { mode: input.ipLock.mode, entries, firstIp: null },
-          scopes,
-          environment,
-          rotatedFrom: input.rotatedFrom ?? null,
-          changedAt: now,
-          createdAt: now,
-          updatedAt: now,
-        });
-        // A receiver here may have answered "unknown" for this id: it is usable at once.
-        this.changes.notify(keyId);
-        await this.audit.record({
-          actor: input.actor,
-          action: input.rotatedFrom ? 'key.created_by_rotation' : 'key.created',
-          keyId,
-          details: {
-            name,
-            ipLock: input.ipLock.mode,
-            entries,
-            scopes,
-            environment,
-            algorithm,
-            ...(input.rotatedFrom ? { rotatedFrom: publicIdOf(input.rotatedFrom) } : {}),
-          },
-        });
-        return { key, view: await this.toView(record.toObject()) };
-      } catch (error) {
-        if (isDuplicateKeyError(error, 'nameLower')) throw duplicateName(name);
-        if (isDuplicateKeyError(error) && attempt < 3) continue;
-        throw error;
-      }
-    }
+    const record = await insertKey(
+      { models: this.models, audit: this.audit, clock: this.clock, changes: this.changes, encryptionKey: this.options.encryptionKey },
+      { ...input, name, description: (input.description ?? '').trim(), entries, scopes, environment, algorithm },
+    );
+    return { key: record.key, view: await this.toView(record.record) };
   }
 
   // ── governance ────────────────────────────────────────────────────────
@@ -225,89 +204,27 @@ export class KeyService extends KeyDirectory {
     return { moved };
   }
 
-  /**
-   * Creates the successor (same IP lock, name with a rotation suffix) and puts
-   * the old key into `rotating` until the grace period ends.
-   */
+  // ── rotation and revocation (keyRotation.ts) ──────────────────────────
+
+  /** Creates the successor and puts the old key into `rotating` until its grace ends. */
   async rotate(ref: string, actor: string): Promise<{ key: string; view: KeyView; previous: KeyView }> {
-    const old = await this.getRecord(ref);
-    assertChangeable(old);
-    if (old.status === 'rotating')
-      throw new DomainError(
-        'conflict',
-        `${publicIdOf(old.keyId)} was already rotated to ${publicIdOf(old.rotatedTo ?? '')}; rotate that key instead`,
-      );
-    const successor = await this.create({
-      name: await this.successorName(old.name),
-      description: old.description ?? '',
-      ipLock: { mode: old.ipLock.mode, list: old.ipLock.mode === 'list' ? old.ipLock.entries.join(',') : undefined },
-      scopes: scopesOf(old),
-      environment: old.environment ?? 'live',
-      algorithm: old.algorithm ?? 'hmac',
-      actor,
-      rotatedFrom: old.keyId,
-    });
-    const now = this.clock();
-    const graceEndsAt = new Date(now.getTime() + this.options.rotationGraceMs);
-    const previous = await this.models.Key.findOneAndUpdate(
-      { keyId: old.keyId, status: 'active' },
-      { $set: { status: 'rotating', rotatedTo: successor.view.keyId, graceEndsAt, rotationDue: false, changedAt: now } },
-      { returnDocument: 'after' },
-    ).lean<KeyRecord>();
-    if (previous) this.changes.notify(old.keyId);
-    if (!previous) {
-      // Someone revoked or rotated it meanwhile: the successor must not outlive that.
-      await this.revokeRecord(successor.view.keyId, actor, 'rotation lost a race');
-      throw new DomainError('conflict', `${publicIdOf(old.keyId)} changed while rotating; try again`);
-    }
-    // Phones stay linked to the old key until they register with the new one.
-    await this.audit.record({
-      actor,
-      action: 'key.rotated',
-      keyId: old.keyId,
-      details: { successor: successor.view.publicId, graceEndsAt },
-    });
-    return { key: successor.key, view: successor.view, previous: await this.toView(previous) };
+    return this.rotation.rotate(await this.getRecord(ref), actor);
   }
 
-  async revoke(ref: string, actor: string, reason = 'deleted'): Promise<KeyView> {
-    const key = await this.getRecord(ref);
-    if (key.status === 'revoked') throw revokedError(key);
-    const revoked = await this.revokeRecord(key.keyId, actor, reason);
-    if (!revoked) throw revokedError(key);
-    return this.toView(revoked);
+  /** Revokes at once; a rotation's predecessor is settled (keyRotation.ts). */
+  async revoke(ref: string, actor: string, reason = 'deleted'): Promise<Revocation> {
+    return this.rotation.revoke(await this.getRecord(ref), actor, reason);
   }
 
-  /** One conditional update: whoever revokes first writes the audit entry. */
+  /** What deleting the key would do, for a confirmation; writes nothing. */
+  async previewRevoke(ref: string): Promise<RevocationPreview> {
+    return this.rotation.preview(await this.getRecord(ref));
+  }
+
+  /** One conditional update: whoever revokes first writes the audit entry. Null when already revoked. */
   async revokeRecord(keyId: string, actor: string, reason: string, extraFilter: Record<string, unknown> = {}): Promise<KeyRecord | null> {
-    const now = this.clock();
-    const revoked = await this.models.Key.findOneAndUpdate(
-      { keyId, status: { $ne: 'revoked' }, ...extraFilter },
-      { $set: { status: 'revoked', revokedAt: now, revokedBy: actor, changedAt: now }, $unset: { nameLower: 1 } },
-      { returnDocument: 'after' },
-    ).lean<KeyRecord>();
-    if (revoked) this.changes.notify(keyId);
-    if (revoked) await this.audit.record({ actor, action: 'key.revoked', keyId, details: { reason } });
-    return revoked;
+    return (await this.rotation.revokeRecord(keyId, actor, reason, extraFilter))?.record ?? null;
   }
-
-  // ── helpers ───────────────────────────────────────────────────────────
-
-  private async successorName(name: string): Promise<string> {
-    const base = name.replace(/-r\d+$/, '').slice(0, 58);
-    for (let n = 2; ; n++) {
-      const candidate = `${base}-r${n}`;
-      if (!(await this.models.Key.exists({ nameLower: candidate.toLowerCase() }))) return candidate;
-    }
-  }
-}
-
-function duplicateName(name: string): DomainError {
-  return new DomainError('conflict', `A key named "${name}" already exists (names are unique, ignoring case).`, 'name');
-}
-
-function revokedError(key: KeyRecord): DomainError {
-  return new DomainError('conflict', `${publicIdOf(key.keyId)} (${key.name}) is revoked`, 'key');
 }
 
 function assertChangeable(key: KeyRecord): void {

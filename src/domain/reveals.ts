@@ -98,6 +98,17 @@ export class RevealLedger {
   }
 
   /**
+   * The secret was revoked: its reveal DM, if it still shows it, is due for redaction now (the
+   * sweep does it within a minute if the immediate redaction fails).
+   */
+  async makeDue(id: string): Promise<void> {
+    await this.model.updateOne(
+      { ...this.byId(id), 'reveal.ts': { $ne: null }, 'reveal.redactedAt': null },
+      { $set: { 'reveal.expiresAt': this.clock() } },
+    );
+  }
+
+  /**
    * Claims the redaction of a reveal (only `userId`'s, when given).
    * Null when there is nothing to redact: never revealed, or already redacted.
    */

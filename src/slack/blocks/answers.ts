@@ -1,6 +1,7 @@
-import type { KeyView } from '../../domain/keys.js';
+import type { KeyView, Revocation } from '../../domain/keys.js';
 import { changesText, escapeText, ipLockText, keyLabel, mention, slackDate } from '../format.js';
 import type { SlackMessage } from '../kit.js';
+import { predecessorConsequence } from './deleteConfirmation.js';
 
 /**
  * The short answers to the person who asked for something in Slack: what a change did, why it
@@ -49,9 +50,12 @@ export const phoneUnlinked = (key: Key, number: string): SlackMessage => ({
   text: `:link: Unlinked ${number} from ${keyLabel(key)}. The phone must register again to be linked.`,
 });
 
-export const keyDeleted = (key: Key): SlackMessage => ({
-  text: `:wastebasket: Deleted ${keyLabel(key)}: it is revoked, and phones using it are refused from now on.`,
-});
+export function keyDeleted({ view, predecessor }: Revocation): SlackMessage {
+  const n = view.phoneCount;
+  const phones = n ? ` Its ${n === 1 ? 'phone is' : `${n} phones are`} refused from now on.` : '';
+  const after = predecessor ? `\n${predecessorConsequence(predecessor.view, predecessor.outcome, true)}` : '';
+  return { text: `:wastebasket: Deleted ${keyLabel(view)}: it is revoked.${phones}${after}` };
+}
 
 export const phonePaused = (number: string, until: Date | null): SlackMessage => ({
   text: `:double_vertical_bar: Silent-phone alerts for ${number} are paused until ${slackDate(until)}.`,

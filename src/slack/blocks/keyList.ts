@@ -54,16 +54,23 @@ function keyActions(key: KeyView): Block {
   return { type: 'actions', block_id: `key_${key.keyId}`, elements };
 }
 
-/** Delete: danger style and a confirm dialog, wherever it is shown. */
-export function deleteButton(key: Pick<KeyView, 'keyId' | 'name'>) {
+/**
+ * Delete: danger style and a confirm dialog, wherever it is shown. The dialog (300 characters)
+ * says what happens to the phones and to a rotation; `/keys delete` says it at length.
+ */
+export function deleteButton(key: Pick<KeyView, 'keyId' | 'name' | 'status' | 'phoneCount' | 'rotatedFrom'>) {
+  const n = key.phoneCount;
+  const parts = [
+    `${keyLabel(key)} is revoked at once${n ? `: its ${n === 1 ? 'phone is' : `${n} phones are`} refused from the next request` : ''}.`,
+    ...(key.status === 'rotating' ? ['Its rotation grace ends now.'] : []),
+    ...(key.rotatedFrom
+      ? [`If \`${publicIdOf(key.rotatedFrom)}\`, which it replaced, is still in its grace, it becomes active again.`]
+      : []),
+    'This cannot be undone.',
+  ];
   return button('Delete', ActionId.deleteKey, key.keyId, {
     style: 'danger',
-    confirm: confirmDialog(
-      'Delete this key?',
-      `${keyLabel(key)} is revoked at once: phones using it are refused from the next request. This cannot be undone.`,
-      'Delete',
-      'danger',
-    ),
+    confirm: confirmDialog('Delete this key?', parts.join(' '), 'Delete', 'danger'),
   });
 }
 

@@ -64,9 +64,9 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
     case 'rotate':
       return operations.rotateKey(context, request.key, actor);
     case 'delete': {
-      const key = await domain.keys.get(request.key);
-      if (key.status === 'revoked') return alreadyRevoked(key);
-      return deleteConfirmation(key);
+      const preview = await domain.keys.previewRevoke(request.key);
+      if (preview.key.status === 'revoked') return alreadyRevoked(preview.key);
+      return deleteConfirmation(preview);
     }
     case 'phones':
       return phoneList(await domain.phones.list({ limit: PHONES_PER_MESSAGE + 1 }));
