@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the performance benchmark (see bench/README.md). Starts what it needs on
  * loopback (a database process, the product's server, a bare Express baseline, a fake Slack Web
- * API), measures, prints a table and writes it with the details to bench/results.json.
+ * API), measures, prints a table and writes it with the details to bench/results.local.json
+ * (untracked), or with `--save` to the committed bench/results.json.
  * Ratios and counts within one run, not absolute times: the machines are shared and noisy.
  *
  * Knobs (environment): BENCH_PHONES (1000), BENCH_CONNECTIONS (= phones), BENCH_REQUESTS_PER_CONNECTION
@@ -9,7 +10,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { DatabaseReady } from './databaseProcess.js';
 import { benchIngest, type IngestReport } from './ingest.js';
 import { REPO_ROOT, startChild } from './ipc.js';
@@ -18,7 +20,46 @@ import { benchSilentScaling, type SilentScalingReport } from './silentScaling.js
 import { benchSlackAck, type SlackAckReport } from './slackAck.js';
 import { formatTable, type Row } from './table.js';
 
-const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
+const USAGE = `Usage: npm run bench [-- --save | --out <file>]
+
+Runs the performance benchmark (about 2-3 minutes on 2 cores): a database process, the server,
+a bare Express baseline and a fake Slack Web API on loopback. Prints a table of ratios and counts
+measured within this run and writes it, with every detail, to a JSON file.
+
+Options:
+  --save        write the results to bench/results.json (committed: the README quotes it)
+  --out <file>  write them to <file> instead (default: bench/results.local.json, untracked)
+  -h, --help    print this and exit
+
+Environment: BENCH_PHONES (1000), BENCH_CONNECTIONS (= phones), BENCH_REQUESTS_PER_CONNECTION (8),
+BENCH_ROUNDS (3), BENCH_FLEETS (1000,100000), BENCH_CPU_PROF=<file> (a CPU profile of the server);
+MONGODB_URI or MONGOMS_SYSTEM_BINARY for a real MongoDB. Details: bench/README.md.
+`;
+
+let options: { save?: boolean; out?: string; help?: boolean };
+try {
+  ({ values: options } = parseArgs({
+    options: { save: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  }));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (options.save && options.out) {
+  process.stderr.write(`--save and --out are alternatives: choose one.\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const RESULTS_FILE = options.save
+  ? join(REPO_ROOT, 'bench', 'results.json')
+  : options.out
+    ? resolve(options.out)
+    : join(REPO_ROOT, 'bench', 'results.local.json');
 
 const setting = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);

@@ -40,23 +40,48 @@ export function parseIpEntry(raw: string): IpEntry {
   }
 }
 
-/** Parses a comma- or space-separated list; reports every bad entry at once. */
-export function parseIpList(raw: string): { entries: string[]; invalid: string[] } {
-  const parts = raw
-    .split(/[\s,]+/)
-    .map((p) => p.trim())
-    .filter(Boolean);
-  const entries: string[] = [];
+/** At most this many addresses and ranges in one lock. */
+export const MAX_IP_LOCK_ENTRIES = 100;
+/**
+ * At most this many characters of list text: 100 of the longest entries (an IPv6 CIDR range is
+ * at most 43 characters) with separators fit, anything beyond is refused before it is parsed.
+ */
+export const MAX_IP_LIST_CHARS = 5_000;
+/** A refusal quotes at most this many bad entries, each cut to 45 characters. */
+const MAX_INVALID_QUOTED = 5;
+
+/**
+ * Parses a comma- or space-separated list. Bounded whatever it is given (README: Security): text
+ * over MAX_IP_LIST_CHARS or more than MAX_IP_LOCK_ENTRIES entries is refused without parsing the
+ * rest, duplicates are dropped in linear time, and `error` quotes only a few bad entries.
+ */
+export function parseIpList(raw: string): { entries: string[]; invalid: string[]; error?: string } {
+  if (raw.length > MAX_IP_LIST_CHARS)
+    return {
+      entries: [],
+      invalid: [],
+      error: `The list is too long (${raw.length.toLocaleString('en-US')} characters; at most ${MAX_IP_LIST_CHARS.toLocaleString('en-US')}, for at most ${MAX_IP_LOCK_ENTRIES} addresses or ranges).`,
+    };
+  const parts = raw.split(/[\s,]+/).filter(Boolean);
+  if (parts.length > MAX_IP_LOCK_ENTRIES)
+    return { entries: [], invalid: [], error: `At most ${MAX_IP_LOCK_ENTRIES} addresses or ranges (the list has ${parts.length}).` };
+  const entries = new Set<string>();
   const invalid: string[] = [];
   for (const part of parts) {
     try {
-      const entry = parseIpEntry(part);
-      if (!entries.includes(entry.text)) entries.push(entry.text);
+      entries.add(parseIpEntry(part).text);
     } catch {
       invalid.push(part);
     }
   }
-  return { entries, invalid };
+  const error = invalid.length > 0 ? `Not an IP address or CIDR range: ${quoteSome(invalid)}` : undefined;
+  return { entries: [...entries], invalid, ...(error ? { error } : {}) };
+}
+
+function quoteSome(items: string[]): string {
+  const quoted = items.slice(0, MAX_INVALID_QUOTED).map((item) => (item.length > 45 ? `${item.slice(0, 44)}…` : item));
+  const more = items.length - quoted.length;
+  return `${quoted.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /** IPv4-mapped IPv6 (::ffff:1.2.3.4, as Node reports IPv4 clients on dual-stack sockets) → IPv4. */

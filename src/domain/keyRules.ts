@@ -10,10 +10,11 @@ import {
 } from '../models/index.js';
 import { parseIpList } from './ipLock.js';
 
+export { MAX_IP_LIST_CHARS, MAX_IP_LOCK_ENTRIES } from './ipLock.js';
+
 /** Names are used as `<key>` in commands: one word, 1–64 characters, not shaped like a key id. */
 export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const MAX_DESCRIPTION_LENGTH = 500;
-export const MAX_IP_LOCK_ENTRIES = 100;
 
 export interface IpLockInput {
   mode: IpLockMode;
@@ -150,9 +151,8 @@ export function planKeyEdit(key: KeyFields, edit: KeyEditInput): KeyEditPlan {
 /** The lock's normalised entries, or why it cannot be set. */
 export function validateIpLock(lock: IpLockInput): { entries: string[]; error?: string } {
   if (lock.mode !== 'list') return { entries: [] };
-  const { entries, invalid } = parseIpList(lock.list ?? '');
-  if (invalid.length > 0) return { entries, error: `Not an IP address or CIDR range: ${invalid.join(', ')}` };
+  const { entries, error } = parseIpList(lock.list ?? '');
+  if (error) return { entries, error };
   if (entries.length === 0) return { entries, error: 'List at least one IP address or CIDR range.' };
-  if (entries.length > MAX_IP_LOCK_ENTRIES) return { entries, error: `At most ${MAX_IP_LOCK_ENTRIES} addresses or ranges.` };
   return { entries };
 }

@@ -1,3 +1,4 @@
+import { MAX_IP_LIST_CHARS } from '../../domain/ipLock.js';
 import type { IpLockMode } from '../../models/index.js';
 import { ActionId, BlockId } from '../ids.js';
 import { type Block, option, plain } from '../kit.js';
@@ -35,6 +36,7 @@ export function ipLockInputs(current: { mode: IpLockMode; entries: string[] }): 
         type: 'plain_text_input',
         action_id: ActionId.input,
         multiline: true,
+        max_length: MAX_IP_LIST_CHARS,
         ...(current.entries.length ? { initial_value: current.entries.join('\n') } : {}),
         placeholder: plain('203.0.113.7'),
       },
