@@ -28,6 +28,8 @@ export const LIMITS = {
   confirmTitle: 100,
   confirmText: 300,
   confirmButton: 30,
+  /** A plain_text_input's max_length (and so its value). */
+  textInput: 3000,
 } as const;
 
 /** Cuts text to a Slack limit, saying so; never inside a `<…>` mention or date, or an `&…;` escape. */

@@ -1,7 +1,7 @@
 import { MAX_IP_LIST_CHARS } from '../../domain/ipLock.js';
 import type { IpLockMode } from '../../models/index.js';
 import { ActionId, BlockId } from '../ids.js';
-import { type Block, option, plain } from '../kit.js';
+import { type Block, LIMITS, option, plain } from '../kit.js';
 
 const MODES: IpLockMode[] = ['off', 'first', 'list'];
 
@@ -36,7 +36,8 @@ export function ipLockInputs(current: { mode: IpLockMode; entries: string[] }): 
         type: 'plain_text_input',
         action_id: ActionId.input,
         multiline: true,
-        max_length: MAX_IP_LIST_CHARS,
+        // Slack's own limit for a text input (the domain takes 5,000 from a command or the API).
+        max_length: Math.min(MAX_IP_LIST_CHARS, LIMITS.textInput),
         ...(current.entries.length ? { initial_value: current.entries.join('\n') } : {}),
         placeholder: plain('203.0.113.7'),
       },

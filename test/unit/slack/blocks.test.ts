@@ -90,9 +90,16 @@ describe('/keys answers', () => {
     expectSlackAccepts(auditList([], hostileName()));
   });
 
-  it('/keys delete: the question', () => {
-    for (const key of hostileKeys(3)) expectSlackAccepts(deleteConfirmation(key));
-    expectSlackAccepts(deleteConfirmation(hostileKey(0, { phoneNumbers: [] })));
+  it('/keys delete: the question, also for a key in its grace and a rotation’s successor', () => {
+    for (const key of hostileKeys(3)) expectSlackAccepts(deleteConfirmation({ key, predecessor: null }));
+    expectSlackAccepts(deleteConfirmation({ key: hostileKey(0, { phoneNumbers: [] }), predecessor: null }));
+    const inGrace = hostileKey(1, { status: 'rotating', graceEndsAt: NOW, rotatedTo: 'abcd2345' });
+    const successor = hostileKey(2, { rotatedFrom: inGrace.keyId });
+    expectSlackAccepts(deleteConfirmation({ key: inGrace, predecessor: null }));
+    expectSlackAccepts(deleteConfirmation({ key: successor, predecessor: { view: inGrace, outcome: { kind: 'reactivated' } } }));
+    expectSlackAccepts(
+      deleteConfirmation({ key: successor, predecessor: { view: inGrace, outcome: { kind: 'handed_on', to: 'abcd2346' } } }),
+    );
   });
 
   it('what every change answers, and every refusal', () => {
@@ -106,7 +113,9 @@ describe('/keys answers', () => {
       answers.ipLockSet(key),
       answers.ipLockSet({ ...key, ipLock: { mode: 'off', entries: [], firstIp: null } }),
       answers.phoneUnlinked(key, phoneNumber(1)),
-      answers.keyDeleted(key),
+      answers.keyDeleted({ view: key, predecessor: null }),
+      answers.keyDeleted({ view: key, predecessor: { view: hostileKey(1), outcome: { kind: 'reactivated' } } }),
+      answers.keyDeleted({ view: key, predecessor: { view: hostileKey(1), outcome: { kind: 'handed_on', to: 'abcd2346' } } }),
       answers.phonePaused(phoneNumber(1), NOW),
       answers.phoneResumed(phoneNumber(1)),
       answers.alreadyRevoked(key),
