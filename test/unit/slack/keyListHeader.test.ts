@@ -17,6 +17,7 @@ const key: KeyView = {
   environment: 'live',
   algorithm: 'hmac',
   phoneNumbers: [],
+  phoneCount: 0,
   rotationDue: false,
   graceEndsAt: null,
   rotatedTo: null,
