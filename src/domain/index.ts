@@ -3,6 +3,7 @@ import type { Models } from '../models/index.js';
 import { ApiTokenService, tokenPublicIdOf } from './apiTokens.js';
 import { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
+import { FleetStats } from './fleet.js';
 import { KeyChanges } from './keyChanges.js';
 import { KeyCheck } from './keyCheck.js';
 import { KeyService } from './keys.js';
@@ -23,6 +24,8 @@ export interface Domain {
   keyCheck: KeyCheck;
   /** Announces, on this instance, each key just created or changed (for the receiver's key cache). */
   keyChanges: KeyChanges;
+  /** The fleet over time: the weekly report and recent online shares, from the hourly totals. */
+  fleet: FleetStats;
   phones: PhoneService;
   /** The reveal-once DMs of keys. */
   reveals: RevealLedger;
@@ -53,5 +56,6 @@ export function createDomain(models: Models, config: Config, clock: Clock): Doma
   const monitor = new PhoneMonitor(models, clock, { silentAfterMs: config.silentAfterMs, silentRemindMs: config.silentRemindMs });
   const rotation = new RotationService(models, keys, audit, clock, { keyRotationMs: config.keyRotationMs });
   const apiTokens = new ApiTokenService(models, audit, clock);
-  return { audit, apiTokens, keys, keyCheck, keyChanges, phones, reveals, tokenReveals, monitor, rotation };
+  const fleet = new FleetStats(models, clock);
+  return { audit, apiTokens, keys, keyCheck, keyChanges, fleet, phones, reveals, tokenReveals, monitor, rotation };
 }

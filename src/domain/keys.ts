@@ -188,7 +188,7 @@ export class KeyService extends KeyDirectory {
     for (const number of numbers) {
       const before = await this.models.Phone.findOneAndUpdate(
         { number },
-        { $set: { keyId, environment, linkedAt: now, registeredAt: now }, $setOnInsert: { number, state: 'new' } },
+        { $set: { keyId, environment, linkedAt: now, registeredAt: now }, $setOnInsert: { number, state: 'new', firstLinkedAt: now } },
         { upsert: true, returnDocument: 'before' },
       ).lean();
       if (before?.keyId === keyId) continue;

@@ -6,6 +6,7 @@ import { defineJobLeaseModel, type JobLeaseModel } from './jobLease.js';
 import { defineKeyModel, type KeyModel } from './key.js';
 import { definePhoneModel, type PhoneModel } from './phone.js';
 import { definePhoneEventModel, type PhoneEventModel } from './phoneEvent.js';
+import { definePhoneHourModel, type PhoneHourModel } from './phoneHour.js';
 import { defineSilentAlertModel, type SilentAlertModel } from './silentAlert.js';
 import { defineWebhookRefusalModel, type WebhookRefusalModel } from './webhookRefusal.js';
 
@@ -16,6 +17,7 @@ export * from './jobLease.js';
 export * from './key.js';
 export * from './phone.js';
 export * from './phoneEvent.js';
+export * from './phoneHour.js';
 export * from './reveal.js';
 export * from './silentAlert.js';
 export * from './webhookRefusal.js';
@@ -24,6 +26,7 @@ export interface Models {
   Key: KeyModel;
   Phone: PhoneModel;
   PhoneEvent: PhoneEventModel;
+  PhoneHour: PhoneHourModel;
   SilentAlert: SilentAlertModel;
   AuditEntry: AuditEntryModel;
   WebhookRefusal: WebhookRefusalModel;
@@ -41,6 +44,7 @@ export function defineModels(connection: Connection): Models {
     Key: defineKeyModel(connection),
     Phone: definePhoneModel(connection),
     PhoneEvent: definePhoneEventModel(connection),
+    PhoneHour: definePhoneHourModel(connection),
     SilentAlert: defineSilentAlertModel(connection),
     AuditEntry: defineAuditEntryModel(connection),
     WebhookRefusal: defineWebhookRefusalModel(connection),

@@ -21,6 +21,8 @@ const phoneSchema = new Schema(
      */
     environment: { type: String, enum: KEY_ENVIRONMENTS, default: 'live' },
     linkedAt: { type: Date, default: null },
+    /** When the number was first linked to any key (the app's clock; absent on phones older than the field): the fleet report counts its time from here. */
+    firstLinkedAt: { type: Date },
     registeredAt: { type: Date, default: null },
     device: { type: Schema.Types.Mixed, default: null },
     lastHeartbeatAt: { type: Date, default: null },

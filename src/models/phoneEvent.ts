@@ -16,6 +16,8 @@ const phoneEventSchema = new Schema(
     occurredAt: { type: Date, required: true },
     receivedAt: { type: Date, required: true },
     ip: { type: String, default: null },
+    /** receivedAt + EVENT_RETENTION_DAYS (as configured when it was stored): the TTL index deletes it then. */
+    expiresAt: { type: Date },
   },
   { collection: 'phone_events', minimize: false },
 );
@@ -23,6 +25,8 @@ const phoneEventSchema = new Schema(
 phoneEventSchema.index({ keyId: 1, webhookId: 1 }, { unique: true });
 // The first heartbeat of a number after an outage (multikey: either SIM's number).
 phoneEventSchema.index({ phoneNumbers: 1, type: 1, receivedAt: 1 });
+// Bounded storage: each event is deleted at its expiresAt (the hourly totals outlive it).
+phoneEventSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export type PhoneEventFields = InferSchemaType<typeof phoneEventSchema>;
 export type PhoneEventDocument = HydratedDocument<PhoneEventFields>;

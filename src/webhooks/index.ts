@@ -60,7 +60,11 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
   // A key changed by this instance (revoked, relocked) is dropped at once; others' changes come by polling.
   const unsubscribe = domain.keyChanges.subscribe((keyId) => keyCache.invalidate(keyId));
   keyCache.start();
-  const ingest = new PhoneEventIngest(models, domain.keys, logger, options.ingest);
+  const ingest = new PhoneEventIngest(models, domain.keys, logger, {
+    silentAfterMs: context.config.silentAfterMs,
+    eventRetentionMs: context.config.eventRetentionMs,
+    ...options.ingest,
+  });
   const refusals = new RefusalRecorder(models.WebhookRefusal, clock, logger, options.refusalFlushMs);
 
   const logOf = (res: Response): Log => (res.locals.log ??= {}) as Log;

@@ -3,6 +3,7 @@ import { publicIdOf } from '../domain/keyMaterial.js';
 import type { KeyService } from '../domain/keys.js';
 import type { Logger } from '../logger.js';
 import type { Models } from '../models/index.js';
+import { hourlyTotalsUpdates, reversed } from './hourlyTotals.js';
 import { type EventDoc, eventDoc, heartbeatUpdates, type IncomingPhoneEvent, usageUpdates } from './ingestWrites.js';
 
 export type { IncomingPhoneEvent } from './ingestWrites.js';
@@ -28,6 +29,10 @@ export interface IngestOptions {
   maxBatch?: number;
   /** Requests queued beyond this are refused at once (the database cannot keep up). */
   maxQueued?: number;
+  /** How long a heartbeat keeps its phone online, for the hourly totals (SILENT_AFTER_MINUTES; default 30 min). */
+  silentAfterMs?: number;
+  /** Stored events are deleted this long after they arrive (EVENT_RETENTION_DAYS; default 30 days). */
+  eventRetentionMs?: number;
 }
 
 export interface IngestStats {
@@ -38,6 +43,10 @@ export interface IngestStats {
   failed: number;
   /** Database commands sent by batches (a heartbeat's share is commands / stored). */
   commands: number;
+  /** Of those, the hourly totals' writes (one per batch that stored a counted event). */
+  totalsCommands: number;
+  /** Batches whose hourly totals could not be written (their events were still stored). */
+  totalsFailed: number;
 }
 
 interface Pending {
@@ -73,10 +82,21 @@ export class PhoneEventIngest {
   private readonly flushWindowMs: number;
   private readonly maxBatch: number;
   private readonly maxQueued: number;
-  private readonly counters: IngestStats = { batches: 0, stored: 0, duplicates: 0, notLinked: 0, failed: 0, commands: 0 };
+  private readonly silentAfterMs: number;
+  private readonly eventRetentionMs: number;
+  private readonly counters: IngestStats = {
+    batches: 0,
+    stored: 0,
+    duplicates: 0,
+    notLinked: 0,
+    failed: 0,
+    commands: 0,
+    totalsCommands: 0,
+    totalsFailed: 0,
+  };
 
   constructor(
-    private readonly models: Pick<Models, 'PhoneEvent' | 'Phone' | 'Key'>,
+    private readonly models: Pick<Models, 'PhoneEvent' | 'Phone' | 'Key' | 'PhoneHour'>,
     private readonly keys: KeyService,
     private readonly logger: Logger,
     options: IngestOptions = {},
@@ -84,6 +104,8 @@ export class PhoneEventIngest {
     this.flushWindowMs = options.flushWindowMs ?? 5;
     this.maxBatch = Math.max(1, options.maxBatch ?? 200);
     this.maxQueued = options.maxQueued ?? 10_000;
+    this.silentAfterMs = options.silentAfterMs ?? 30 * 60_000;
+    this.eventRetentionMs = options.eventRetentionMs ?? 30 * 24 * 3_600_000;
   }
 
   /** Resolves once the event is written (or found a duplicate, or refused); rejects with IngestUnavailableError. */
@@ -136,21 +158,24 @@ export class PhoneEventIngest {
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     this.counters.batches++;
-    const { PhoneEvent, Phone, Key } = this.models;
+    const { PhoneEvent, Phone, Key, PhoneHour } = this.models;
 
     // 1. Links: every number must be linked to the signing key, as of this batch.
     const numbers = [...new Set(batch.flatMap((item) => item.event.phoneNumbers))];
     let linkedTo: Map<string, string | null>;
+    // Where each number's online time stands (the hourly totals), read with the links at no extra cost.
+    let lastHeartbeat: Map<string, Date | null>;
     try {
       this.counters.commands++;
       // One reply for the whole batch (the default first batch of 101 would need a getMore).
       const phones = await Phone.collection
-        .find<{ number: string; keyId?: string | null }>(
+        .find<{ number: string; keyId?: string | null; lastHeartbeatAt?: Date | null }>(
           { number: { $in: numbers } },
-          { projection: { _id: 0, number: 1, keyId: 1 }, batchSize: numbers.length + 1 },
+          { projection: { _id: 0, number: 1, keyId: 1, lastHeartbeatAt: 1 }, batchSize: numbers.length + 1 },
         )
         .toArray();
       linkedTo = new Map(phones.map((p) => [p.number, p.keyId ?? null]));
+      lastHeartbeat = new Map(phones.map((p) => [p.number, p.lastHeartbeatAt ?? null]));
     } catch (error) {
       return this.failAll(batch, error);
     }
@@ -165,7 +190,7 @@ export class PhoneEventIngest {
     if (linked.length === 0) return;
 
     // 2. Events: the unique (keyId, webhookId) index decides which are new.
-    const docs = linked.map((item) => eventDoc(item.event));
+    const docs = linked.map((item) => eventDoc(item.event, this.eventRetentionMs));
     const failedAt = new Map<number, 'duplicate' | 'error'>();
     try {
       this.counters.commands++;
@@ -193,24 +218,36 @@ export class PhoneEventIngest {
     });
     if (stored.length === 0) return;
 
-    // 3. Side effects of what was stored: heartbeats on phones, usage on keys.
-    try {
-      const phoneOps = heartbeatUpdates(stored.map((s) => s.item.event));
-      const keyOps = usageUpdates(stored.map((s) => s.item.event));
-      this.counters.commands += (phoneOps.length > 0 ? 1 : 0) + 1;
-      // The driver's bulkWrite, not mongoose's: these updates are already typed, and mongoose's
-      // casting of a batch's hundreds of statements was most of the receiver's database-client
-      // CPU per heartbeat (npm run bench); updatedAt is set by hand instead.
-      await Promise.all([
+    // 3. Side effects of what was stored: heartbeats on phones, usage on keys, the hourly totals.
+    const events = stored.map((s) => s.item.event);
+    const phoneOps = heartbeatUpdates(events);
+    const keyOps = usageUpdates(events);
+    const totalsOps = hourlyTotalsUpdates(events, lastHeartbeat, this.silentAfterMs);
+    this.counters.commands += (phoneOps.length > 0 ? 1 : 0) + 1 + (totalsOps.length > 0 ? 1 : 0);
+    if (totalsOps.length > 0) this.counters.totalsCommands++;
+    // The driver's bulkWrite, not mongoose's: these updates are already typed, and mongoose's
+    // casting of a batch's hundreds of statements was most of the receiver's database-client
+    // CPU per heartbeat (npm run bench); updatedAt is set by hand instead.
+    const [sideEffects, totals] = await Promise.allSettled([
+      Promise.all([
         phoneOps.length > 0 ? Phone.collection.bulkWrite(phoneOps, { ordered: false }) : undefined,
         Key.collection.bulkWrite(keyOps, { ordered: false }),
-      ]);
-    } catch (error) {
+      ]),
+      totalsOps.length > 0 ? PhoneHour.collection.bulkWrite(totalsOps, { ordered: false }) : undefined,
+    ]);
+    if (sideEffects.status === 'rejected') {
+      // The phones retry the whole batch: take back the totals it added, so they are not counted twice.
+      if (totals.status === 'fulfilled' && totalsOps.length > 0) await this.takeBackTotals(totalsOps);
       await this.deleteEvents(stored.map((s) => s.doc));
       return this.failAll(
         stored.map((s) => s.item),
-        error,
+        sideEffects.reason,
       );
+    }
+    if (totals.status === 'rejected') {
+      // Reporting data only: the events are stored and the phones answered; this batch is missing from the totals.
+      this.counters.totalsFailed++;
+      this.logger.error({ err: totals.reason, events: stored.length }, 'could not add a batch of phone events to the hourly totals');
     }
     this.counters.stored += stored.length;
     for (const { item } of stored) item.resolve({ outcome: 'stored' });
@@ -220,6 +257,15 @@ export class PhoneEventIngest {
     this.counters.failed += items.length;
     this.logger.warn({ err: error, events: items.length }, 'could not record phone events: the database failed');
     for (const item of items) item.reject(new IngestUnavailableError('the database is unavailable', { cause: error }));
+  }
+
+  /** Best effort, as deleteEvents: if this fails too, the retried batch is counted twice in its hours. */
+  private async takeBackTotals(ops: ReturnType<typeof hourlyTotalsUpdates>): Promise<void> {
+    try {
+      await this.models.PhoneHour.collection.bulkWrite(reversed(ops), { ordered: false });
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not take back the hourly totals of a failed batch; its retry will count twice');
+    }
   }
 
   /** Best effort: the database just failed, so this may fail too (then a retry is answered 200). */
@@ -238,7 +284,7 @@ export class PhoneEventIngest {
 
   private async recordRegistration(event: IncomingPhoneEvent): Promise<IngestResult> {
     const { PhoneEvent, Phone, Key } = this.models;
-    const doc = eventDoc(event);
+    const doc = eventDoc(event, this.eventRetentionMs);
     try {
       await PhoneEvent.collection.insertOne(doc);
     } catch (error) {

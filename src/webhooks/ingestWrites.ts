@@ -32,11 +32,13 @@ export type EventDoc = {
   occurredAt: Date;
   receivedAt: Date;
   ip: string | null;
+  expiresAt: Date;
 };
 
 const HEARTBEAT = 'phone.heartbeat';
 
-export function eventDoc(event: IncomingPhoneEvent): EventDoc {
+/** The stored event; the TTL index deletes it `retentionMs` after it arrived. */
+export function eventDoc(event: IncomingPhoneEvent, retentionMs: number): EventDoc {
   return {
     _id: new Types.ObjectId(),
     keyId: event.keyId,
@@ -48,6 +50,7 @@ export function eventDoc(event: IncomingPhoneEvent): EventDoc {
     occurredAt: event.occurredAt,
     receivedAt: event.receivedAt,
     ip: event.ip || null,
+    expiresAt: new Date(event.receivedAt.getTime() + retentionMs),
   };
 }
 

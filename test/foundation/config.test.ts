@@ -22,7 +22,8 @@ describe('configuration', () => {
     expect(config.keyRotationMs).toBe(90 * 24 * 3600_000);
     expect(config.rotationGraceMs).toBe(24 * 3600_000);
     expect(config.revealTtlMs).toBe(15 * 60_000);
-    expect(config.cron).toEqual({ silentPhones: '* * * * *', keyRotation: '0 9 * * *' });
+    expect(config.cron).toEqual({ silentPhones: '* * * * *', keyRotation: '0 9 * * *', fleetReport: '0 9 * * 1' });
+    expect(config.eventRetentionMs).toBe(30 * 24 * 3600_000);
     expect(config.runJobs).toBe(true);
     expect(config.slack.adminUserIds).toEqual([]);
     expect(config.trustProxy).toBeUndefined();
@@ -37,6 +38,8 @@ describe('configuration', () => {
       SILENT_AFTER_MINUTES: '-5',
       KEY_ENCRYPTION_KEY: 'c2hvcnQ=',
       SILENT_PHONES_CRON: 'every minute',
+      FLEET_REPORT_CRON: 'mondays',
+      EVENT_RETENTION_DAYS: '0',
       ADMIN_USER_IDS: 'U123ABC,alice',
       RUN_JOBS: 'sometimes',
       LOG_LEVEL: 'loud',
@@ -51,6 +54,8 @@ describe('configuration', () => {
       'SILENT_AFTER_MINUTES',
       'KEY_ENCRYPTION_KEY',
       'SILENT_PHONES_CRON',
+      'FLEET_REPORT_CRON',
+      'EVENT_RETENTION_DAYS',
       'ADMIN_USER_IDS',
       'RUN_JOBS',
       'LOG_LEVEL',
@@ -65,6 +70,7 @@ describe('configuration', () => {
       ...valid,
       SILENT_AFTER_MINUTES: '0.5',
       ROTATION_GRACE_HOURS: '1.5',
+      EVENT_RETENTION_DAYS: '0.5',
       SILENT_PHONES_CRON: '*/10 * * * * *',
       ADMIN_USER_IDS: ' U1AAA , U2BBB ',
       TRUST_PROXY: '1',
@@ -72,6 +78,7 @@ describe('configuration', () => {
     });
     expect(config.silentAfterMs).toBe(30_000);
     expect(config.rotationGraceMs).toBe(90 * 60_000);
+    expect(config.eventRetentionMs).toBe(12 * 3600_000);
     expect(config.cron.silentPhones).toBe('*/10 * * * * *');
     expect(config.slack.adminUserIds).toEqual(['U1AAA', 'U2BBB']);
     expect(config.trustProxy).toBe(1);
