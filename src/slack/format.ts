@@ -105,3 +105,17 @@ export function ipLockText(lock: { mode: IpLockMode; entries: string[]; firstIp:
       )}`;
   }
 }
+
+/** A share for people: 0.9996 → "99.9 %" (never rounded up to 100 unless it is 100), 0.5 → "50.0 %". */
+export function percentText(share: number): string {
+  if (share >= 1) return '100 %';
+  return `${(Math.floor(share * 1000) / 10).toFixed(1)} %`;
+}
+
+/** The period's days, e.g. "Mon 23 Nov – Sun 29 Nov 2026 (UTC)" (the end is exclusive). */
+export function periodText({ start, end }: { start: Date; end: Date }): string {
+  const part = (date: Date, options: Intl.DateTimeFormatOptions) => date.toLocaleDateString('en-GB', { ...options, timeZone: 'UTC' });
+  const day = (date: Date) => `${part(date, { weekday: 'short' })} ${part(date, { day: 'numeric', month: 'short' })}`;
+  const last = new Date(end.getTime() - 1);
+  return `${day(start)} – ${day(last)} ${part(last, { year: 'numeric' })} (UTC)`;
+}

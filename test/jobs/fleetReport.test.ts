@@ -1,8 +1,10 @@
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { FleetReport } from '../../src/domain/fleet.js';
+import { type FleetReport, lastSevenDays } from '../../src/domain/fleet.js';
 import { fleetReportMessage } from '../../src/slack/blocks/fleetReport.js';
 import { COLORS, renderFleetChart } from '../../src/slack/fleetChart.js';
+import { percentText } from '../../src/slack/format.js';
+import { appHomeOpened } from '../support/slackRequests.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import {
   coveredMs,
@@ -126,5 +128,23 @@ describe('the chart and the summary', () => {
     const blocks = JSON.stringify(message.blocks);
     expect(blocks).toContain('offline 1 d 15 h');
     expect(blocks).toContain('1 linked phone never sent a heartbeat');
+  });
+});
+
+describe('App Home', () => {
+  test('each phone shows its share of the last 7 days online (to the hour), from the same totals', async () => {
+    expect((await app.slack.event(appHomeOpened('UVIEWER'))).status).toBe(200);
+    const publish = await app.fake.waitFor('views.publish', (c) => c.args.user_id === 'UVIEWER');
+    const lines = JSON.stringify(publish.args.view).split('\\n');
+    const window = lastSevenDays(REPORT_AT);
+    for (const i of [0, 7, 18, 19]) {
+      const phone = fleet.phones[i]!;
+      const share = coveredMs(phone.heartbeats, SILENT_AFTER_MINUTES * 60_000, window) / (PERIOD_HOURS * HOUR);
+      const line = lines.find((l) => l.includes(phone.number));
+      expect(line, phone.number).toContain(`online ${percentText(share)} (7 d)`);
+    }
+    // 09:00 Monday: the window ends 9 h after the report's period, when no phone heartbeats any more.
+    expect(percentText(coveredMs(fleet.phones[0]!.heartbeats, HOUR, window) / (PERIOD_HOURS * HOUR))).toBe('95.4 %');
+    expect(lines.find((l) => l.includes(fleet.neverSeen))).not.toContain('online');
   });
 });

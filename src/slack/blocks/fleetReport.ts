@@ -1,6 +1,5 @@
 import type { FleetReport, PhonePeriod } from '../../domain/fleet.js';
-import { percentText, periodText } from '../fleetChart.js';
-import { durationText, escapeText, keyLabel, keyPlain, slackDate } from '../format.js';
+import { durationText, escapeText, keyLabel, keyPlain, percentText, periodText, slackDate } from '../format.js';
 import { context, header, type SlackMessage, section } from '../kit.js';
 
 /** The weekly fleet report's message (posted after its chart): the fleet's share online, the least online phones, the lost sends. */

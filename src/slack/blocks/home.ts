@@ -1,6 +1,6 @@
 import type { KeyView } from '../../domain/keys.js';
 import type { PhoneView } from '../../domain/phones.js';
-import { ipLockText, keyLabel, slackDate } from '../format.js';
+import { ipLockText, keyLabel, percentText, slackDate } from '../format.js';
 import { type Block, context, divider, type HomeView, header, LIMITS, linesToSections, section } from '../kit.js';
 import { keyStatusText } from './keyList.js';
 import { phoneLine } from './phoneList.js';
@@ -20,8 +20,26 @@ function homePhoneOrder(phones: PhoneView[]): PhoneView[] {
   return [...phones].sort((a, b) => PHONE_ORDER[a.status] - PHONE_ORDER[b.status] || a.number.localeCompare(b.number));
 }
 
-/** App Home: a summary of keys (rotation due first) and phones (silent first). */
-export function homeView({ keys, phones, now }: { keys: KeyView[]; phones: PhoneView[]; now: Date }): HomeView {
+/** The phones App Home lists (the rest are counted): their online shares are all it needs to read. */
+export const homePhones = (phones: PhoneView[]): PhoneView[] => homePhoneOrder(phones).slice(0, MAX_PHONES);
+
+const shareText = (share: number | null | undefined) => (share == null ? '' : ` · online ${percentText(share)} (7 d)`);
+
+/**
+ * App Home: a summary of keys (rotation due first) and phones (silent first), each phone with its
+ * share of the last 7 days online when known (`onlineShares`, by number).
+ */
+export function homeView({
+  keys,
+  phones,
+  now,
+  onlineShares = new Map(),
+}: {
+  keys: KeyView[];
+  phones: PhoneView[];
+  now: Date;
+  onlineShares?: ReadonlyMap<string, number | null>;
+}): HomeView {
   const due = keys.filter((k) => k.rotationDue).length;
   const silent = phones.filter((p) => p.status === 'silent').length;
   const keyLines = homeKeyOrder(keys)
@@ -30,7 +48,7 @@ export function homeView({ keys, phones, now }: { keys: KeyView[]; phones: Phone
       (k) =>
         `${k.rotationDue ? ':warning: ' : ''}${keyLabel(k)}${k.environment === 'test' ? ' `test`' : ''} · ${keyStatusText(k)} · ${k.phoneCount} phone${k.phoneCount === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · ${k.algorithm} · last used ${slackDate(k.lastUsedAt)}`,
     );
-  const phoneLines = homePhoneOrder(phones).slice(0, MAX_PHONES).map(phoneLine);
+  const phoneLines = homePhones(phones).map((p) => `${phoneLine(p)}${shareText(onlineShares.get(p.number))}`);
   const blocks: Block[] = [
     header('Phone keys'),
     context(

@@ -10,6 +10,7 @@ import * as answers from '../../../src/slack/blocks/answers.js';
 import { auditList } from '../../../src/slack/blocks/auditList.js';
 import { createKeyModal } from '../../../src/slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../src/slack/blocks/deleteConfirmation.js';
+import { fleetReportMessage } from '../../../src/slack/blocks/fleetReport.js';
 import { homeView } from '../../../src/slack/blocks/home.js';
 import { KEYS_PER_PAGE, keyListPage } from '../../../src/slack/blocks/keyList.js';
 import { lockKeyModal } from '../../../src/slack/blocks/lockKeyModal.js';
@@ -179,6 +180,8 @@ describe('modals and App Home', () => {
 
   it('App Home: 500 keys and 1,000 phones', () => {
     expectViewAccepted(homeView({ keys: hostileKeys(500), phones: hostilePhones(1000), now: NOW }));
+    const shares = new Map(hostilePhones(1000).map((p, i) => [p.number, i % 3 === 0 ? null : i / 1000]));
+    expectViewAccepted(homeView({ keys: hostileKeys(500), phones: hostilePhones(1000), now: NOW, onlineShares: shares }));
     expectViewAccepted(homeView({ keys: [], phones: [], now: NOW }));
   });
 });
@@ -225,5 +228,49 @@ describe('job messages', () => {
     expectSlackAccepts(rotationNotice(keys, NOW, 0.5));
     const dm = JSON.stringify(rotationDm({ ...keys[0]!, name: '<!here>' }, NOW, 90));
     expect(dm).not.toContain('<!here>');
+  });
+});
+
+describe('the fleet report', () => {
+  const HOUR = 3_600_000;
+  const week = { start: new Date('2026-11-23T00:00:00Z'), end: new Date('2026-11-30T00:00:00Z') };
+  const phone = (i: number, onlineHours: number) => ({
+    number: phoneNumber(i),
+    keyId: 'abcd2345',
+    keyName: hostileName(i),
+    spanMs: 168 * HOUR,
+    onlineMs: onlineHours * HOUR,
+    onlineShare: onlineHours / 168,
+    heartbeats: 300,
+    sent: 20,
+    delivered: 15,
+    failed: i % 4,
+    expired: i % 2,
+    received: 3,
+  });
+  const report = (phones: ReturnType<typeof phone>[]) => ({
+    ...week,
+    phones,
+    onlineShare: 0.97,
+    totals: { heartbeats: 0, sent: 0, delivered: 15_000, failed: 1_500, expired: 500, received: 0, onlineMs: 0 },
+    neverSeen: [phoneNumber(9999)],
+  });
+
+  it("a fleet of 1,000 phones with hostile key names: one short message, nobody else's markup", () => {
+    const message = fleetReportMessage(report(Array.from({ length: 1000 }, (_, i) => phone(i, 100 + (i % 68)))), {
+      silentAfterMs: 30 * 60_000,
+    });
+    expectSlackAccepts(message);
+    expect(message.blocks!.length).toBeLessThan(10);
+    expect(message.text).toContain('15,000 delivered, 1,500 failed, 500 expired');
+  });
+
+  it('says so when every phone was online all the time, and when no phone has heartbeated yet', () => {
+    const allOnline = fleetReportMessage(report([phone(1, 168), phone(2, 168)]), { silentAfterMs: 30 * 60_000 });
+    expectSlackAccepts(allOnline);
+    expect(JSON.stringify(allOnline.blocks)).toContain('Every live phone was online the whole time.');
+    const empty = fleetReportMessage(report([]), { silentAfterMs: 30 * 60_000 });
+    expectSlackAccepts(empty);
+    expect(empty.text).toContain('no live phone has sent a heartbeat yet');
   });
 });
