@@ -12,6 +12,8 @@ export interface CommandCounts {
   keyPolls: number;
   /** Documents returned by `find` / `getMore` replies, by collection (what a query cost the client). */
   docsReturned: Record<string, number>;
+  /** Update statements sent (a bulkWrite's `update` command carries many), by collection: the database's work. */
+  updateStatements: Record<string, number>;
 }
 
 /** Collection a command is about (its first field's value, or getMore's `collection`). */
@@ -28,7 +30,7 @@ function collectionOf(event: CommandStartedEvent): string {
  * in the URI). Server monitoring (hello/heartbeats) is not command monitoring and is not counted.
  */
 export class CommandCounter {
-  private counts: CommandCounts = { total: 0, byName: {}, keyLookups: 0, keyPolls: 0, docsReturned: {} };
+  private counts: CommandCounts = { total: 0, byName: {}, keyLookups: 0, keyPolls: 0, docsReturned: {}, updateStatements: {} };
   private readonly collections = new Map<number, string>();
 
   constructor(client: mongo.MongoClient) {
@@ -41,6 +43,10 @@ export class CommandCounter {
         const filter = (event.command as { filter?: Record<string, unknown> }).filter ?? {};
         if ('changedAt' in filter) this.counts.keyPolls++;
         else if ('keyId' in filter) this.counts.keyLookups++;
+      }
+      if (event.commandName === 'update') {
+        const statements = ((event.command as { updates?: unknown[] }).updates ?? []).length;
+        this.counts.updateStatements[collection] = (this.counts.updateStatements[collection] ?? 0) + statements;
       }
       if (event.commandName === 'find' || event.commandName === 'getMore') this.collections.set(event.requestId, collection);
     });
@@ -74,5 +80,6 @@ export function commandsBetween(before: CommandCounts, after: CommandCounts): Co
     keyLookups: after.keyLookups - before.keyLookups,
     keyPolls: after.keyPolls - before.keyPolls,
     docsReturned: diff(before.docsReturned, after.docsReturned),
+    updateStatements: diff(before.updateStatements, after.updateStatements),
   };
 }

@@ -83,7 +83,13 @@ export interface IngestReport {
   throughputRatio: number;
   /** The database process's CPU per accepted heartbeat (the emulator's cost, not the product's). */
   databaseCpuMicrosPerHeartbeat: number;
-  commands: CommandCounts & { perAcceptedHeartbeat: number; keyLookupsPerHeartbeat: number; keyPollsPerSecond: number };
+  commands: CommandCounts & {
+    perAcceptedHeartbeat: number;
+    keyLookupsPerHeartbeat: number;
+    keyPollsPerSecond: number;
+    /** The fleet report's hourly totals: their bulkWrites per accepted heartbeat (part of perAcceptedHeartbeat), and their update statements. */
+    hourlyTotals: { commands: number; perAcceptedHeartbeat: number; statementsPerHeartbeat: number };
+  };
   revocation: RevocationReport;
 }
 
@@ -169,6 +175,11 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
         perAcceptedHeartbeat: commands.total / accepted,
         keyLookupsPerHeartbeat: commands.keyLookups / accepted,
         keyPollsPerSecond: commands.keyPolls / productWindow,
+        hourlyTotals: {
+          commands: commands.byName['update phone_hours'] ?? 0,
+          perAcceptedHeartbeat: (commands.byName['update phone_hours'] ?? 0) / accepted,
+          statementsPerHeartbeat: (commands.updateStatements.phone_hours ?? 0) / accepted,
+        },
       },
       revocation,
     };
@@ -333,6 +344,7 @@ function sumCommands(a: CommandCounts, b: CommandCounts): CommandCounts {
     keyLookups: a.keyLookups + b.keyLookups,
     keyPolls: a.keyPolls + b.keyPolls,
     docsReturned: add(a.docsReturned, b.docsReturned),
+    updateStatements: add(a.updateStatements, b.updateStatements),
   };
 }
 

@@ -182,6 +182,12 @@ function tableRows(ingest: IngestReport, ack: SlackAckReport, silent: SilentScal
       met: yes(commands.perAcceptedHeartbeat <= 0.25),
     },
     {
+      metric: '3. of which the hourly totals (fleet report)',
+      value: `${fixed(commands.hourlyTotals.perAcceptedHeartbeat, 3)} (${commands.hourlyTotals.commands} bulkWrites to phone_hours, one per batch; ${fixed(commands.hourlyTotals.statementsPerHeartbeat, 2)} upsert statements per heartbeat, one per phone and hour touched)`,
+      target: 'within the ≤ 0.25 above',
+      met: yes(commands.perAcceptedHeartbeat <= 0.25),
+    },
+    {
       metric: '3. key lookups per heartbeat (warm cache)',
       value: `${fixed(commands.keyLookupsPerHeartbeat, 3)} (${commands.keyLookups} lookups; the cache's change polls: ${fixed(commands.keyPollsPerSecond, 1)}/s)`,
       target: '0',

@@ -117,7 +117,6 @@ const schema = z.object({
   REVEAL_TTL_MINUTES: positiveNumber(15, 'minutes'),
   SILENT_PHONES_CRON: cronExpression('* * * * *'),
   KEY_ROTATION_CRON: cronExpression('0 9 * * *'),
-  FLEET_REPORT_CRON: cronExpression('0 9 * * 1'),
   EVENT_RETENTION_DAYS: positiveNumber(30, 'days'),
   RUN_JOBS: booleanFlag(true),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().optional()),
@@ -146,7 +145,7 @@ export interface Config {
   keyRotationMs: number;
   rotationGraceMs: number;
   revealTtlMs: number;
-  cron: { silentPhones: string; keyRotation: string; fleetReport: string };
+  cron: { silentPhones: string; keyRotation: string };
   /** Stored phone events are deleted this long after they were received (hourly totals stay 400 days). */
   eventRetentionMs: number;
   runJobs: boolean;
@@ -200,7 +199,7 @@ function toConfig(raw: RawConfig): Config {
     keyRotationMs: raw.KEY_ROTATION_DAYS * 24 * 60 * MINUTE,
     rotationGraceMs: raw.ROTATION_GRACE_HOURS * 60 * MINUTE,
     revealTtlMs: raw.REVEAL_TTL_MINUTES * MINUTE,
-    cron: { silentPhones: raw.SILENT_PHONES_CRON, keyRotation: raw.KEY_ROTATION_CRON, fleetReport: raw.FLEET_REPORT_CRON },
+    cron: { silentPhones: raw.SILENT_PHONES_CRON, keyRotation: raw.KEY_ROTATION_CRON },
     eventRetentionMs: raw.EVENT_RETENTION_DAYS * 24 * 60 * MINUTE,
     runJobs: raw.RUN_JOBS,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),

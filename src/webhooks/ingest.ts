@@ -64,9 +64,10 @@ const REGISTERED = 'phone.registered';
  * retried or doubled webhook changes nothing twice, even when both copies arrive at once.
  *
  * Events other than registrations are written in batches: those arriving within
- * `flushWindowMs` (or `maxBatch` of them) cost four commands together — the links of their
- * numbers (one find), the events (one unordered insertMany), the phones (one bulkWrite) and the
- * keys' usage counters (one bulkWrite). Batches are written one after another, so a phone's
+ * `flushWindowMs` (or `maxBatch` of them) cost five commands together — the links of their
+ * numbers (one find, which also reads each number's last heartbeat), the events (one unordered
+ * insertMany), the phones (one bulkWrite), the keys' usage counters (one bulkWrite) and the
+ * hourly totals (one bulkWrite to PhoneHour; a failure there is logged, not the phones' problem). Batches are written one after another, so a phone's
  * heartbeats are applied in arrival order. Each request is answered once its batch is
  * written; a database error fails its batch, and the events it stored are deleted again so
  * the phone's retry is not taken for a duplicate.
