@@ -34,11 +34,15 @@ const heartbeat = (number: string, extra: Partial<IncomingPhoneEvent> = {}): Inc
 const ingestWith = (options: ConstructorParameters<typeof PhoneEventIngest>[3]) =>
   new PhoneEventIngest(app.context.models, app.context.domain.keys, app.context.logger, options);
 
-it('writes heartbeats arriving together as one batch of four commands', async () => {
-  const ingest = ingestWith({ flushWindowMs: 5 });
+it('writes heartbeats arriving together as one batch of five commands, the hourly totals included', async () => {
+  const ingest = ingestWith({ flushWindowMs: 5, silentAfterMs: 30 * 60_000 });
   const results = await Promise.all(numbers.map((n) => ingest.record(heartbeat(n))));
   expect(results.every((r) => r.outcome === 'stored')).toBe(true);
-  expect(ingest.stats()).toMatchObject({ batches: 1, stored: 60, commands: 4 });
+  expect(ingest.stats()).toMatchObject({ batches: 1, stored: 60, commands: 5, totalsCommands: 1, totalsFailed: 0 });
+  // Each number's first heartbeat: counted in its hour, online for the next 30 minutes.
+  const hours = await app.context.models.PhoneHour.find({ phoneNumber: { $in: numbers } }).lean();
+  expect(hours).toHaveLength(60);
+  expect(hours.every((h) => h.hour.getTime() === clock.now().getTime() && h.heartbeats === 1 && h.onlineMs === 30 * 60_000)).toBe(true);
   expect(ingest.stats().commands / ingest.stats().stored).toBeLessThanOrEqual(0.25);
   const phones = await app.context.models.Phone.find({ number: { $in: numbers } }).lean();
   expect(phones.every((p) => p.state === 'up' && p.battery === 50 && p.lastHeartbeatAt?.getTime() === clock.now().getTime())).toBe(true);
@@ -82,7 +86,7 @@ it('splits at maxBatch', async () => {
   const ingest = ingestWith({ flushWindowMs: 5, maxBatch: 25 });
   const results = await Promise.all(numbers.slice(0, 30).map((n) => ingest.record(heartbeat(n))));
   expect(results.every((r) => r.outcome === 'stored')).toBe(true);
-  expect(ingest.stats()).toMatchObject({ batches: 2, stored: 30, commands: 8 });
+  expect(ingest.stats()).toMatchObject({ batches: 2, stored: 30, commands: 10 });
   await ingest.close();
 });
 
