@@ -13,6 +13,7 @@ import { publicIdOf } from './domain/keyMaterial.js';
 import { limitConnectionsPerIp } from './http/connectionLimit.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/requestLog.js';
+import { slackTimestampWindow } from './http/slackTimestamp.js';
 import { createScheduler, type Scheduler } from './jobs/index.js';
 import type { Logger } from './logger.js';
 import { slackClientOptions } from './slack/client.js';
@@ -84,6 +85,8 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
   app.use('/webhooks/phone', webhooks.router);
   app.use('/api/v1', createManagementApi(context));
 
+  // Bolt checks a Slack request's timestamp against the past only: the future is refused here first.
+  app.use('/slack/events', slackTimestampWindow(logger.child({ component: 'slack' })));
   // Bolt parses its own raw body (for the signature check): no global body parser in front of it.
   const receiver = new ExpressReceiver({
     signingSecret: config.slack.signingSecret,

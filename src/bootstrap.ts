@@ -1,5 +1,6 @@
 import type { RetryOptions } from '@slack/web-api';
-import type { Config } from './config.js';
+import { logChanges } from './changeLog.js';
+import { type Config, TRUST_EVERY_PROXY_PROBLEM } from './config.js';
 import type { AppContext } from './context.js';
 import { connectDatabase } from './db/connect.js';
 import type { DataDirRole } from './db/dataDir.js';
@@ -28,6 +29,10 @@ export async function buildContext(
   if (config.usingDevelopmentEncryptionKey) {
     logger.warn('KEY_ENCRYPTION_KEY is unset: using the public development key to encrypt phone keys (never do this in production)');
   }
+  if (config.trustProxy === true) {
+    // Refused in production (src/config.ts); anywhere else said loudly, with the fix.
+    logger.error(`TRUST_PROXY${TRUST_EVERY_PROXY_PROBLEM}. Refused when NODE_ENV=production.`);
+  }
   if (config.slack.adminUserIds.length === 0) {
     logger.warn('ADMIN_USER_IDS is empty: every workspace member may create, change and delete keys');
   }
@@ -35,6 +40,7 @@ export async function buildContext(
   const models = defineModels(database.connection);
   await ensureIndexes(models);
   const domain = createDomain(models, config, clock);
+  logChanges(logger, domain.audit);
   const metrics = new Metrics(domain);
   const slack = createSlackClient(config, slackRetries, (method, error) => metrics.slackError(method, error));
   return { config, logger, database, models, clock, domain, slack, metrics };

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { LOG_FORMATS, type LogFormat } from './logger.js';
 
 /**
  * The whole configuration (README: Configuration) as one zod schema, parsed once at start.
@@ -54,7 +55,11 @@ const slackUserId = /^[UW][A-Z0-9]{2,}$/;
 const slackConversationId = /^[CGD][A-Z0-9]{2,}$/;
 
 const schema = z.object({
-  NODE_ENV: z.preprocess(emptyToUndefined, z.string().default('development')),
+  // `Production`, `PRODUCTION`: production all the same.
+  NODE_ENV: z.preprocess(
+    (value) => (typeof value === 'string' ? emptyToUndefined(value.trim().toLowerCase()) : value),
+    z.string().default('development'),
+  ),
   PORT: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(3000),
@@ -122,6 +127,10 @@ const schema = z.object({
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().optional()),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
+  LOG_FORMAT: z.preprocess(
+    (value) => (typeof value === 'string' ? emptyToUndefined(value.trim().toLowerCase()) : value),
+    z.enum(LOG_FORMATS, { error: `must be ${LOG_FORMATS.join(' or ')}` }).default('json'),
+  ),
 });
 
 type RawConfig = z.infer<typeof schema>;
@@ -138,6 +147,8 @@ export interface Config {
     adminUserIds: string[];
   };
   encryptionKey: Buffer;
+  /** NODE_ENV is `production`, in any case. */
+  production: boolean;
   /** True when the well-known development key is in use (never in production). */
   usingDevelopmentEncryptionKey: boolean;
   silentAfterMs: number;
@@ -152,6 +163,8 @@ export interface Config {
   /** Express `trust proxy` value, or undefined to use the socket address. */
   trustProxy: boolean | number | string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** `json` (default) or `pretty`. */
+  logFormat: LogFormat;
   /** Where the embedded database keeps its data when MONGODB_URI is unset (absolute). */
   dataDir: string;
 }
@@ -172,10 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`);
 
-  // Judged on the raw environment, so it is listed with the other problems, not after they are fixed.
-  if (String(env.NODE_ENV ?? '').trim() === 'production' && String(env.KEY_ENCRYPTION_KEY ?? '').trim() === '') {
-    problems.push('KEY_ENCRYPTION_KEY is required when NODE_ENV=production (32 bytes, base64)');
-  }
+  // Judged on the raw environment, so they are listed with the other problems, not after they are fixed.
+  if (isProduction(env.NODE_ENV)) problems.push(...productionProblems(env));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }
@@ -183,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function toConfig(raw: RawConfig): Config {
   return {
     nodeEnv: raw.NODE_ENV,
+    production: isProduction(raw.NODE_ENV),
     port: raw.PORT,
     mongodbUri: raw.MONGODB_URI,
     slack: {
@@ -193,7 +205,8 @@ function toConfig(raw: RawConfig): Config {
       adminUserIds: raw.ADMIN_USER_IDS,
     },
     encryptionKey: raw.KEY_ENCRYPTION_KEY ? Buffer.from(raw.KEY_ENCRYPTION_KEY, 'base64') : DEVELOPMENT_ENCRYPTION_KEY,
-    usingDevelopmentEncryptionKey: !raw.KEY_ENCRYPTION_KEY,
+    usingDevelopmentEncryptionKey:
+      !raw.KEY_ENCRYPTION_KEY || Buffer.from(raw.KEY_ENCRYPTION_KEY, 'base64').equals(DEVELOPMENT_ENCRYPTION_KEY),
     silentAfterMs: raw.SILENT_AFTER_MINUTES * MINUTE,
     silentRemindMs: raw.SILENT_REMIND_MINUTES * MINUTE,
     keyRotationMs: raw.KEY_ROTATION_DAYS * 24 * 60 * MINUTE,
@@ -204,15 +217,55 @@ function toConfig(raw: RawConfig): Config {
     runJobs: raw.RUN_JOBS,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     logLevel: raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT,
     dataDir: resolve(raw.DATA_DIR),
   };
 }
 
+const isProduction = (nodeEnv: unknown): boolean =>
+  String(nodeEnv ?? '')
+    .trim()
+    .toLowerCase() === 'production';
+
+/** `.env.example`'s placeholders: a deployment that still has them was never configured. */
+const PLACEHOLDERS: Record<string, string> = {
+  SLACK_BOT_TOKEN: 'xoxb-your-bot-token',
+  SLACK_SIGNING_SECRET: 'your-signing-secret',
+};
+
+/** What production refuses that development only warns about. */
+function productionProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const encryptionKey = String(env.KEY_ENCRYPTION_KEY ?? '').trim();
+  if (encryptionKey === '') problems.push('KEY_ENCRYPTION_KEY is required when NODE_ENV=production (32 bytes, base64)');
+  else if (Buffer.from(encryptionKey, 'base64').equals(DEVELOPMENT_ENCRYPTION_KEY))
+    problems.push('KEY_ENCRYPTION_KEY is the public development key: in production use your own (openssl rand -base64 32)');
+  for (const [variable, placeholder] of Object.entries(PLACEHOLDERS)) {
+    if (String(env[variable] ?? '').trim() === placeholder)
+      problems.push(`${variable} is still the placeholder from .env.example (${placeholder}): set the real value`);
+  }
+  if (trustsEveryProxy(env.TRUST_PROXY)) problems.push(`TRUST_PROXY${TRUST_EVERY_PROXY_PROBLEM}`);
+  return problems;
+}
+
+/**
+ * Express's `trust proxy = true` takes the leftmost X-Forwarded-For address, which any client
+ * writes itself: IP locks and the per-IP limits could be passed by anyone. Refused in production,
+ * warned about loudly elsewhere (src/bootstrap.ts).
+ */
+export const TRUST_EVERY_PROXY_PROBLEM =
+  "=true trusts every X-Forwarded-For hop, so any client can claim any IP and pass IP locks: set the number of proxies in front of phonekeys (e.g. 1 behind Heroku's router or one load balancer) or their addresses (e.g. 10.0.0.0/8)";
+
+const trustsEveryProxy = (value: unknown): boolean =>
+  String(value ?? '')
+    .trim()
+    .toLowerCase() === 'true';
+
 /** Mirrors Express: true/false, a hop count, or a list of addresses/subnets. */
 function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
   if (value === undefined) return undefined;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (value.toLowerCase() === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
 }

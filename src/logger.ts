@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 export type { Logger };
 
@@ -41,8 +42,14 @@ const REDACT_PATHS = [
   'headers["webhook-signature"]',
 ];
 
+/** `json` (one JSON object a line, for log collectors) or `pretty` (for a person at a terminal). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface LoggerOptions {
   level?: string;
+  /** Default `json`. */
+  format?: LogFormat;
   /** Where lines go; stdout by default. Tests pass a collector. */
   destination?: DestinationStream;
   /**
@@ -54,12 +61,14 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const target: DestinationStream = options.destination ?? pino.destination({ dest: 1, sync: true });
+  // Pretty lines are made from the JSON line after scrubbing, so they hide the same secrets.
+  const output: DestinationStream = options.format === 'pretty' ? prettyDestination(target, options.destination === undefined) : target;
   const scrubbing: DestinationStream =
     options.scrub === false
-      ? target
+      ? output
       : {
           write(line: string) {
-            target.write(scrubSecrets(line));
+            output.write(scrubSecrets(line));
           },
         };
   return pino(
@@ -72,4 +81,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     scrubbing,
   );
+}
+
+/** Lines as a person reads them: `[10:00:00.123] INFO (webhooks): request  method: "POST" …`, coloured on a terminal. */
+function prettyDestination(target: DestinationStream, toStdout: boolean): DestinationStream {
+  const prettify = prettyFactory({
+    colorize: toStdout && Boolean(process.stdout.isTTY),
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,component',
+    messageFormat: '{if component}({component}) {end}{msg}',
+    hideObject: false,
+    singleLine: true,
+  });
+  return {
+    write(line: string) {
+      target.write(prettify(line));
+    },
+  };
 }

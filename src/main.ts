@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const context = await buildContext(config, { logger, role: role === 'worker' ? 'worker' : 'server' });
 
   let stop: () => Promise<void>;

@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors.js';
 import { DATABASE_UNAVAILABLE, refused, SOMETHING_WENT_WRONG } from '../slack/blocks/answers.js';
 import { slackErrorSummary } from '../slack/errors.js';
 import type { SlackMessage } from '../slack/kit.js';
+import { postToResponseUrl } from '../slack/responseUrl.js';
 
 /** Sends an answer to the user who acted, wherever that is (response_url, ephemeral, DM). Never a full key. */
 export type Reply = (message: SlackMessage) => Promise<void>;
@@ -38,14 +39,19 @@ export function buttonReply(
 export function laterReply(context: AppContext, userId: string, target: { responseUrl?: string; channelId?: string }): Reply {
   return async (message) => {
     if (target.responseUrl) {
-      const res = await fetch(target.responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...message }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (res.ok) return;
-      context.logger.warn({ status: res.status }, 'response_url refused a reply; falling back to an ephemeral message');
+      // Pinned to Slack's hosts (or SLACK_API_URL's), redirects not followed: src/slack/responseUrl.ts.
+      const { ok, status } = await postToResponseUrl(
+        target.responseUrl,
+        { response_type: 'ephemeral', replace_original: false, ...message },
+        { apiUrl: context.config.slack.apiUrl },
+      );
+      if (ok) return;
+      context.logger.warn(
+        { status },
+        status === 'untrusted'
+          ? "a modal's response_url is not Slack's; answering with an ephemeral message instead"
+          : 'response_url refused a reply; falling back to an ephemeral message',
+      );
     }
     if (target.channelId) {
       try {

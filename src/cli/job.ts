@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   // Without MONGODB_URI: the embedded database of the server running on DATA_DIR, or DATA_DIR's own (it logs which).
   const context = await buildContext(config, { logger, role: 'job' });
   try {

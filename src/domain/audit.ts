@@ -13,20 +13,30 @@ export interface AuditRecord {
 
 /** The audit trail. Secrets never go in `details`. */
 export class AuditLog {
+  private readonly listeners = new Set<(entry: AuditRecord & { at: Date }) => void>();
+
   constructor(
     private readonly models: Pick<Models, 'AuditEntry'>,
     private readonly clock: Clock,
   ) {}
 
+  /** Told of every entry once it is written (the operators' log line per change). Returns the unsubscribe function. */
+  onRecorded(listener: (entry: AuditRecord & { at: Date }) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
   async record(entry: AuditRecord): Promise<void> {
+    const at = this.clock();
     await this.models.AuditEntry.create({
-      at: this.clock(),
+      at,
       actor: entry.actor,
       action: entry.action,
       keyId: entry.keyId ?? null,
       phoneNumber: entry.phoneNumber ?? null,
       details: entry.details ?? {},
     });
+    for (const listener of this.listeners) listener({ ...entry, at });
   }
 
   async recent({ keyId, limit = 20 }: { keyId?: string; limit?: number } = {}) {

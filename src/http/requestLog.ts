@@ -4,11 +4,16 @@ import { type Logger, scrubSecrets } from '../logger.js';
 /** Probes and scrapes come every few seconds: logged at debug level only. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** The level of a request's line: an adapter may say (`res.locals.logLevel`); a 5xx is a warning. */
+export type RequestLogLevel = 'debug' | 'info' | 'warn';
+
 /**
  * One JSON line per request, written once it is over: `method`, `path`, `status`, `latencyMs`,
  * plus what adapters add through `res.locals.log` (a webhook's `eventType`, `webhookId`,
  * `pk_<id>` as `keyId`, a refusal's `reason`). A request whose client went away before the
- * answer was sent is logged too, with `aborted: true`.
+ * answer was sent is logged too, with `aborted: true`. Routine lines (probes, scrapes, accepted
+ * heartbeats, as adapters mark them in `res.locals.logLevel`) are at debug; answers of 500 and
+ * above at warn; everything else at info.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -28,8 +33,15 @@ export function requestLog(logger: Logger): RequestHandler {
         ...(aborted ? { aborted } : {}),
         ...res.locals.log,
       };
-      if (QUIET_PATHS.has(path) && !aborted) logger.debug(fields, 'request');
-      else logger.info(fields, 'request');
+      const level: RequestLogLevel =
+        typeof fields.status === 'number' && fields.status >= 500
+          ? 'warn'
+          : aborted
+            ? 'info'
+            : QUIET_PATHS.has(path)
+              ? 'debug'
+              : ((res.locals.logLevel as RequestLogLevel | undefined) ?? 'info');
+      logger[level](fields, 'request');
     });
     next();
   };

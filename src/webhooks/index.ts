@@ -149,6 +149,8 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       return refuse(req, res, notLinked(result.phoneNumber, keyId), keyId);
     }
     if (res.headersSent) return;
+    // Hundreds of phones heartbeat every 30–60 s: their routine lines are at debug (README: Logs).
+    if (event.type === 'phone.heartbeat') res.locals.logLevel = 'debug';
     if (result.outcome === 'duplicate') {
       log.duplicate = true;
       res.status(200).json({

@@ -95,4 +95,52 @@ describe('configuration', () => {
     expect(config.encryptionKey.equals(Buffer.alloc(32, 7))).toBe(true);
     expect(config.usingDevelopmentEncryptionKey).toBe(false);
   });
+
+  describe('production', () => {
+    const production = {
+      ...valid,
+      KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
+
+    test('NODE_ENV=production in any case is production', () => {
+      for (const nodeEnv of ['production', 'Production', 'PRODUCTION', ' production ']) {
+        expect(problemsOf({ ...valid, NODE_ENV: nodeEnv }), nodeEnv).toEqual([
+          'KEY_ENCRYPTION_KEY is required when NODE_ENV=production (32 bytes, base64)',
+        ]);
+        expect(loadConfig({ ...production, NODE_ENV: nodeEnv }).production).toBe(true);
+      }
+      expect(loadConfig({ ...valid, NODE_ENV: 'staging' }).production).toBe(false);
+    });
+
+    test('refuses the public development key and .env.example placeholders, all at once', () => {
+      const problems = problemsOf({
+        ...valid,
+        NODE_ENV: 'Production',
+        KEY_ENCRYPTION_KEY: Buffer.from('phonekeys-development-only-key!!').toString('base64'),
+        SLACK_BOT_TOKEN: 'xoxb-your-bot-token',
+        SLACK_SIGNING_SECRET: 'your-signing-secret',
+      });
+      expect(problems).toEqual([
+        'KEY_ENCRYPTION_KEY is the public development key: in production use your own (openssl rand -base64 32)',
+        'SLACK_BOT_TOKEN is still the placeholder from .env.example (xoxb-your-bot-token): set the real value',
+        'SLACK_SIGNING_SECRET is still the placeholder from .env.example (your-signing-secret): set the real value',
+      ]);
+      // Outside production the development key is allowed, and flagged for the start-up warning.
+      expect(
+        loadConfig({ ...valid, KEY_ENCRYPTION_KEY: Buffer.from('phonekeys-development-only-key!!').toString('base64') })
+          .usingDevelopmentEncryptionKey,
+      ).toBe(true);
+    });
+
+    test('TRUST_PROXY=true is refused in production with the fix; a hop count or addresses are fine', () => {
+      const [problem, ...rest] = problemsOf({ ...production, NODE_ENV: 'production', TRUST_PROXY: 'TRUE' });
+      expect(rest).toEqual([]);
+      expect(problem).toMatch(
+        /^TRUST_PROXY=true trusts every X-Forwarded-For hop, so any client can claim any IP and pass IP locks: set the number of proxies/,
+      );
+      expect(loadConfig({ ...production, NODE_ENV: 'production', TRUST_PROXY: '1' }).trustProxy).toBe(1);
+      expect(loadConfig({ ...production, NODE_ENV: 'production', TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
+      expect(loadConfig({ ...valid, TRUST_PROXY: 'True' }).trustProxy).toBe(true);
+    });
+  });
 });

@@ -28,3 +28,17 @@ test('a management API token is scrubbed wherever it hides; its public mk_<id> s
     '{"msg":"Bearer [REDACTED] refused","tokenId":"mk_abcdefgh"}',
   );
 });
+
+test('LOG_FORMAT=pretty: one readable line per entry, scrubbed the same way', () => {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', format: 'pretty', destination: { write: (line: string) => void lines.push(line) } });
+  const key = `pk_abcdefgh_${'A'.repeat(64)}`;
+  logger.child({ component: 'webhooks' }).info({ method: 'POST', status: 202, keyId: 'pk_abcdefgh' }, `request with ${key}`);
+  expect(lines).toHaveLength(1);
+  const [line] = lines;
+  expect(() => JSON.parse(line!)).toThrow();
+  expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \(webhooks\) request with \[REDACTED\]/);
+  expect(line).toContain('{"method":"POST","status":202,"keyId":"pk_abcdefgh"}');
+  expect(line).not.toContain(key);
+  expect(line!.trimEnd().split('\n')).toHaveLength(1);
+});

@@ -32,6 +32,21 @@ test('a bad or stale signature gets 401 and reaches no listener', async () => {
   expect(app.fake.responses).toHaveLength(0);
 });
 
+test('a correctly signed request timestamped more than 5 minutes in the future gets 401 and reaches no listener', async () => {
+  const body = new URLSearchParams({ command: '/keys', text: 'list', user_id: 'UADMIN', team_id: 'T0001' }).toString();
+  const now = Math.floor(Date.now() / 1000);
+  for (const ahead of [60 * 60, 5 * 60 + 30]) {
+    const future = signSlackRequest(app.signingSecret, body, now + ahead);
+    expect((await app.slack.raw(body, { ...future })).status).toBe(401);
+  }
+  expect(app.fake.responses).toHaveLength(0);
+  expect(app.logs.some((line) => line.includes('its timestamp is in the future'))).toBe(true);
+  // Within the window either way: answered.
+  const soon = new URLSearchParams({ command: '/keys', text: 'help', user_id: 'UADMIN', team_id: 'T0001' }).toString();
+  expect((await app.slack.raw(soon, { ...signSlackRequest(app.signingSecret, soon, now + 4 * 60) })).status).toBe(200);
+  expect((await app.slack.raw(soon, { ...signSlackRequest(app.signingSecret, soon, now - 4 * 60) })).status).toBe(200);
+});
+
 test('a failed auth.test at start is not cached: the next request asks again', async () => {
   const fake = await startFakeSlack();
   fake.failNext('auth.test', { error: 'internal_error', status: 500 });

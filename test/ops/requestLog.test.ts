@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createToken } from '../api/support.js';
 import { command } from '../bot/helpers.js';
 import { randomPhoneKey } from '../support/phoneRequests.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
@@ -43,7 +44,7 @@ it('logs each phone webhook once, answered or refused, with status, latency, eve
   const logged = requestLines().slice(before);
   expect(logged).toHaveLength(4);
   for (const line of logged) {
-    expect(line).toMatchObject({ level: 'info', method: 'POST', path: '/webhooks/phone', keyId: key.publicId });
+    expect(line).toMatchObject({ method: 'POST', path: '/webhooks/phone', keyId: key.publicId });
     expect(line.keyId).toMatch(/^pk_[a-z2-7]{8}$/);
     expect(typeof line.latencyMs).toBe('number');
     expect(line.latencyMs as number).toBeGreaterThanOrEqual(0);
@@ -51,6 +52,8 @@ it('logs each phone webhook once, answered or refused, with status, latency, eve
     expect(Date.parse(line.time as string)).not.toBeNaN();
   }
   const [acceptedLine, duplicateLine, forgedLine, unlinkedLine] = logged;
+  // Heartbeats answered 202/200 are routine (hundreds of phones, every 30–60 s): debug. Refusals stay info.
+  expect(logged.map((l) => l.level)).toEqual(['debug', 'debug', 'info', 'info']);
   expect(acceptedLine).toMatchObject({ status: 202, eventType: 'phone.heartbeat', webhookId: accepted.sent['webhook-id'] });
   expect(acceptedLine).not.toHaveProperty('reason');
   expect(duplicateLine).toMatchObject({
@@ -117,4 +120,31 @@ it('logs a request whose phone hung up before the answer, once, as aborted', asy
     reason: 'bad_request',
     aborted: true,
   });
+});
+
+it('one info line per change made from Slack or the API (who, what, which key); phones’ and jobs’ changes at debug', async () => {
+  const before = lines().length;
+  expect((await command(app, `lock ${key.publicId} 127.0.0.1`)).text).toContain('IP lock');
+  const { api, name } = await createToken(app);
+  const created = await api.post('/keys', { name: 'logged-gw' });
+  expect(created.status).toBe(201);
+  await register(app, clock, key, [newNumber()]);
+
+  const changes = lines()
+    .slice(before)
+    .filter((l) => l.component === 'changes');
+  const locked = changes.find((l) => l.action === 'key.locked');
+  expect(locked).toMatchObject({
+    level: 'info',
+    actor: 'UADMIN',
+    via: 'slack',
+    keyId: key.publicId,
+    msg: `key.locked ${key.publicId} by UADMIN (slack)`,
+  });
+  const byApi = changes.find((l) => l.action === 'key.created');
+  expect(byApi).toMatchObject({ level: 'info', actor: `api:${name}`, via: 'api', keyId: created.body.data.id });
+  expect(JSON.stringify(changes)).not.toContain(created.body.key);
+  const linked = changes.find((l) => l.action === 'phone.linked');
+  expect(linked).toMatchObject({ level: 'debug', actor: `phone:${key.publicId}` });
+  expect(linked).not.toHaveProperty('via');
 });
