@@ -118,7 +118,7 @@ async function runFleet(options: SilentScalingOptions, size: number, slackApiUrl
  * `size` linked, unpaused phones that are up: `due` of them last heard from 45 minutes ago (past
  * SILENT_AFTER_MINUTES, 30), the rest within the last 10 minutes. Inserted directly, in chunks.
  */
-async function seedFleet(context: AppContext, size: number, due: number): Promise<number> {
+export async function seedFleet(context: AppContext, size: number, due: number): Promise<number> {
   const keys: string[] = [];
   for (let i = 0; i < 10; i++)
     keys.push((await context.domain.keys.create({ name: `fleet-${i}`, ipLock: { mode: 'off' }, actor: 'UBENCH' })).view.keyId);

@@ -38,7 +38,8 @@ export async function buildContext(
   }
   const database = await connectDatabase({ uri: mongodbUri ?? config.mongodbUri, logger, dataDir: config.dataDir, role });
   const models = defineModels(database.connection);
-  await ensureIndexes(models);
+  // Declared indexes built, changed ones reconciled, removed ones dropped: before any traffic.
+  await ensureIndexes(models, logger);
   const domain = createDomain(models, config, clock);
   logChanges(logger, domain.audit);
   const metrics = new Metrics(domain);

@@ -81,9 +81,10 @@ export async function connectDatabase({
     // A URI that names no database would otherwise write to `test`.
     ...(databaseNameOf(target) ? {} : { dbName: DEFAULT_DATABASE }),
     serverSelectionTimeoutMS,
-    // Unique indexes are built explicitly at start (ensureIndexes), not behind the app's back.
+    // Indexes (and so collections) are built explicitly at start (ensureIndexes), not behind the
+    // app's back; mongoose also refuses either with a readPreference of secondary in MONGODB_URI.
     autoIndex: false,
-    autoCreate: true,
+    autoCreate: false,
     // Fail fast instead of queueing forever while the database is away.
     bufferCommands: false,
     ...monitoringDefaults(target),

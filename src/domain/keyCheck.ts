@@ -88,7 +88,8 @@ export class KeyCheck {
 
   /** Loads what the check needs (decrypting an `hmac` key); null for an unknown id. */
   async snapshot(keyId: string): Promise<KeySnapshot | null> {
-    const record = await this.models.Key.findOne({ keyId }).lean<KeyRecord>();
+    // From the primary whatever readPreference MONGODB_URI sets: a secondary may not have a revocation yet.
+    const record = await this.models.Key.findOne({ keyId }).read('primary').lean<KeyRecord>();
     if (!record) return null;
     return {
       keyId: record.keyId,
@@ -136,7 +137,7 @@ export class KeyCheck {
       return true;
     }
     // Lost the race, or the lock changed meanwhile: answer by the lock as it is now.
-    const current = await this.models.Key.findOne({ keyId }, { ipLock: 1 }).lean<KeyRecord>();
+    const current = await this.models.Key.findOne({ keyId }, { ipLock: 1 }).read('primary').lean<KeyRecord>();
     if (!current) return false;
     if (current.ipLock.mode === 'first') return current.ipLock.firstIp === client;
     if (current.ipLock.mode === 'list') return ipMatches(client, current.ipLock.entries);
@@ -145,7 +146,9 @@ export class KeyCheck {
 
   /** The first of `numbers` not linked to the key, if any. */
   async firstUnlinked(keyId: string, numbers: string[]): Promise<string | undefined> {
-    const linked = await this.models.Phone.find({ number: { $in: numbers }, keyId }, { number: 1 }).lean();
+    const linked = await this.models.Phone.find({ number: { $in: numbers }, keyId }, { number: 1 })
+      .read('primary')
+      .lean();
     return numbers.find((n) => !linked.some((p) => p.number === n));
   }
 }

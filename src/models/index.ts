@@ -54,7 +54,4 @@ export function defineModels(connection: Connection): Models {
   };
 }
 
-/** Builds every index (idempotent); unique indexes must exist before traffic. */
-export async function ensureIndexes(models: Models): Promise<void> {
-  await Promise.all(Object.values(models).map((model: { createIndexes(): Promise<unknown> }) => model.createIndexes()));
-}
+export { ensureIndexes, type IndexChange } from './indexes.js';

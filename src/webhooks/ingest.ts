@@ -172,7 +172,8 @@ export class PhoneEventIngest {
       const phones = await Phone.collection
         .find<{ number: string; keyId?: string | null; lastHeartbeatAt?: Date | null }>(
           { number: { $in: numbers } },
-          { projection: { _id: 0, number: 1, keyId: 1, lastHeartbeatAt: 1 }, batchSize: numbers.length + 1 },
+          // the primary's answer: a number just linked (or unlinked) must count at once
+          { projection: { _id: 0, number: 1, keyId: 1, lastHeartbeatAt: 1 }, batchSize: numbers.length + 1, readPreference: 'primary' },
         )
         .toArray();
       linkedTo = new Map(phones.map((p) => [p.number, p.keyId ?? null]));

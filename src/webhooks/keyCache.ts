@@ -187,9 +187,10 @@ export class KeyCache {
     const since = new Date(this.newestChange.getTime() - this.overlapMs);
     this.counters.polls++;
     try {
-      const changed = await this.Key.find({ changedAt: { $gt: since } }, POLL_FIELDS).lean<
-        Pick<KeyFields, 'keyId' | 'status' | 'changedAt' | 'createdAt'>[]
-      >();
+      // From the primary (whatever MONGODB_URI's readPreference): a lagging secondary would hide a revocation.
+      const changed = await this.Key.find({ changedAt: { $gt: since } }, POLL_FIELDS)
+        .read('primary')
+        .lean<Pick<KeyFields, 'keyId' | 'status' | 'changedAt' | 'createdAt'>[]>();
       // Once: every id there is. A key created meanwhile is in this poll's changes or the next ones (the overlap).
       this.knownIds ??= await this.loadKeyIds();
       const stillRecent = new Map<string, number>();
@@ -230,7 +231,7 @@ export class KeyCache {
 
   /** Every key id, from the keyId index alone. */
   private async loadKeyIds(): Promise<Set<string>> {
-    const ids = await this.Key.find({}, { _id: 0, keyId: 1 }).hint({ keyId: 1 }).lean<{ keyId: string }[]>();
+    const ids = await this.Key.find({}, { _id: 0, keyId: 1 }).hint({ keyId: 1 }).read('primary').lean<{ keyId: string }[]>();
     return new Set(ids.map((k) => k.keyId));
   }
 

@@ -10,6 +10,7 @@
 
 import type { AddressInfo } from 'node:net';
 import net, { type Server, type Socket } from 'node:net';
+import { mongo } from 'mongoose';
 
 export interface TcpProxy {
   /** The proxy's port on 127.0.0.1. */
@@ -94,21 +95,61 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   };
 }
 
-/**
- * The MongoDB URI with its (single) host replaced by the proxy, keeping database and options.
- * `directConnection=true`: a replica-set member would otherwise hand the driver its real address.
- */
-export function throughProxy(uri: string, proxy: TcpProxy): string {
-  const match = /^mongodb:\/\/([^@/]+@)?([^/?,]+)(\/[^?]*)?(?:\?(.*))?$/.exec(uri);
-  if (!match) throw new Error('throughProxy: expected a mongodb:// URI with a single host');
-  const options = (match[4] ?? '').split('&').filter((o) => o && !/^directConnection=/i.test(o));
-  options.push('directConnection=true');
-  return `mongodb://${match[1] ?? ''}127.0.0.1:${proxy.port}${match[3] || '/'}?${options.join('&')}`;
+/** Where a proxy must point to stand between the app and a deployment, and the URI through it. */
+export interface ProxyTarget {
+  host: string;
+  port: number;
+  /** The app's URI through the proxy: a direct connection to that one server. */
+  through(proxy: TcpProxy): string;
 }
 
-/** host and port of a single-host mongodb:// URI. */
-export function hostOf(uri: string): { host: string; port: number } {
-  const match = /^mongodb:\/\/(?:[^@/]+@)?([^/?:,]+):(\d+)/.exec(uri);
-  if (!match) throw new Error('hostOf: expected a mongodb:// URI with a single host and a port');
-  return { host: match[1]!, port: Number(match[2]) };
+/**
+ * Any MONGODB_URI shape: a single host is the target as it is; for several hosts or
+ * `mongodb+srv://` the deployment is asked which member is its primary (a mongos: the first one),
+ * and the app connects to it directly through the proxy (with TLS, the certificate names the
+ * member, not the proxy: its host name is not checked). `{ skip }` says why no target can be had.
+ */
+export async function proxyTarget(uri: string): Promise<ProxyTarget | { skip: string }> {
+  const single = /^mongodb:\/\/(?:[^@/]+@)?([^/?,]+)(?:[/?]|$)/.exec(uri);
+  if (single) return { ...hostPort(single[1]!), through: (proxy) => directUri(uri, proxy.port) };
+  let client: mongo.MongoClient | undefined;
+  try {
+    client = await new mongo.MongoClient(uri, { serverSelectionTimeoutMS: 5_000 }).connect();
+    const hello = await client.db('admin').command({ hello: 1 });
+    const member = (hello.primary as string | undefined) ?? (hello.msg === 'isdbgrid' ? undefined : (hello.me as string | undefined));
+    const { host, port } = member ? hostPort(member) : { host: client.options.hosts[0]!.host!, port: client.options.hosts[0]!.port! };
+    const tls = client.options.tls;
+    const authSource = client.options.credentials?.source;
+    return { host, port, through: (proxy) => directUri(uri, proxy.port, { tls, authSource }) };
+  } catch (error) {
+    return { skip: `could not find the primary of MONGODB_URI to put a TCP proxy in front of it: ${(error as Error).message}` };
+  } finally {
+    await client?.close();
+  }
+}
+
+/**
+ * `uri` as a direct connection to 127.0.0.1:`port`, keeping credentials, database and options
+ * (replica-set and SRV options dropped; what an SRV record implied made explicit).
+ * `directConnection=true`: a replica-set member would otherwise hand the driver its real address.
+ */
+export function directUri(uri: string, port: number, implied: { tls?: boolean; authSource?: string } = {}): string {
+  const match = /^mongodb(\+srv)?:\/\/([^@/]+@)?[^/?]+(\/[^?]*)?(?:\?(.*))?$/.exec(uri);
+  if (!match) throw new Error('directUri: not a MongoDB URI');
+  const [, srv, userinfo = '', path, query = ''] = match;
+  const dropped = /^(directConnection|replicaSet|srvServiceName|srvMaxHosts|loadBalanced)=/i;
+  const options = query.split('&').filter((o) => o && !dropped.test(o));
+  const has = (name: string) => options.some((o) => o.toLowerCase().startsWith(`${name.toLowerCase()}=`));
+  const tls = implied.tls ?? Boolean(srv);
+  if (tls && !has('tls') && !has('ssl')) options.push('tls=true');
+  if (tls) options.push('tlsAllowInvalidHostnames=true');
+  if (userinfo && implied.authSource && !has('authSource')) options.push(`authSource=${encodeURIComponent(implied.authSource)}`);
+  options.push('directConnection=true');
+  return `mongodb://${userinfo}127.0.0.1:${port}${path || '/'}?${options.join('&')}`;
+}
+
+function hostPort(member: string): { host: string; port: number } {
+  const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(member);
+  if (!match) throw new Error(`not a host: ${member}`);
+  return { host: match[1]!, port: Number(match[2] ?? 27017) };
 }
