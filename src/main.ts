@@ -1,7 +1,6 @@
-import dotenv from 'dotenv';
 import { createPhonekeys } from './app.js';
 import { buildContext } from './bootstrap.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { configureOrExit } from './configure.js';
 import { createScheduler } from './jobs/index.js';
 import { createLogger } from './logger.js';
 
@@ -10,23 +9,13 @@ import { createLogger } from './logger.js';
  * phone webhooks, health, and the scheduler unless RUN_JOBS=false);
  * `--worker` runs only the scheduler.
  */
-dotenv.config({ quiet: true });
 
 /** SIGTERM to exit, at most. */
 const HARD_STOP_MS = 9_500;
 
 async function main(): Promise<void> {
   const role = process.argv.includes('--worker') ? 'worker' : 'web';
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      createLogger({ level: 'info' }).fatal({ problems: error.problems }, error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = configureOrExit();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const context = await buildContext(config, { logger, role: role === 'worker' ? 'worker' : 'server' });
 

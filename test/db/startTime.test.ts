@@ -1,0 +1,85 @@
+/**
+ * Time to first answer, as a user meets it: `npm start` (the real command: npm, the launcher,
+ * the compiled server) twice on one DATA_DIR. The first may build and, offline, waits once for
+ * the mongod download to fail; the second, with nothing changed, neither builds nor tries the
+ * download again, and answers /healthz within 5 s. The times are printed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type FakeSlack, startFakeSlack } from '../support/fakeSlack.js';
+import { REPO_ROOT } from '../support/processes.js';
+import { newServerSecrets } from '../support/serverProcess.js';
+import { ALERT_CHANNEL } from '../support/testApp.js';
+
+let fake: FakeSlack;
+const dataDir = mkdtempSync(join(tmpdir(), 'phonekeys-data-'));
+beforeAll(async () => {
+  fake = await startFakeSlack();
+});
+afterAll(async () => {
+  await fake?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Start {
+  /** From spawning `npm start` to the first 200 from /healthz. */
+  ms: number;
+  output: string;
+  stop(): Promise<void>;
+}
+
+/** `npm start` in its own process group (npm does not pass SIGTERM on), until /healthz answers. */
+async function npmStart(env: Record<string, string>): Promise<Start> {
+  const started = performance.now();
+  const child: ChildProcess = spawn('npm', ['start'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+  };
+  try {
+    const deadline = started + 150_000;
+    for (;;) {
+      const listening = /"port":(\d+),"msg":"listening"/.exec(output);
+      if (listening && (await fetch(`http://127.0.0.1:${listening[1]}/healthz`).catch(() => undefined))?.status === 200) break;
+      if (child.exitCode !== null || performance.now() > deadline) throw new Error(`npm start did not answer /healthz:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return { ms: Math.round(performance.now() - started), output, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+it('a second `npm start` with nothing changed answers /healthz within 5 s', async () => {
+  const env = {
+    ...newServerSecrets(),
+    ALERT_CHANNEL_ID: ALERT_CHANNEL,
+    SLACK_API_URL: fake.url,
+    PORT: '0',
+    DATA_DIR: dataDir,
+    RUN_JOBS: 'false',
+  };
+  const first = await npmStart(env);
+  await first.stop();
+  const second = await npmStart(env);
+  await second.stop();
+  console.log(`[npm start] first: /healthz after ${first.ms} ms; second, nothing changed: ${second.ms} ms`);
+  expect(second.output).not.toMatch(/tsc|error TS/);
+  expect(second.output).not.toContain('mongod download');
+  expect(second.ms).toBeLessThan(5_000);
+}, 180_000);
