@@ -6,6 +6,7 @@
  * configuration first thing). Otherwise the configuration is checked first, from the sources
  * (through tsx), so a missing variable is reported in a second rather than after a build; then
  * `tsc` builds (incrementally: only what changed is checked again) and the server runs.
+ * `--build` (npm run build) only builds, always, and records the hash.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -38,13 +39,8 @@ function sourceHash() {
   return hash.digest('hex');
 }
 
-const current = sourceHash();
-const built = existsSync(main) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === current;
-
-if (!built) {
-  const { tsImport } = await import('tsx/esm/api');
-  const { configureOrExit } = await tsImport('../src/configure.ts', import.meta.url);
-  configureOrExit(); // exits 1 with the problems listed, before any build
+/** tsc -p tsconfig.json (incremental), then the hash of what it built from; exits on failure. */
+function build(hash) {
   let tsc;
   try {
     tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -54,9 +50,21 @@ if (!built) {
     );
     process.exit(1);
   }
-  const build = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
-  writeFileSync(stampFile, current);
+  const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  if (compiled.status !== 0) process.exit(compiled.status ?? 1);
+  writeFileSync(stampFile, hash);
+}
+
+const current = sourceHash();
+if (process.argv.includes('--build')) {
+  build(current);
+  process.exit(0);
+}
+if (!(existsSync(main) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === current)) {
+  const { tsImport } = await import('tsx/esm/api');
+  const { configureOrExit } = await tsImport('../src/configure.ts', import.meta.url);
+  configureOrExit(); // exits 1 with the problems listed, before any build
+  build(current);
 }
 
 await import(pathToFileURL(main).href);

@@ -2,11 +2,12 @@
  * Time to first answer, as a user meets it: `npm start` (the real command: npm, the launcher,
  * the compiled server) twice on one DATA_DIR. The first may build and, offline, waits once for
  * the mongod download to fail; the second, with nothing changed, neither builds nor tries the
- * download again, and answers /healthz within 5 s. The times are printed.
+ * download again, and answers /healthz within 5 s. The times are printed. And when a build is
+ * due, a configuration problem is reported before it, not after.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -83,3 +84,29 @@ it('a second `npm start` with nothing changed answers /healthz within 5 s', asyn
   expect(second.output).not.toContain('mongod download');
   expect(second.ms).toBeLessThan(5_000);
 }, 180_000);
+
+it('reports a configuration problem before building, not after', async () => {
+  const stamp = join(REPO_ROOT, 'dist', '.source-hash');
+  const recorded = existsSync(stamp) ? readFileSync(stamp, 'utf8') : undefined;
+  rmSync(stamp, { force: true }); // as if src/ had changed since the last build
+  try {
+    const started = performance.now();
+    const child = spawn('npm', ['start'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLACK_SIGNING_SECRET: 'a-signing-secret', DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const [code] = await once(child, 'exit');
+    const ms = Math.round(performance.now() - started);
+    console.log(`[npm start] bad configuration with a build due: exit ${code} after ${ms} ms`);
+    expect(code).toBe(1);
+    const fatal = JSON.parse(output.split('\n').find((line) => line.includes('"level":"fatal"'))!) as { problems: string[] };
+    expect(fatal.problems.join(' ')).toMatch(/SLACK_BOT_TOKEN.*ALERT_CHANNEL_ID|ALERT_CHANNEL_ID.*SLACK_BOT_TOKEN/);
+    expect(existsSync(stamp), 'no build ran').toBe(false);
+  } finally {
+    if (recorded !== undefined) writeFileSync(stamp, recorded);
+  }
+}, 60_000);
