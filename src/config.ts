@@ -8,6 +8,9 @@ import { LOG_FORMATS, type LogFormat } from './logger.js';
  * Every problem is collected so the operator fixes them in one go.
  */
 
+/** Where phones post (README: How a phone signs a request). */
+export const PHONE_WEBHOOK_PATH = '/webhooks/phone';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A public, well-known development key: used only outside production, with a warning. */
@@ -86,6 +89,14 @@ const schema = z.object({
       .optional()
       .transform((u) => (u === undefined ? undefined : u.endsWith('/') ? u : `${u}/`)),
   ),
+  PUBLIC_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: "must be the server's public http(s) base URL, e.g. https://phonekeys.example.com" })
+      .refine((u) => !/[?#]/.test(u), 'must be a base URL without a query or fragment')
+      .optional()
+      .transform((u) => u?.replace(/\/+$/, '')),
+  ),
   ALERT_CHANNEL_ID: z.preprocess(
     emptyToUndefined,
     z
@@ -146,6 +157,10 @@ export interface Config {
     alertChannelId: string;
     adminUserIds: string[];
   };
+  /** PUBLIC_URL without a trailing slash: where phones reach this server. */
+  publicUrl: string | undefined;
+  /** `<PUBLIC_URL>/webhooks/phone`, what a phone posts to (undefined without PUBLIC_URL). */
+  webhookUrl: string | undefined;
   encryptionKey: Buffer;
   /** NODE_ENV is `production`, in any case. */
   production: boolean;
@@ -204,6 +219,8 @@ function toConfig(raw: RawConfig): Config {
       alertChannelId: raw.ALERT_CHANNEL_ID,
       adminUserIds: raw.ADMIN_USER_IDS,
     },
+    publicUrl: raw.PUBLIC_URL,
+    webhookUrl: raw.PUBLIC_URL ? `${raw.PUBLIC_URL}${PHONE_WEBHOOK_PATH}` : undefined,
     encryptionKey: raw.KEY_ENCRYPTION_KEY ? Buffer.from(raw.KEY_ENCRYPTION_KEY, 'base64') : DEVELOPMENT_ENCRYPTION_KEY,
     usingDevelopmentEncryptionKey:
       !raw.KEY_ENCRYPTION_KEY || Buffer.from(raw.KEY_ENCRYPTION_KEY, 'base64').equals(DEVELOPMENT_ENCRYPTION_KEY),

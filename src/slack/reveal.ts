@@ -2,6 +2,7 @@ import QRCode from 'qrcode';
 import type { AppContext } from '../context.js';
 import type { ApiTokenView } from '../domain/apiTokens.js';
 import type { KeyView } from '../domain/keys.js';
+import { provisioningPayload } from '../domain/provisioning.js';
 import type { RevealLedger } from '../domain/reveals.js';
 import { redactedRevealMessage, redactedTokenRevealMessage, revealMessage, tokenRevealMessage } from './blocks/revealMessage.js';
 import { isGoneError, slackErrorSummary } from './errors.js';
@@ -82,7 +83,7 @@ async function postReveal(
 export async function revealKey(
   context: AppContext,
   userId: string,
-  key: Pick<KeyView, 'keyId' | 'publicId' | 'name'>,
+  key: Pick<KeyView, 'keyId' | 'publicId' | 'name' | 'algorithm'>,
   fullKey: string,
   reason: 'created' | 'rotated',
 ): Promise<boolean> {
@@ -92,20 +93,22 @@ export async function revealKey(
     context,
     userId,
     target,
-    revealMessage(key, fullKey, context.config.revealTtlMs, reason),
+    revealMessage(key, fullKey, { ttlMs: context.config.revealTtlMs, reason, webhookUrl: context.config.webhookUrl }),
     redactedRevealMessage(key),
   );
   if (!posted) return false;
 
   // The QR code is a convenience: the DM already holds the key, so a failed upload is only logged.
   try {
-    const png = await QRCode.toBuffer(fullKey, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 });
+    // The phone app's setup in one scan: the webhook URL, the key and its algorithm (docs/phone-keys.md).
+    const payload = provisioningPayload(fullKey, key.algorithm, context.config.webhookUrl);
+    const png = await QRCode.toBuffer(payload, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 });
     const uploaded = await slack.files.uploadV2({
       channel_id: posted.channel,
       file: png,
       filename: `${key.publicId}-qr.png`,
       title: `QR code of ${key.publicId}`,
-      alt_text: `QR code of the phone key ${key.publicId}`,
+      alt_text: `QR code of the phone key ${key.publicId}${context.config.webhookUrl ? ' and the webhook URL' : ''}, for the phone app`,
     });
     const fileId = uploadedFileId(uploaded);
     if (fileId && !(await domain.reveals.attachFile(key.keyId, posted.ts, fileId))) {

@@ -4,10 +4,10 @@
  * its button and by REVEAL_TTL_MINUTES.
  */
 import { createHash } from 'node:crypto';
-import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptKey } from '../../src/domain/keyMaterial.js';
 import { redactExpiredReveals, redactReveal } from '../../src/slack/reveal.js';
+import { decodeQrPng } from '../support/qr.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import { createThroughModal, FULL_KEY, FULL_KEY_EXACT, openCreateModal, responseAt, submit, textOf } from './helpers.js';
 
@@ -73,7 +73,9 @@ describe('create through the modal', () => {
     const complete = await app.fake.waitFor('files.completeUploadExternal', (c) => c.args.channel_id === 'DUADMIN');
     const fileId = complete.args.files[0].id;
     const upload = app.fake.files.get(fileId)!;
-    expect(upload.bytes!.equals(await QRCode.toBuffer(key, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 }))).toBe(true);
+    // Without PUBLIC_URL it holds the key and its algorithm (docs/phone-keys.md); the DM says what to set.
+    expect(JSON.parse(decodeQrPng(upload.bytes!)!)).toEqual({ phonekeys: 1, key, algorithm: 'hmac' });
+    expect(textOf(dm)).toContain('set `PUBLIC_URL`');
     expect(app.fake.files.get(fileId)).toMatchObject({ channel_id: 'DUADMIN', completed: true, deleted: false });
 
     // Stored: hash and ciphertext, the reveal's whereabouts, the lock as given.

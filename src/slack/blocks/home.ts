@@ -4,6 +4,7 @@ import { ipLockText, keyLabel, percentText, slackDate } from '../format.js';
 import { type Block, context, divider, type HomeView, header, LIMITS, linesToSections, section } from '../kit.js';
 import { keyStatusText } from './keyList.js';
 import { phoneLine } from './phoneList.js';
+import { webhookUrlText } from './revealMessage.js';
 
 const MAX_KEYS = 40;
 const MAX_PHONES = 60;
@@ -34,11 +35,14 @@ export function homeView({
   phones,
   now,
   onlineShares = new Map(),
+  webhookUrl,
 }: {
   keys: KeyView[];
   phones: PhoneView[];
   now: Date;
   onlineShares?: ReadonlyMap<string, number | null>;
+  /** `<PUBLIC_URL>/webhooks/phone`, if PUBLIC_URL is set. */
+  webhookUrl?: string;
 }): HomeView {
   const due = keys.filter((k) => k.rotationDue).length;
   const silent = phones.filter((p) => p.status === 'silent').length;
@@ -58,6 +62,7 @@ export function homeView({
     ...(keys.length > MAX_KEYS ? [context(`… and ${keys.length - MAX_KEYS} more: \`/keys list\`.`)] : []),
     divider(),
     header('Phones'),
+    context(webhookUrlText(webhookUrl)),
     context(`${phones.length} phone${phones.length === 1 ? '' : 's'} · ${silent} silent`),
     ...(phoneLines.length ? linesToSections(phoneLines) : [section('No phones yet: a phone appears once it registers with a key.')]),
     ...(phones.length > MAX_PHONES ? [context(`… and ${phones.length - MAX_PHONES} more: \`/keys phones\`.`)] : []),

@@ -1,5 +1,6 @@
 import { escapeText } from '../format.js';
-import { type SlackMessage, section } from '../kit.js';
+import { context, type SlackMessage, section } from '../kit.js';
+import { webhookUrlText } from './revealMessage.js';
 
 /** Plain text: escaped before it goes in mrkdwn (the `<key>` placeholders are not markup). */
 const USAGE = [
@@ -20,7 +21,11 @@ const USAGE = [
   '`/keys token list` · `/keys token revoke <name-or-mk_id>`: the API tokens; revoking takes effect at once',
 ].join('\n');
 
-export function usageMessage(error?: string): SlackMessage {
+/** `/keys help` (with an error first when the command was wrong), and where phones post. */
+export function usageMessage(error?: string, webhookUrl?: string): SlackMessage {
   const text = escapeText(error ? `:x: ${error}\n\n${USAGE}` : USAGE);
-  return { text: error ? escapeText(`${error} See /keys help.`) : 'How to use /keys', blocks: [section(text)] };
+  return {
+    text: error ? escapeText(`${error} See /keys help.`) : 'How to use /keys',
+    blocks: [section(text), context(webhookUrlText(webhookUrl))],
+  };
 }

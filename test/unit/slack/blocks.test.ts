@@ -190,11 +190,15 @@ describe('the reveal DM', () => {
   it('holds the key in its blocks only, and its redacted form holds none', () => {
     const key = hostileKey(0);
     const fullKey = `pk_${key.keyId}_${'A'.repeat(64)}`;
-    const reveal = revealMessage(key, fullKey, 15 * 60_000, 'created');
+    const reveal = revealMessage(key, fullKey, {
+      ttlMs: 15 * 60_000,
+      reason: 'created',
+      webhookUrl: 'https://phonekeys.example.com/webhooks/phone',
+    });
     expectSlackAccepts(reveal);
     expect(reveal.text).not.toContain(fullKey);
     expect(JSON.stringify(reveal.blocks)).toContain(fullKey);
-    expectSlackAccepts(revealMessage(key, fullKey, 90 * 24 * 60 * 60_000, 'rotated'));
+    expectSlackAccepts(revealMessage(key, fullKey, { ttlMs: 90 * 24 * 60 * 60_000, reason: 'rotated', webhookUrl: undefined }));
     const redacted = redactedRevealMessage(key);
     expectSlackAccepts(redacted);
     expect(JSON.stringify(redacted)).not.toContain(fullKey);

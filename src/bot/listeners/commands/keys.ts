@@ -26,7 +26,10 @@ export function keysCommand(context: AppContext) {
   return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const request = parseKeysCommand(command.text ?? '');
     if (request.kind === 'help' || request.kind === 'invalid') {
-      await ack({ response_type: 'ephemeral', ...usageMessage(request.kind === 'invalid' ? request.error : undefined) });
+      await ack({
+        response_type: 'ephemeral',
+        ...usageMessage(request.kind === 'invalid' ? request.error : undefined, context.config.webhookUrl),
+      });
       return;
     }
     await ack();
@@ -87,6 +90,6 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
       return operations.revokeToken(context, request.token, actor);
     case 'help':
     case 'invalid':
-      return usageMessage();
+      return usageMessage(undefined, context.config.webhookUrl);
   }
 }

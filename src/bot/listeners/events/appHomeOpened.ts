@@ -9,7 +9,10 @@ export function appHomeOpened(context: AppContext) {
     try {
       const [keys, phones] = await Promise.all([context.domain.keys.list(), context.domain.phones.list()]);
       const onlineShares = await context.domain.fleet.recentOnlineShares(homePhones(phones));
-      await context.slack.views.publish({ user_id: event.user, view: homeView({ keys, phones, now: context.clock(), onlineShares }) });
+      await context.slack.views.publish({
+        user_id: event.user,
+        view: homeView({ keys, phones, now: context.clock(), onlineShares, webhookUrl: context.config.webhookUrl }),
+      });
     } catch (error) {
       context.logger.error({ err: error }, 'could not publish App Home');
     }
