@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { App, type Logger as BoltLogger, ExpressReceiver, LogLevel } from '@slack/bolt';
+import { App, type Logger as BoltLogger, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import express from 'express';
 import { createManagementApi } from './api/index.js';
@@ -17,6 +17,7 @@ import { slackTimestampWindow } from './http/slackTimestamp.js';
 import { createScheduler, type Scheduler } from './jobs/index.js';
 import type { Logger } from './logger.js';
 import { slackClientOptions } from './slack/client.js';
+import { slackErrorSummary } from './slack/errors.js';
 import { redactReveal } from './slack/reveal.js';
 import { createPhoneWebhookReceiver, type PhoneWebhookReceiver } from './webhooks/index.js';
 
@@ -85,16 +86,10 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
   app.use('/webhooks/phone', webhooks.router);
   app.use('/api/v1', createManagementApi(context));
 
-  // Bolt checks a Slack request's timestamp against the past only: the future is refused here first.
-  app.use('/slack/events', slackTimestampWindow(logger.child({ component: 'slack' })));
-  // Bolt parses its own raw body (for the signature check): no global body parser in front of it.
-  const receiver = new ExpressReceiver({
-    signingSecret: config.slack.signingSecret,
-    endpoints: '/slack/events',
-    app,
-    logger: boltLogger(logger),
-    processBeforeResponse: false,
-  });
+  // Slack reaches Bolt either over HTTP at /slack/events, or (SLACK_APP_TOKEN) by Socket Mode: a
+  // WebSocket the app opens to Slack, so nothing needs to reach this server but the phones.
+  const socketMode = config.slack.appToken !== undefined;
+  const receiver = socketMode ? socketModeReceiver(context) : httpReceiver(context, app);
   const authorization = botAuthorization(config.slack.botToken, context.slack);
   const bolt = new App({
     authorize: authorization.authorize,
@@ -162,6 +157,14 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
         server!.listen(port, host, () => resolve());
       });
       if (options.runJobs ?? config.runJobs) scheduler.start();
+      // Socket Mode connects (and reconnects) in the background: phones and health are served meanwhile.
+      if (socketMode) {
+        bolt.start().then(
+          () => logger.info('connected to Slack by Socket Mode'),
+          (error: unknown) =>
+            logger.error({ err: slackErrorSummary(error) }, 'could not connect to Slack by Socket Mode (check SLACK_APP_TOKEN)'),
+        );
+      }
       authorization.warm((error) => logger.warn({ error: (error as Error)?.message }, 'auth.test failed; Slack requests will ask again'));
       const bound = (server.address() as AddressInfo).port;
       logger.info({ port: bound }, 'listening');
@@ -175,6 +178,11 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
         stopRedactingRevoked();
         // No new job runs from now on; runs in progress finish (stop() waits for them below).
         const jobsStopped = scheduler.stop();
+        // Socket Mode: no new Slack requests (those in flight finish below, as over HTTP).
+        if (socketMode)
+          await bolt
+            .stop()
+            .catch((error: unknown) => logger.warn({ err: slackErrorSummary(error) }, 'closing the Socket Mode connection failed'));
         if (server) await closeServer(server, SHUTDOWN_GRACE_MS);
         const slackDone = await settledWithin([...slackWork], left());
         if (!slackDone) logger.warn({ pending: slackWork.size }, 'Slack work still running at shutdown; its replies may be lost');
@@ -234,6 +242,35 @@ async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Slack over HTTP: POST /slack/events on our Express app (the future-timestamp check in front of Bolt's). */
+function httpReceiver(context: AppContext, app: express.Express): ExpressReceiver {
+  const { config, logger } = context;
+  // Bolt checks a Slack request's timestamp against the past only: the future is refused here first.
+  app.use('/slack/events', slackTimestampWindow(logger.child({ component: 'slack' })));
+  // Bolt parses its own raw body (for the signature check): no global body parser in front of it.
+  return new ExpressReceiver({
+    signingSecret: config.slack.signingSecret,
+    endpoints: '/slack/events',
+    app,
+    logger: boltLogger(logger),
+    processBeforeResponse: false,
+  });
+}
+
+/**
+ * Slack by Socket Mode (README: Socket Mode): apps.connections.open with the app-level token, on
+ * SLACK_API_URL when set, then a WebSocket. Requests arrive authenticated by that connection, so
+ * there is no signature or timestamp to check; /slack/events is not served.
+ */
+function socketModeReceiver(context: AppContext): SocketModeReceiver {
+  const { config, logger } = context;
+  return new SocketModeReceiver({
+    appToken: config.slack.appToken!,
+    logger: boltLogger(logger),
+    installerOptions: { clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {} },
+  });
 }
 
 /** Bolt logs through our JSON logger (so its lines get the same redaction). */

@@ -82,6 +82,13 @@ const schema = z.object({
     emptyToUndefined,
     z.string({ error: 'is required (Basic Information → Signing Secret)' }).min(8, 'looks too short'),
   ),
+  SLACK_APP_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .startsWith('xapp-', 'must be an app-level token starting with xapp- (Basic Information → App-Level Tokens, scope connections:write)')
+      .optional(),
+  ),
   SLACK_API_URL: z.preprocess(
     emptyToUndefined,
     z
@@ -153,6 +160,8 @@ export interface Config {
   slack: {
     botToken: string;
     signingSecret: string;
+    /** An app-level token: Slack is reached by Socket Mode instead of POST /slack/events. */
+    appToken: string | undefined;
     apiUrl: string | undefined;
     alertChannelId: string;
     adminUserIds: string[];
@@ -215,6 +224,7 @@ function toConfig(raw: RawConfig): Config {
     slack: {
       botToken: raw.SLACK_BOT_TOKEN,
       signingSecret: raw.SLACK_SIGNING_SECRET,
+      appToken: raw.SLACK_APP_TOKEN,
       apiUrl: raw.SLACK_API_URL,
       alertChannelId: raw.ALERT_CHANNEL_ID,
       adminUserIds: raw.ADMIN_USER_IDS,

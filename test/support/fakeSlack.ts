@@ -112,6 +112,8 @@ export interface FakeSlack {
   /** Bodies posted to response_urls and accepted, oldest first. */
   readonly responses: readonly FakeResponse[];
   waitForResponse(predicate?: (r: FakeResponse) => boolean, timeoutMs?: number): Promise<FakeResponse>;
+  /** Where apps.connections.open sends Socket Mode clients (a fake Socket Mode server's ws:// URL). */
+  setSocketModeUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -197,6 +199,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
   let messages = new Map<string, FakeMessage>(); // `channel|ts`, in posting order
   let ephemerals: FakeEphemeral[] = [];
   let files = new Map<string, FakeFile>();
+  let socketModeUrl: string | undefined;
   let responseTargets = new Map<string, { channel: string; ts: string } | undefined>();
   let callWaiters: Waiter<FakeCall>[] = [];
   let responseWaiters: Waiter<FakeResponse>[] = [];
@@ -242,8 +245,12 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
   };
 
   /** The body Slack answers one Web API call with (HTTP 200). */
-  const answer = (method: string, a: SlackArgs): SlackArgs => {
+  const answer = (method: string, a: SlackArgs, token: string): SlackArgs => {
     switch (method) {
+      case 'apps.connections.open':
+        // Socket Mode: only an app-level token opens a connection (a bot token is refused as Slack does).
+        if (!token.startsWith('xapp-')) return refusal('not_allowed_token_type');
+        return socketModeUrl ? { ok: true, url: socketModeUrl } : refusal('invalid_auth');
       case 'auth.test':
         return {
           ok: true,
@@ -372,7 +379,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
       call.response = { status: failure.status, body: { ok: false, error: failure.error } };
       sendFailure(res, failure);
     } else {
-      call.response = { status: 200, body: token ? answer(method, call.args) : refusal('not_authed') };
+      call.response = { status: 200, body: token ? answer(method, call.args, token) : refusal('not_authed') };
       send(res, 200, call.response.body);
     }
     callWaiters = notify(callWaiters, call);
@@ -502,6 +509,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
     get files() {
       return files;
     },
+    setSocketModeUrl: (url) => void (socketModeUrl = url),
     responseUrl: (message) => {
       const id = nextId('R');
       responseTargets.set(id, message?.channel && message.ts ? { channel: channelOf(message.channel), ts: message.ts } : undefined);
