@@ -10,6 +10,13 @@
  * argument (`invalid_arguments`, e.g. an empty `ts` for chat.update, no `trigger_id` for
  * views.open), and any method it does not model (`unknown_method`).
  *
+ * It reads back what was posted (`conversations.history` / `.replies`, newest first, paged by
+ * `cursor`; message metadata with `include_all_metadata`; file names), and answers
+ * `conversations.info` (and refuses posts) as `setChannel` says: missing, archived, or without
+ * the bot. Failure injection (`failNext`): an error code or HTTP status (429 with Retry-After),
+ * only for calls whose arguments `match`, `afterAccepting` (done, then the failure answered: a
+ * lost response), `hang` (no answer until `releaseHangs()` or the client gives up).
+ *
  * How @slack/web-api talks to it: every method is a `POST <slackApiUrl><method>`, form-encoded,
  * objects and arrays (blocks, view, files) JSON-encoded into string fields, the token in
  * `Authorization: Bearer`. files.uploadV2 = files.getUploadURLExternal → POST of the bytes
@@ -40,6 +47,8 @@ export interface FakeMessage {
   text?: string;
   blocks?: unknown[];
   thread_ts?: string;
+  /** Message metadata (event_type, event_payload), as posted. */
+  metadata?: SlackArgs;
   /** Files shared with it by files.completeUploadExternal. */
   files?: FakeFile[];
   /** chat.update calls (and response_url replacements) applied. */
@@ -82,7 +91,22 @@ export interface FailOptions {
   times?: number;
   /** Retry-After seconds for 429; default 1. */
   retryAfter?: number;
+  /** Only calls whose (decoded) arguments match fail; the others go through. */
+  match?: (args: SlackArgs) => boolean;
+  /** Do what was asked (post the message…), then answer with the failure: a lost response. */
+  afterAccepting?: boolean;
+  /** No answer until `releaseHangs()`, the client giving up, or `close()`: Slack hanging. */
+  hang?: boolean;
 }
+
+/** How a channel behaves for posts and conversations.info (default: it exists, the bot is in it). */
+export interface FakeChannel {
+  exists?: boolean;
+  isMember?: boolean;
+  isArchived?: boolean;
+}
+
+type Failure = Required<Omit<FailOptions, 'match'>> & { method: string; match?: (args: SlackArgs) => boolean };
 
 export interface FakeSlack {
   /** Base URL for WebClient's `slackApiUrl`, ending in `/api/`. */
@@ -96,6 +120,10 @@ export interface FakeSlack {
   reset(): void;
   /** The next `times` calls to `method` fail (`response_url` for response_url posts). */
   failNext(method: string, options?: FailOptions): void;
+  /** Answers every hanging call (with its failure). */
+  releaseHangs(): void;
+  /** How a channel behaves: missing (`channel_not_found`), archived (`is_archived`), without the bot (`not_in_channel`). */
+  setChannel(id: string, channel: FakeChannel): void;
   /** Delay answers to one method by ms (on top of the `delayMs` every answer waits). */
   setDelay(method: string, ms: number): void;
   /** Current (not deleted) messages in a channel (a user id `U…` means the bot's DM with them, `D…`). */
@@ -194,7 +222,9 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
   let calls: FakeCall[] = [];
   let responses: FakeResponse[] = [];
   let refusedResponses: string[] = [];
-  let failures: Array<Required<FailOptions> & { method: string }> = [];
+  let failures: Failure[] = [];
+  let channels = new Map<string, FakeChannel>();
+  const hangs = new Set<() => void>();
   let delays = new Map<string, number>();
   let messages = new Map<string, FakeMessage>(); // `channel|ts`, in posting order
   let ephemerals: FakeEphemeral[] = [];
@@ -222,8 +252,8 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
       }, ms);
       timers.add(timer);
     });
-  const takeFailure = (method: string) => {
-    const failure = failures.find((f) => f.method === method);
+  const takeFailure = (method: string, args: SlackArgs = {}) => {
+    const failure = failures.find((f) => f.method === method && (!f.match || f.match(args)));
     if (failure && --failure.times <= 0) failures = failures.filter((f) => f !== failure);
     return failure;
   };
@@ -236,6 +266,59 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
   const messageRefusal = (a: SlackArgs): SlackArgs | undefined => {
     const refused = checkMessage(a);
     return refused && refusal(refused.error, refused.problems);
+  };
+
+  /** A post to a channel the bot cannot post in. */
+  const channelRefusal = (channel: string): SlackArgs | undefined => {
+    const known = channels.get(channel);
+    if (known?.exists === false) return refusal('channel_not_found');
+    if (known?.isArchived) return refusal('is_archived');
+    if (known?.isMember === false) return refusal('not_in_channel');
+    return undefined;
+  };
+
+  /** Waits until released, the client goes away, or the fake closes. */
+  const hangUntilReleased = (req: http.IncomingMessage): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        hangs.delete(done);
+        req.socket.off('close', done);
+        resolve();
+      };
+      hangs.add(done);
+      req.socket.once('close', done);
+    });
+
+  /** conversations.history (top-level messages, newest first) or .replies (a thread, oldest first), paged. */
+  const history = (method: string, a: SlackArgs): SlackArgs => {
+    if (!a.channel) return missing('channel');
+    if (method === 'conversations.replies' && !a.ts) return missing('ts');
+    const channel = channelOf(a.channel);
+    if (channels.get(channel)?.exists === false) return refusal('channel_not_found');
+    const all = [...messages.values()].filter((m) => !m.deleted && m.channel === channel);
+    const chosen =
+      method === 'conversations.history'
+        ? all.filter((m) => !m.thread_ts || m.thread_ts === m.ts).reverse()
+        : all.filter((m) => m.ts === String(a.ts) || m.thread_ts === String(a.ts));
+    const offset = Number(a.cursor ?? 0) || 0;
+    const limit = Math.min(Number(a.limit ?? 100) || 100, 1000);
+    const more = offset + limit < chosen.length;
+    const withMetadata = a.include_all_metadata === true || a.include_all_metadata === 'true';
+    return {
+      ok: true,
+      messages: chosen.slice(offset, offset + limit).map((m) => ({
+        type: 'message',
+        ts: m.ts,
+        text: m.text ?? '',
+        user: FAKE_BOT_USER_ID,
+        bot_id: FAKE_BOT_ID,
+        ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+        ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+        ...(m.files ? { files: m.files.map((f) => ({ id: f.id, name: f.name })) } : {}),
+      })),
+      has_more: more,
+      response_metadata: { next_cursor: more ? String(offset + limit) : '' },
+    };
   };
 
   const viewRefusal = (view: unknown): SlackArgs | undefined => {
@@ -264,7 +347,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
       case 'chat.postEphemeral': {
         if (!a.channel) return refusal('channel_not_found');
         if (method === 'chat.postEphemeral' && !a.user) return refusal('user_not_in_channel');
-        const refused = messageRefusal(a);
+        const refused = messageRefusal(a) ?? channelRefusal(channelOf(a.channel));
         if (refused) return refused;
         const channel = channelOf(a.channel);
         const ts = nextTs();
@@ -278,6 +361,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
           text: a.text,
           blocks: a.blocks,
           thread_ts: a.thread_ts,
+          ...(a.metadata ? { metadata: a.metadata } : {}),
           updates: 0,
           deleted: false,
         });
@@ -306,6 +390,19 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
         message.updates += 1;
         return { ok: true, channel, ts: message.ts, text: message.text ?? '' };
       }
+      case 'conversations.info': {
+        if (!a.channel) return missing('channel');
+        const known = channels.get(String(a.channel)) ?? {};
+        if (known.exists === false) return refusal('channel_not_found');
+        const id = String(a.channel);
+        return {
+          ok: true,
+          channel: { id, is_channel: id.startsWith('C'), is_member: known.isMember ?? true, is_archived: known.isArchived ?? false },
+        };
+      }
+      case 'conversations.history':
+      case 'conversations.replies':
+        return history(method, a);
       case 'conversations.open': {
         const users = String(a.users ?? '')
           .split(',')
@@ -365,7 +462,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
   };
 
   /** An injected failure, as Slack sends it: ok:false (HTTP 200) or an HTTP error, 429 with Retry-After. */
-  const sendFailure = (res: http.ServerResponse, f: Required<FailOptions>) =>
+  const sendFailure = (res: http.ServerResponse, f: Failure) =>
     send(res, f.status, { ok: false, error: f.error }, f.status === 429 ? { 'retry-after': String(f.retryAfter) } : {});
 
   const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> => {
@@ -374,7 +471,9 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
     const call: FakeCall = { method, token, args: decodeSlackArgs(rawArgs), rawArgs };
     calls.push(call);
     await sleep(delayMs + (delays.get(method) ?? 0));
-    const failure = takeFailure(method);
+    const failure = takeFailure(method, call.args);
+    if (failure?.hang) await hangUntilReleased(req);
+    if (failure?.afterAccepting && token) answer(method, call.args);
     if (failure) {
       call.response = { status: failure.status, body: { ok: false, error: failure.error } };
       sendFailure(res, failure);
@@ -489,15 +588,22 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
       responses = [];
       refusedResponses = [];
       failures = [];
+      for (const release of [...hangs]) release();
+      channels = new Map();
       delays = new Map();
       messages = new Map();
       ephemerals = [];
       files = new Map();
       responseTargets = new Map();
     },
-    failNext: (method, { status = 200, error, times = 1, retryAfter = 1 } = {}) => {
-      failures.push({ method, status, error: error ?? (status === 429 ? 'ratelimited' : 'internal_error'), times, retryAfter });
+    failNext: (method, { status = 200, error, times = 1, retryAfter = 1, match, afterAccepting = false, hang = false } = {}) => {
+      const code = error ?? (status === 429 ? 'ratelimited' : 'internal_error');
+      failures.push({ method, status, error: code, times, retryAfter, match, afterAccepting, hang });
     },
+    releaseHangs: () => {
+      for (const release of [...hangs]) release();
+    },
+    setChannel: (id, channel) => void channels.set(channelOf(id), channel),
     setDelay: (method, ms) => void delays.set(method, ms),
     messagesIn: (channel) => live().filter((m) => m.channel === channelOf(channel)),
     message: (channel, ts) => messages.get(keyOf(channelOf(channel), ts)),
@@ -530,6 +636,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
           `refused: ${refusedResponses.join('\n') || 'none'}\n${seenCalls()}`,
       ),
     close: async () => {
+      for (const release of [...hangs]) release();
       const closed = new Error('fakeSlack: closed while waiting');
       for (const w of [...callWaiters, ...responseWaiters]) w.reject(closed);
       for (const timer of timers) clearTimeout(timer);
