@@ -9,16 +9,15 @@ import { botAuthorization } from './bot/authorize.js';
 import { registerListeners } from './bot/index.js';
 import { slackRequestLabels } from './bot/requestLabels.js';
 import type { AppContext } from './context.js';
-import { publicIdOf } from './domain/keyMaterial.js';
 import { limitConnectionsPerIp } from './http/connectionLimit.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/requestLog.js';
 import { slackTimestampWindow } from './http/slackTimestamp.js';
 import { createScheduler, type Scheduler } from './jobs/index.js';
 import type { Logger } from './logger.js';
+import type { AlertChannelStatus } from './slack/alertChannel.js';
 import { slackClientOptions } from './slack/client.js';
 import { slackErrorSummary } from './slack/errors.js';
-import { redactReveal } from './slack/reveal.js';
 import { createPhoneWebhookReceiver, type PhoneWebhookReceiver } from './webhooks/index.js';
 
 export interface PhonekeysOptions {
@@ -70,7 +69,13 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
   let shuttingDown = false;
   app.use(requestLog(logger));
   // Health first: /healthz answers 200 as long as the process runs (README: Operations), /readyz 503 once draining.
-  app.use(healthRouter(context.database, () => shuttingDown));
+  app.use(
+    healthRouter(
+      context.database,
+      () => shuttingDown,
+      async () => ({ alert_channel: readyzChannel(await context.alertChannel.status()) }),
+    ),
+  );
   app.use((_req, res, next) => {
     closeConnectionOnceShuttingDown(res, () => shuttingDown);
     if (!shuttingDown) return next();
@@ -114,18 +119,10 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     }
   });
   registerListeners(bolt, context);
-  // A key revoked on this instance (from Slack, the API or a job): its reveal DM, if it still
-  // shows the key, is redacted now rather than when it expires (it was made due in the database
-  // too, so the sweep retries if this fails).
-  const stopRedactingRevoked = context.domain.keyChanges.subscribeRevoked((keyId, actor) => {
-    const work = redactReveal(context, keyId, { actor }).then(
-      () => undefined,
-      (error: unknown) =>
-        logger.warn({ err: error, keyId: publicIdOf(keyId) }, 'could not redact the reveal DM of a revoked key; the sweep retries'),
-    );
-    slackWork.add(work);
-    void work.finally(() => slackWork.delete(work));
-  });
+  // A key revoked on this instance (from Slack, the API or a job) made Slack messages due at once
+  // (its reveal DM's redaction, its phones' alerts closed): an outbox pass now rather than at the
+  // next tick.
+  const stopRedactingRevoked = context.domain.keyChanges.subscribeRevoked(() => context.slackOutbox.kick());
 
   // Anything else: JSON 404 rather than Express's HTML page.
   app.use((_req, res) => {
@@ -166,6 +163,11 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
         );
       }
       authorization.warm((error) => logger.warn({ error: (error as Error)?.message }, 'auth.test failed; Slack requests will ask again'));
+      // Can alerts be posted? Said in the log, /readyz and App Home; the admins are DMed if not.
+      context.alertChannel.check(context.slack).then(
+        () => context.slackOutbox.kick(),
+        (error: unknown) => logger.warn({ err: error }, 'could not check ALERT_CHANNEL_ID at start'),
+      );
       const bound = (server.address() as AddressInfo).port;
       logger.info({ port: bound }, 'listening');
       return bound;
@@ -176,7 +178,9 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
         const left = () => Math.max(0, SHUTDOWN_GRACE_MS - (performance.now() - started));
         shuttingDown = true;
         stopRedactingRevoked();
-        // No new job runs from now on; runs in progress finish (stop() waits for them below).
+        // No new job runs from now on; runs in progress finish (stop() waits for them below). Slack
+        // calls of the outbox are aborted at once: their messages are left for the next run.
+        const outboxStopped = context.slackOutbox.stop();
         const jobsStopped = scheduler.stop();
         // Socket Mode: no new Slack requests (those in flight finish below, as over HTTP).
         if (socketMode)
@@ -186,7 +190,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
         if (server) await closeServer(server, SHUTDOWN_GRACE_MS);
         const slackDone = await settledWithin([...slackWork], left());
         if (!slackDone) logger.warn({ pending: slackWork.size }, 'Slack work still running at shutdown; its replies may be lost');
-        await jobsStopped;
+        await Promise.all([jobsStopped, outboxStopped]);
         // Events accepted but not yet written: written now (each was answered only once written, so none is lost).
         await webhooks.close();
         await context.database.close();
@@ -195,6 +199,11 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
       return closing;
     },
   };
+}
+
+/** The alert channel's state as /readyz shows it (snake_case, like the management API). */
+function readyzChannel(status: AlertChannelStatus) {
+  return { id: status.channel, state: status.state, error: status.error, since: status.since, fix: status.fix };
 }
 
 /** Requests in flight get this long to finish at shutdown; then their connections are cut. */

@@ -9,7 +9,9 @@ import { createDomain } from './domain/index.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { defineModels, ensureIndexes } from './models/index.js';
+import { AlertChannel } from './slack/alertChannel.js';
 import { createSlackClient } from './slack/client.js';
+import { SlackOutbox } from './slack/outbox/index.js';
 
 export interface BootstrapOptions {
   /** Overrides config.mongodbUri (tests). */
@@ -21,7 +23,7 @@ export interface BootstrapOptions {
   role?: DataDirRole;
 }
 
-/** Connects to MongoDB, builds the indexes and the Slack client: the context every process role shares. */
+/** Connects to MongoDB, builds the indexes, the Slack clients and the outbox: the context every process role shares. */
 export async function buildContext(
   config: Config,
   { logger, clock = systemClock, slackRetries, mongodbUri, role }: BootstrapOptions,
@@ -44,5 +46,8 @@ export async function buildContext(
   logChanges(logger, domain.audit);
   const metrics = new Metrics(domain);
   const slack = createSlackClient(config, slackRetries, (method, error) => metrics.slackError(method, error));
-  return { config, logger, database, models, clock, domain, slack, metrics };
+  const alertChannel = new AlertChannel(config, models, domain.outbox, clock, logger.child({ component: 'alert-channel' }));
+  metrics.watchAlertChannel(() => alertChannel.status());
+  const base = { config, logger, database, models, clock, domain, slack, metrics, alertChannel };
+  return { ...base, slackOutbox: new SlackOutbox(base) };
 }

@@ -36,6 +36,15 @@ const nonNegativeNumber = (fallback: number, unit: string) =>
       .default(fallback),
   );
 
+const integerIn = (fallback: number, min: number, max: number, what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `must be ${what}` })
+      .refine((n) => Number.isInteger(n) && n >= min && n <= max, `must be ${what}`)
+      .default(fallback),
+  );
+
 const cronExpression = (fallback: string) =>
   z.preprocess(
     emptyToUndefined,
@@ -138,6 +147,11 @@ const schema = z.object({
   KEY_ROTATION_DAYS: positiveNumber(90, 'days'),
   ROTATION_GRACE_HOURS: positiveNumber(24, 'hours'),
   REVEAL_TTL_MINUTES: positiveNumber(15, 'minutes'),
+  SILENT_REOPEN_MINUTES: nonNegativeNumber(30, 'minutes'),
+  ALERT_GROUP_MIN: integerIn(5, 2, 10_000, 'a whole number of phones, 2 or more'),
+  FAILING_AFTER_SENDS: integerIn(5, 1, 1000, 'a whole number of sends, 1 or more'),
+  BATTERY_LOW_PERCENT: integerIn(15, 0, 100, 'a whole percentage from 0 (off) to 100'),
+  KEY_ROTATION_WARN_DAYS: nonNegativeNumber(7, 'days'),
   SILENT_PHONES_CRON: cronExpression('* * * * *'),
   KEY_ROTATION_CRON: cronExpression('0 9 * * *'),
   EVENT_RETENTION_DAYS: positiveNumber(30, 'days'),
@@ -180,6 +194,16 @@ export interface Config {
   keyRotationMs: number;
   rotationGraceMs: number;
   revealTtlMs: number;
+  /** A phone silent again this soon after recovering reopens its last alert (0: never). */
+  silentReopenMs: number;
+  /** At least this many phones silent in one run share one grouped alert. */
+  alertGroupMin: number;
+  /** A phone whose last this-many sends all failed or expired is failing. */
+  failingAfterSends: number;
+  /** A heartbeat at or below this battery, not charging, raises a battery alert (0: off). */
+  batteryLowPercent: number;
+  /** How long before a key is due for rotation its creator is warned (0: never). */
+  keyRotationWarnMs: number;
   cron: { silentPhones: string; keyRotation: string };
   /** Stored phone events are deleted this long after they were received (hourly totals stay 400 days). */
   eventRetentionMs: number;
@@ -239,6 +263,11 @@ function toConfig(raw: RawConfig): Config {
     keyRotationMs: raw.KEY_ROTATION_DAYS * 24 * 60 * MINUTE,
     rotationGraceMs: raw.ROTATION_GRACE_HOURS * 60 * MINUTE,
     revealTtlMs: raw.REVEAL_TTL_MINUTES * MINUTE,
+    silentReopenMs: raw.SILENT_REOPEN_MINUTES * MINUTE,
+    alertGroupMin: raw.ALERT_GROUP_MIN,
+    failingAfterSends: raw.FAILING_AFTER_SENDS,
+    batteryLowPercent: raw.BATTERY_LOW_PERCENT,
+    keyRotationWarnMs: raw.KEY_ROTATION_WARN_DAYS * 24 * 60 * MINUTE,
     cron: { silentPhones: raw.SILENT_PHONES_CRON, keyRotation: raw.KEY_ROTATION_CRON },
     eventRetentionMs: raw.EVENT_RETENTION_DAYS * 24 * 60 * MINUTE,
     runJobs: raw.RUN_JOBS,

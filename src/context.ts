@@ -6,6 +6,8 @@ import type { Domain } from './domain/index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Models } from './models/index.js';
+import type { AlertChannel } from './slack/alertChannel.js';
+import type { SlackOutbox } from './slack/outbox/index.js';
 
 /**
  * What every adapter (bot, webhooks, jobs) is built from. Assembled once, in
@@ -20,6 +22,10 @@ export interface AppContext {
   domain: Domain;
   /** Prometheus counters; adapters count what they see (webhook statuses, refusals, job runs, Slack errors). */
   metrics: Metrics;
-  /** Slack Web API client with the bot token, for work outside a Slack request (jobs, reveal expiry). */
+  /** The interactive Slack Web API client (bot token): short timeout, no retries, never waits out a rate limit. */
   slack: WebClient;
+  /** Every message owed to Slack goes out through here (its own client). */
+  slackOutbox: SlackOutbox;
+  /** Whether alerts can be posted in ALERT_CHANNEL_ID. */
+  alertChannel: AlertChannel;
 }

@@ -22,10 +22,11 @@ async function main(): Promise<void> {
   let stop: () => Promise<void>;
   if (role === 'worker') {
     const scheduler = createScheduler(context);
+    await context.alertChannel.check(context.slack);
     scheduler.start();
     logger.info('worker started: running scheduled jobs only');
     stop = async () => {
-      await scheduler.stop();
+      await Promise.all([context.slackOutbox.stop(), scheduler.stop()]);
       await context.database.close();
     };
   } else {

@@ -47,18 +47,39 @@ export class Metrics {
     ['kind', 'name'],
   );
 
-  constructor(domain?: Pick<Domain, 'phones' | 'keys'>) {
+  readonly outboxMessages = this.counter(
+    'phonekeys_slack_outbox_messages_total',
+    'Slack messages the outbox finished with, by kind and outcome (sent; given_up: Slack refused it for good; cancelled: nothing left to say)',
+    ['kind', 'outcome'],
+  );
+
+  readonly outboxGivenUp = this.counter(
+    'phonekeys_slack_outbox_given_up_total',
+    'Slack messages given up, by kind and the error Slack answered (e.g. not_in_channel: /invite @phonekeys in ALERT_CHANNEL_ID)',
+    ['kind', 'error'],
+  );
+
+  constructor(domain?: Pick<Domain, 'phones' | 'keys' | 'outbox'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'phonekeys_' });
     if (!domain) return;
     this.byStatus(
       'phonekeys_phones',
-      "Linked phones by status (online, silent, never_seen, paused) and their key's environment (live, test)",
+      "Linked phones by status (online, silent, failing, never_seen, paused) and their key's environment (live, test)",
       () => domain.phones.countByStatus(),
       'environment',
     );
     this.byStatus('phonekeys_keys', 'Keys by status (active, rotating, revoked) and whether rotation is due', () =>
       domain.keys.countByStatus(),
     );
+    new Gauge({
+      name: 'phonekeys_slack_outbox_pending',
+      help: 'Slack messages owed and not delivered yet (alerts, replies, DMs, redactions)',
+      registers: [this.registry],
+      async collect() {
+        const pending = await withinScrapeBudget(domain.outbox.countPending());
+        if (pending !== undefined) this.set(pending);
+      },
+    });
   }
 
   private counter<Label extends string>(name: string, help: string, labelNames: readonly Label[]): Counter<Label> {
@@ -89,6 +110,20 @@ export class Metrics {
         };
         if (!group) return set(counts as Record<string, number>, {});
         for (const [value, byStatus] of Object.entries(counts as Record<string, Record<string, number>>)) set(byStatus, { [group]: value });
+      },
+    });
+  }
+
+  /** `phonekeys_alert_channel_ok`: 1 when alerts can be posted in ALERT_CHANNEL_ID, 0 when Slack refuses them, -1 not known yet. */
+  watchAlertChannel(status: () => Promise<{ state: 'ok' | 'broken' | 'unknown' }>): void {
+    if (this.registry.getSingleMetric('phonekeys_alert_channel_ok')) return;
+    new Gauge({
+      name: 'phonekeys_alert_channel_ok',
+      help: 'Whether alerts can be posted in ALERT_CHANNEL_ID: 1 yes, 0 Slack refuses them (see /readyz for the fix), -1 not known yet',
+      registers: [this.registry],
+      async collect() {
+        const known = await withinScrapeBudget(status());
+        if (known) this.set(known.state === 'ok' ? 1 : known.state === 'broken' ? 0 : -1);
       },
     });
   }

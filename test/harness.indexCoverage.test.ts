@@ -44,19 +44,19 @@ describe('the queries the product sends', () => {
     return sent.filter((q) => q.collection === collection && q.command !== 'insert');
   }
 
-  it('serves the recovery-notice claim by {recoveryPostedAt, resolvedAt}, and no longer without it', async () => {
-    const { monitor } = createDomain(defineModels(connection), config, clock.now);
-    const [claim] = await queriesOfWork('silent_alerts', () => monitor.claimNextRecoveryNotice(60_000));
-    expect(claim).toMatchObject({ command: 'findAndModify', sort: { resolvedAt: 1 } });
+  it('serves the Slack outbox claim by {state, nextAttemptAt, _id}, and no longer without it', async () => {
+    const { outbox } = createDomain(defineModels(connection), config, clock.now);
+    const [claim] = await queriesOfWork('slack_outbox', () => outbox.claimNext());
+    expect(claim).toMatchObject({ command: 'findAndModify', sort: { nextAttemptAt: 1, _id: 1 } });
     expect(checkCoverage([claim!], indexes).unserved).toEqual([]);
 
-    const removed = without('silent_alerts', 'recoveryPostedAt_1_resolvedAt_1');
+    const removed = without('slack_outbox', 'state_1_nextAttemptAt_1__id_1');
     const report = checkCoverage([claim!], removed);
     expect(report.unserved).toHaveLength(1);
     const message = formatUnserved(report, removed);
-    expect(message).toContain('silent_alerts.findAndModify');
+    expect(message).toContain('slack_outbox.findAndModify');
     expect(message).toContain(
-      'no declared index starts with the equality fields recoveryPostedAt (any order), then the sort resolvedAt: 1',
+      'no declared index starts with the equality fields state (any order), then the sort nextAttemptAt: 1, _id: 1',
     );
     expect(message).toContain('sent from this test');
   });

@@ -19,8 +19,11 @@ import { buttonReply, replySafely } from './replies.js';
 const OPEN_TO_EVERYONE = {
   /** Usage, and reading. */
   commands: new Set<KeysCommand['kind']>(['help', 'invalid', 'list', 'phones', 'audit', 'token_list']),
-  /** Paging a list; hiding one's own reveal DM (the redaction checks the presser is its recipient). */
-  actions: new Set<string>([ActionId.listPage, ActionId.hideReveal, ActionId.hideTokenReveal]),
+  /**
+   * Paging a list; hiding one's own reveal DM (the redaction checks the presser is its recipient);
+   * acknowledging an alert (whoever is on call). Pause 1 h and Rotate now are changes.
+   */
+  actions: new Set<string>([ActionId.listPage, ActionId.hideReveal, ActionId.hideTokenReveal, ActionId.acknowledgeAlert]),
   /** Every modal we open submits a change. */
   views: new Set<string>(),
 };

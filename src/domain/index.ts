@@ -1,5 +1,8 @@
 import type { Config } from '../config.js';
 import type { Models } from '../models/index.js';
+import { HealthMonitor } from './alerts/health.js';
+import { IncidentService } from './alerts/incidents.js';
+import { PhoneMonitor } from './alerts/silent.js';
 import { ApiTokenService, tokenPublicIdOf } from './apiTokens.js';
 import { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
@@ -7,14 +10,14 @@ import { FleetStats } from './fleet.js';
 import { KeyChanges } from './keyChanges.js';
 import { KeyCheck } from './keyCheck.js';
 import { KeyService } from './keys.js';
-import { PhoneMonitor } from './monitor.js';
+import { Outbox } from './outbox.js';
 import { PhoneService } from './phones.js';
 import { keyRevealSubject, RevealLedger } from './reveals.js';
 import { RotationService } from './rotation.js';
 
 /**
- * The domain: keys, phones, alerts, audit. Knows neither Slack nor HTTP;
- * bot, webhooks, management API and jobs are adapters over it.
+ * The domain: keys, phones, alerts, audit, and the messages owed to the chat (the outbox's
+ * ledger). Knows neither Slack nor HTTP; bot, webhooks, management API and jobs are adapters over it.
  */
 export interface Domain {
   audit: AuditLog;
@@ -31,31 +34,67 @@ export interface Domain {
   reveals: RevealLedger;
   /** The reveal-once DMs of management API tokens. */
   tokenReveals: RevealLedger;
+  /** Silent phones. */
   monitor: PhoneMonitor;
+  /** Failing and low-battery phones. */
+  health: HealthMonitor;
+  /** What alert messages show: acknowledge, pause, reminders. */
+  incidents: IncidentService;
   rotation: RotationService;
+  /** Messages owed to the chat. */
+  outbox: Outbox;
 }
 
 export function createDomain(models: Models, config: Config, clock: Clock): Domain {
   const audit = new AuditLog(models, clock);
+  const outbox = new Outbox(models, clock);
   const keyChanges = new KeyChanges();
-  const keys = new KeyService(models, audit, clock, keyChanges, {
+  const phones = new PhoneService(models, audit, clock);
+  const incidents = new IncidentService(models, outbox, phones, audit, clock, { remindMs: config.silentRemindMs });
+  const keys = new KeyService(models, audit, clock, keyChanges, outbox, {
     encryptionKey: config.encryptionKey,
     rotationGraceMs: config.rotationGraceMs,
-    // A revoked key's reveal DM must not keep showing it: due for redaction now.
-    onRevoked: (keyId) => reveals.makeDue(keyId),
+    // A revoked key's phones stop being watched at once, and its reveal DM stops showing it.
+    onRevoked: async (keyId, actor) => {
+      await incidents.closeForKey(keyId);
+      await reveals.makeDue(keyId, actor);
+    },
   });
   const keyCheck = new KeyCheck(models, audit, clock, keyChanges, { encryptionKey: config.encryptionKey });
-  const phones = new PhoneService(models, audit, clock);
-  const reveals = new RevealLedger(keyRevealSubject(models.Key), audit, clock, { revealTtlMs: config.revealTtlMs });
+  const reveals = new RevealLedger(keyRevealSubject(models.Key), outbox, audit, clock, { revealTtlMs: config.revealTtlMs });
   const tokenReveals = new RevealLedger(
     { kind: 'token', model: models.ApiToken, idField: 'tokenId', publicIdOf: tokenPublicIdOf },
+    outbox,
     audit,
     clock,
     { revealTtlMs: config.revealTtlMs },
   );
-  const monitor = new PhoneMonitor(models, clock, { silentAfterMs: config.silentAfterMs, silentRemindMs: config.silentRemindMs });
-  const rotation = new RotationService(models, keys, audit, clock, { keyRotationMs: config.keyRotationMs });
+  const monitor = new PhoneMonitor(models, incidents, clock, {
+    silentAfterMs: config.silentAfterMs,
+    silentReopenMs: config.silentReopenMs,
+    groupMin: config.alertGroupMin,
+  });
+  const health = new HealthMonitor(models, incidents, clock, { failingAfterSends: config.failingAfterSends });
+  const rotation = new RotationService(models, keys, outbox, audit, clock, {
+    keyRotationMs: config.keyRotationMs,
+    keyRotationWarnMs: config.keyRotationWarnMs,
+  });
   const apiTokens = new ApiTokenService(models, audit, clock);
   const fleet = new FleetStats(models, clock);
-  return { audit, apiTokens, keys, keyCheck, keyChanges, fleet, phones, reveals, tokenReveals, monitor, rotation };
+  return {
+    audit,
+    apiTokens,
+    keys,
+    keyCheck,
+    keyChanges,
+    fleet,
+    phones,
+    reveals,
+    tokenReveals,
+    monitor,
+    health,
+    incidents,
+    rotation,
+    outbox,
+  };
 }

@@ -18,6 +18,8 @@ import {
   validateNewKey,
 } from './keyRules.js';
 import type { KeyView } from './keyView.js';
+import type { Outbox } from './outbox.js';
+import { OutboxKind } from './outboxRefs.js';
 import { normalizePhoneNumber } from './phoneNumbers.js';
 
 export type { KeyRecord } from './keyDirectory.js';
@@ -45,6 +47,7 @@ export class KeyService extends KeyDirectory {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly changes: KeyChanges,
+    private readonly outbox: Outbox,
     private readonly options: {
       encryptionKey: Buffer;
       rotationGraceMs: number;
@@ -192,7 +195,16 @@ export class KeyService extends KeyDirectory {
         { upsert: true, returnDocument: 'before' },
       ).lean();
       if (before?.keyId === keyId) continue;
-      if (before?.keyId) moved.push({ number, from: before.keyId });
+      if (before?.keyId) {
+        moved.push({ number, from: before.keyId });
+        if (await this.isTakeover(before.keyId, keyId)) {
+          // Anyone holding a key can register any number: on-call is told, or the taker could hide an outage.
+          await this.outbox.enqueue(
+            { kind: OutboxKind.phoneTakeover, subject: number, episode: `${before.keyId}>${keyId}@${now.getTime()}` },
+            { payload: { number, from: before.keyId, to: keyId, at: now } },
+          );
+        }
+      }
       await this.audit.record({
         actor,
         action: 'phone.linked',
@@ -202,6 +214,16 @@ export class KeyService extends KeyDirectory {
       });
     }
     return { moved };
+  }
+
+  /**
+   * A number moving off a live key is news for on-call (whoever holds another key can take a
+   * number, and with it the alerts of a real outage), unless it moves to the key's rotation
+   * successor: the phone switching over. A number leaving a test key was never on-call's.
+   */
+  private async isTakeover(from: string, to: string): Promise<boolean> {
+    const old = await this.models.Key.findOne({ keyId: from }, { rotatedTo: 1, environment: 1 }).lean();
+    return Boolean(old) && old!.rotatedTo !== to && (old!.environment ?? 'live') === 'live';
   }
 
   // ── rotation and revocation (keyRotation.ts) ──────────────────────────

@@ -1,15 +1,26 @@
-import { type KeyEnvironment, LINKED, type Models, type PhoneFields, type PhoneState, SILENT_CHECK_INDEX } from '../models/index.js';
+import { Types } from 'mongoose';
+import {
+  type AlertKind,
+  type KeyEnvironment,
+  LINKED,
+  type Models,
+  type PhoneFields,
+  type PhoneState,
+  SILENT_CHECK_INDEX,
+} from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './errors.js';
 import { publicIdOf } from './keyMaterial.js';
 import { normalizePhoneNumber } from './phoneNumbers.js';
 
-export const PHONE_STATUSES = ['online', 'silent', 'never seen', 'paused'] as const;
+export const PHONE_STATUSES = ['online', 'silent', 'failing', 'never seen', 'paused'] as const;
 export type PhoneStatus = (typeof PHONE_STATUSES)[number];
 
 export const DEFAULT_PAUSE_MINUTES = 60;
 const FOREVER = new Date(8.64e15);
+/** Stands for "some failing alert" where only its presence matters. */
+const FAILING = new Types.ObjectId('000000000000000000000000');
 export const MAX_PAUSE_MINUTES = 7 * 24 * 60;
 
 export interface PhoneView {
@@ -27,19 +38,45 @@ export interface PhoneView {
   pausedBy: string | null;
   /** While silent: the last heartbeat before the outage. */
   downSince: Date | null;
+  /** Alerts open about it (silent, failing, battery). */
+  openAlerts: AlertKind[];
+  /** Sends in a row that failed or expired (0 after one went through). */
+  sendFailures: number;
 }
 
 type PhoneRecord = Pick<
   PhoneFields,
-  'number' | 'keyId' | 'state' | 'lastHeartbeatAt' | 'charging' | 'battery' | 'pausedUntil' | 'pausedBy' | 'downSince'
+  | 'number'
+  | 'keyId'
+  | 'state'
+  | 'lastHeartbeatAt'
+  | 'charging'
+  | 'battery'
+  | 'pausedUntil'
+  | 'pausedBy'
+  | 'downSince'
+  | 'alertId'
+  | 'failingAlertId'
+  | 'batteryAlertId'
+  | 'sendFailures'
 >;
 
-/** What people see of the monitor's state: a pause in force wins over up/down/new. */
-export function phoneStatus(phone: Pick<PhoneRecord, 'state' | 'pausedUntil'>, now: Date): PhoneStatus {
+/** What people see of the monitor's state: a pause in force wins over up/down/new; a failing phone heartbeats but cannot send. */
+export function phoneStatus(phone: Pick<PhoneRecord, 'state' | 'pausedUntil' | 'failingAlertId'>, now: Date): PhoneStatus {
   if (phone.pausedUntil && phone.pausedUntil.getTime() > now.getTime()) return 'paused';
-  if (phone.state === 'up') return 'online';
   if (phone.state === 'down') return 'silent';
+  if (phone.failingAlertId) return 'failing';
+  if (phone.state === 'up') return 'online';
   return 'never seen';
+}
+
+/** The alerts open about a phone, read from its own fields. */
+function openAlertsOf(phone: Pick<PhoneRecord, 'alertId' | 'failingAlertId' | 'batteryAlertId'>): AlertKind[] {
+  return [
+    ...(phone.alertId ? (['silent'] as const) : []),
+    ...(phone.failingAlertId ? (['failing'] as const) : []),
+    ...(phone.batteryAlertId ? (['battery'] as const) : []),
+  ];
 }
 
 /** Phones as people see them (status, battery…) and the pause of their silent-phone alerts. */
@@ -57,20 +94,32 @@ export class PhoneService {
    */
   async countByStatus(): Promise<Record<KeyEnvironment, Record<PhoneStatus, number>>> {
     const now = this.clock();
-    const groups = await this.models.Phone.aggregate<{ _id: { state: string; paused: boolean; environment: string }; n: number }>([
+    const groups = await this.models.Phone.aggregate<{
+      _id: { state: string; paused: boolean; failing: boolean; environment: string };
+      n: number;
+    }>([
       { $match: LINKED },
       {
         $group: {
-          _id: { state: '$state', paused: { $gt: ['$pausedUntil', now] }, environment: { $ifNull: ['$environment', 'live'] } },
+          _id: {
+            state: '$state',
+            paused: { $gt: ['$pausedUntil', now] },
+            failing: { $ne: [{ $ifNull: ['$failingAlertId', null] }, null] },
+            environment: { $ifNull: ['$environment', 'live'] },
+          },
           n: { $sum: 1 },
         },
       },
     ]).hint(SILENT_CHECK_INDEX);
-    const zero = (): Record<PhoneStatus, number> => ({ online: 0, silent: 0, 'never seen': 0, paused: 0 });
+    const zero = (): Record<PhoneStatus, number> => ({ online: 0, silent: 0, failing: 0, 'never seen': 0, paused: 0 });
     const counts: Record<KeyEnvironment, Record<PhoneStatus, number>> = { live: zero(), test: zero() };
     for (const { _id, n } of groups) {
-      const status = phoneStatus({ state: _id.state as PhoneState, pausedUntil: _id.paused ? FOREVER : null }, now);
-      counts[_id.environment === 'test' ? 'test' : 'live'][status] += n;
+      const phone = {
+        state: _id.state as PhoneState,
+        pausedUntil: _id.paused ? FOREVER : null,
+        failingAlertId: _id.failing ? FAILING : null,
+      };
+      counts[_id.environment === 'test' ? 'test' : 'live'][phoneStatus(phone, now)] += n;
     }
     return counts;
   }
@@ -96,7 +145,7 @@ export class PhoneService {
     return { phones: await this.views(page), nextCursor };
   }
 
-  /** Pauses silent-phone alerts for `minutes` (default 60, at most 7 days). */
+  /** Pauses a phone's alerts (silent, failing, battery) for `minutes` (default 60, at most 7 days). */
   async pause(rawNumber: string, minutes: number | undefined, actor: string): Promise<PhoneView> {
     const number = parseNumber(rawNumber);
     const length = minutes ?? DEFAULT_PAUSE_MINUTES;
@@ -153,6 +202,8 @@ export class PhoneService {
       pausedUntil: p.pausedUntil ?? null,
       pausedBy: p.pausedBy ?? null,
       downSince: p.downSince ?? null,
+      openAlerts: openAlertsOf(p),
+      sendFailures: p.sendFailures ?? 0,
     }));
   }
 }

@@ -2,6 +2,8 @@ import type { ApiTokenModel, KeyModel } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { publicIdOf } from './keyMaterial.js';
+import type { Outbox } from './outbox.js';
+import { revealRedactionRef } from './outboxRefs.js';
 
 /** What was revealed: a phone key (its DM also has a QR file) or a management API token. */
 export interface RevealSubject {
@@ -13,38 +15,24 @@ export interface RevealSubject {
   publicIdOf(id: string): string;
 }
 
-/** Where a secret was revealed: the one message (and file) that holds it. */
-export interface Reveal {
-  /** The key's or the token's id. */
-  id: string;
-  /** Its name, for the redacted message. */
-  name: string;
-  userId: string;
-  channel: string;
-  ts: string;
-  fileId: string | null;
-  expiresAt: Date;
-}
-
-interface RevealDocument {
-  name?: string;
-  reveal?: { userId?: string | null; channel?: string | null; ts?: string | null; fileId?: string | null; expiresAt?: Date | null };
-}
-
 /** One model type for the queries below: both models share the `reveal` subdocument and `name`. */
 type AnyRevealModel = KeyModel;
 
 /**
- * Bookkeeping of a reveal-once DM, on the secret's `reveal` subdocument (keys and API tokens
- * alike). The redaction is claimed with one conditional update (redactedAt null → now), so the
- * button, the TTL sweep and a second instance never redact twice; a failed redaction releases
- * its claim so the next sweep retries. Knows nothing of Slack: channel/ts/fileId are opaque to it.
+ * Bookkeeping of a reveal-once DM (README: Using /keys), keys and API tokens alike. Its
+ * redaction is a message owed in the Slack outbox from before the DM is posted: due
+ * REVEAL_TTL_MINUTES later, or at once when its recipient presses "Saved it — hide". The
+ * outbox's claims expire, so a redaction interrupted by a crash or a shutdown is done by the
+ * next run; and the DM carries the outbox id in its metadata, so even a DM whose ts was never
+ * recorded is found and redacted. The secret's `reveal` subdocument records where the DM is and
+ * when it was redacted. Knows nothing of Slack: channel/ts/fileId are opaque to it.
  */
 export class RevealLedger {
   private readonly model: AnyRevealModel;
 
   constructor(
     private readonly subject: RevealSubject,
+    private readonly outbox: Outbox,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly options: { revealTtlMs: number },
@@ -56,25 +44,47 @@ export class RevealLedger {
     return { [this.subject.idField]: id };
   }
 
+  private ref(id: string) {
+    return revealRedactionRef(this.subject.kind, id);
+  }
+
   /** Audit entries of keys name the key; those of tokens name the token in their details. */
   private auditTarget(id: string): { keyId?: string; details: Record<string, unknown> } {
     return this.subject.kind === 'key' ? { keyId: id, details: {} } : { details: { token: this.subject.publicIdOf(id) } };
   }
 
-  /** The reveal message was posted: it must be redacted by `expiresAt`. */
+  /**
+   * Before the DM is posted: its redaction is owed. Returns the outbox id the DM carries (in its
+   * metadata), by which the redaction finds it whatever happens next.
+   */
+  async owe(id: string, where: { userId: string; channel: string; name: string }): Promise<string> {
+    const expiresAt = new Date(this.clock().getTime() + this.options.revealTtlMs);
+    await this.outbox.enqueue(this.ref(id), { payload: this.payload(id, where), dueAt: expiresAt });
+    return String((await this.outbox.find(this.ref(id)))?._id ?? '');
+  }
+
+  /** The reveal message was posted: it is redacted by `expiresAt`. */
   async recordPosted(id: string, where: { userId: string; channel: string; ts: string }): Promise<Date> {
     const now = this.clock();
     const expiresAt = new Date(now.getTime() + this.options.revealTtlMs);
-    await this.model.updateOne(this.byId(id), {
-      $set: {
-        'reveal.userId': where.userId,
-        'reveal.channel': where.channel,
-        'reveal.ts': where.ts,
-        'reveal.fileId': null,
-        'reveal.expiresAt': expiresAt,
-        'reveal.redactedAt': null,
-      },
-    });
+    const secret = await this.model
+      .findOneAndUpdate(
+        this.byId(id),
+        {
+          $set: {
+            'reveal.userId': where.userId,
+            'reveal.channel': where.channel,
+            'reveal.ts': where.ts,
+            'reveal.fileId': null,
+            'reveal.expiresAt': expiresAt,
+            'reveal.redactedAt': null,
+          },
+        },
+        { projection: { name: 1 } },
+      )
+      .lean<{ name?: string }>();
+    await this.outbox.enqueue(this.ref(id), { payload: this.payload(id, { ...where, name: secret?.name ?? '' }), dueAt: expiresAt });
+    await this.outbox.amend(this.ref(id), { ts: where.ts });
     const target = this.auditTarget(id);
     await this.audit.record({
       actor: where.userId,
@@ -90,76 +100,53 @@ export class RevealLedger {
    * meanwhile: then nobody will delete the file but the caller, who must.
    */
   async attachFile(id: string, ts: string, fileId: string): Promise<boolean> {
-    const result = await this.model.updateOne(
-      { ...this.byId(id), 'reveal.ts': ts, 'reveal.redactedAt': null },
-      { $set: { 'reveal.fileId': fileId } },
-    );
-    return result.matchedCount === 1;
+    if (!(await this.outbox.amend(this.ref(id), { fileId }))) return false;
+    await this.model.updateOne({ ...this.byId(id), 'reveal.ts': ts }, { $set: { 'reveal.fileId': fileId } });
+    return true;
+  }
+
+  /** The DM was certainly not posted: nothing to redact. */
+  async abandon(id: string): Promise<void> {
+    await this.outbox.withdraw(this.ref(id), 'the reveal DM was not posted');
   }
 
   /**
-   * The secret was revoked: its reveal DM, if it still shows it, is due for redaction now (the
-   * sweep does it within a minute if the immediate redaction fails).
+   * The secret was revoked: its reveal DM, if it still shows it, is due for redaction now
+   * (whoever revoked it is its actor).
    */
-  async makeDue(id: string): Promise<void> {
-    await this.model.updateOne(
-      { ...this.byId(id), 'reveal.ts': { $ne: null }, 'reveal.redactedAt': null },
-      { $set: { 'reveal.expiresAt': this.clock() } },
-    );
+  async makeDue(id: string, actor: string): Promise<void> {
+    await this.requestRedaction(id, { actor });
   }
 
   /**
-   * Claims the redaction of a reveal (only `userId`'s, when given).
-   * Null when there is nothing to redact: never revealed, or already redacted.
+   * "Saved it — hide": the redaction is due now. Only the DM's recipient may ask (`userId`);
+   * false when there is nothing (left) to redact or it is not theirs.
    */
-  async claimRedaction(id: string, { userId }: { userId?: string } = {}): Promise<(Reveal & { claimedAt: Date }) | null> {
-    const claimedAt = this.clock();
-    const before = await this.model
-      .findOneAndUpdate(
-        { ...this.byId(id), 'reveal.ts': { $ne: null }, 'reveal.redactedAt': null, ...(userId ? { 'reveal.userId': userId } : {}) },
-        { $set: { 'reveal.redactedAt': claimedAt } },
-        { returnDocument: 'before', projection: { name: 1, reveal: 1 } },
-      )
-      .lean<RevealDocument>();
-    if (!before?.reveal?.ts || !before.reveal.channel) return null;
-    return {
-      id,
-      name: before.name ?? '',
-      userId: before.reveal.userId ?? '',
-      channel: before.reveal.channel,
-      ts: before.reveal.ts,
-      fileId: before.reveal.fileId ?? null,
-      expiresAt: before.reveal.expiresAt ?? claimedAt,
-      claimedAt,
-    };
+  async requestRedaction(id: string, { actor, userId }: { actor: string; userId?: string }): Promise<boolean> {
+    const item = await this.outbox.find(this.ref(id));
+    if (item?.state !== 'pending') return false;
+    if (userId && item.payload.userId !== userId) return false;
+    return this.outbox.expedite(this.ref(id), { requestedBy: actor });
   }
 
-  /** The redaction failed: give the claim back so the next sweep retries. */
-  async releaseClaim(id: string, claimedAt: Date): Promise<void> {
-    await this.model.updateOne({ ...this.byId(id), 'reveal.redactedAt': claimedAt }, { $set: { 'reveal.redactedAt': null } });
-  }
-
-  async recordRedacted(reveal: Reveal, actor: string): Promise<void> {
-    const target = this.auditTarget(reveal.id);
+  /** The DM no longer shows the secret (called once the redaction went through; idempotent). */
+  async recordRedacted(id: string, actor: string): Promise<void> {
+    const updated = await this.model.updateOne(
+      { ...this.byId(id), 'reveal.redactedAt': null },
+      { $set: { 'reveal.redactedAt': this.clock() } },
+    );
+    if (updated.modifiedCount !== 1) return;
+    const target = this.auditTarget(id);
     await this.audit.record({
       actor,
       action: `${this.subject.kind}.reveal_redacted`,
       keyId: target.keyId,
-      details: { ...target.details, of: this.subject.publicIdOf(reveal.id) },
+      details: { ...target.details, of: this.subject.publicIdOf(id) },
     });
   }
 
-  /** Ids whose reveal message outlived REVEAL_TTL_MINUTES and is not redacted yet. */
-  async due(limit = 100): Promise<string[]> {
-    const rows = await this.model
-      .find(
-        { 'reveal.expiresAt': { $lte: this.clock() }, 'reveal.redactedAt': null, 'reveal.ts': { $ne: null } },
-        { [this.subject.idField]: 1 },
-      )
-      .sort({ 'reveal.expiresAt': 1 })
-      .limit(limit)
-      .lean<Record<string, string>[]>();
-    return rows.map((row) => row[this.subject.idField]!);
+  private payload(id: string, where: { userId: string; channel: string; name: string }) {
+    return { owner: this.subject.kind, id, userId: where.userId, channel: where.channel, name: where.name, ts: null, fileId: null };
   }
 }
 

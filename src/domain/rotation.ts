@@ -2,27 +2,26 @@ import type { KeyFields, Models } from '../models/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import type { KeyService } from './keys.js';
+import type { Outbox } from './outbox.js';
+import { OutboxKind } from './outboxRefs.js';
 
 /**
  * Key age and rotation grace (README: Scheduled jobs and alerts), without Slack:
- * - keys older than KEY_ROTATION_DAYS are flagged `rotationDue` once (a conditional update);
- * - the two notices of a flag (DM to the creator, channel message) are tracked on the key
- *   (`rotationDmAt`, `rotationAnnouncedAt`) so a Slack failure delays them, never loses them:
- *   a notice is claimed by setting its field (conditional on it being null), and the claim is
- *   undone if the send fails;
+ * - KEY_ROTATION_WARN_DAYS before a key is due, its creator is warned once (a DM with a Rotate
+ *   now button);
+ * - keys older than KEY_ROTATION_DAYS are flagged `rotationDue` once (a conditional update), with
+ *   two notices: a DM to the creator, and the key's line in a channel message;
  * - rotated keys whose grace has ended are revoked.
+ * The notices are owed in the outbox before the flag is written (idempotently: one per key and
+ * notice), so a crash in between loses none; a Slack failure delays them, never loses them.
  */
 
 export type RotationKey = Pick<KeyFields, 'keyId' | 'name' | 'createdBy' | 'createdAt' | 'rotationFlaggedAt'>;
 
-/** Keys whose notice this run sends; `claimedAt` identifies the claim (to release it). */
-export interface NoticeClaim {
-  keys: RotationKey[];
-  claimedAt: Date;
-}
-
 export interface RotationOptions {
   keyRotationMs: number;
+  /** 0: no warnings. */
+  keyRotationWarnMs: number;
 }
 
 export const EXPIRY_ACTOR = 'system:expire-rotated-keys';
@@ -36,6 +35,7 @@ export class RotationService {
   constructor(
     private readonly models: Models,
     private readonly keys: KeyService,
+    private readonly outbox: Outbox,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly options: RotationOptions,
@@ -61,9 +61,11 @@ export class RotationService {
         .limit(BATCH)
         .lean();
       for (const { keyId } of due) {
+        await this.outbox.enqueue({ kind: OutboxKind.rotationDue, subject: keyId, episode: 'due' });
+        await this.outbox.enqueue({ kind: OutboxKind.rotationNotice, subject: keyId, episode: 'due' });
         const key = await this.models.Key.findOneAndUpdate(
           { keyId, status: 'active', createdAt: { $lt: dueBefore }, rotationDue: false },
-          { $set: { rotationDue: true, rotationFlaggedAt: now, rotationDmAt: null, rotationAnnouncedAt: null } },
+          { $set: { rotationDue: true, rotationFlaggedAt: now } },
           { returnDocument: 'after', projection: NOTICE_FIELDS },
         ).lean<RotationKey>();
         if (!key) {
@@ -78,27 +80,42 @@ export class RotationService {
     return flagged;
   }
 
-  /** Claims the creator DMs still to send (flagged, still active keys). */
-  claimPendingDms(): Promise<NoticeClaim> {
-    return this.claimNotices('rotationDmAt');
+  /**
+   * Warns, once, the creators of active keys that will be due within KEY_ROTATION_WARN_DAYS (and
+   * are not due yet). Returns the keys warned by this call.
+   */
+  async warnDueSoon(): Promise<RotationKey[]> {
+    if (this.options.keyRotationWarnMs <= 0) return [];
+    const now = this.clock();
+    const dueBefore = this.dueBefore(now);
+    const warnBefore = new Date(dueBefore.getTime() + this.options.keyRotationWarnMs);
+    const warned: RotationKey[] = [];
+    const passed: string[] = [];
+    while (warned.length + passed.length < MAX_PER_RUN) {
+      const soon = await this.models.Key.find(
+        { rotationWarnedAt: null, status: 'active', createdAt: { $gte: dueBefore, $lt: warnBefore }, keyId: { $nin: passed } },
+        { keyId: 1 },
+      )
+        .limit(BATCH)
+        .lean();
+      for (const { keyId } of soon) {
+        await this.outbox.enqueue({ kind: OutboxKind.rotationWarning, subject: keyId, episode: 'warning' });
+        const key = await this.models.Key.findOneAndUpdate(
+          { keyId, rotationWarnedAt: null, status: 'active' },
+          { $set: { rotationWarnedAt: now } },
+          { returnDocument: 'after', projection: NOTICE_FIELDS },
+        ).lean<RotationKey>();
+        if (key) warned.push(key);
+        else passed.push(keyId);
+      }
+      if (soon.length < BATCH) break;
+    }
+    return warned;
   }
 
-  /** Claims the keys still to announce in the alert channel. */
-  claimPendingAnnouncements(): Promise<NoticeClaim> {
-    return this.claimNotices('rotationAnnouncedAt');
-  }
-
-  /** The DM could not be sent: it goes out on a later run. */
-  async releaseDm(key: RotationKey, claimedAt: Date): Promise<void> {
-    await this.models.Key.updateOne({ keyId: key.keyId, rotationDmAt: claimedAt }, { $set: { rotationDmAt: null } });
-  }
-
-  /** The channel message could not be posted: its keys are announced on a later run. */
-  async releaseAnnouncements(keys: RotationKey[], claimedAt: Date): Promise<void> {
-    await this.models.Key.updateMany(
-      { keyId: { $in: keys.map((k) => k.keyId) }, rotationAnnouncedAt: claimedAt },
-      { $set: { rotationAnnouncedAt: null } },
-    );
+  /** When a key becomes due for rotation. */
+  dueAt(createdAt: Date): Date {
+    return new Date(createdAt.getTime() + this.options.keyRotationMs);
   }
 
   /**
@@ -122,23 +139,5 @@ export class RotationService {
       if (due.length < BATCH) break;
     }
     return revoked;
-  }
-
-  private async claimNotices(field: 'rotationDmAt' | 'rotationAnnouncedAt'): Promise<NoticeClaim> {
-    const now = this.clock();
-    const pending = await this.models.Key.find({ rotationDue: true, status: 'active', [field]: null }, { keyId: 1 })
-      .sort({ rotationFlaggedAt: 1 })
-      .limit(MAX_PER_RUN)
-      .lean();
-    const claimed: RotationKey[] = [];
-    for (const { keyId } of pending) {
-      const key = await this.models.Key.findOneAndUpdate(
-        { keyId, rotationDue: true, status: 'active', [field]: null },
-        { $set: { [field]: now } },
-        { returnDocument: 'after', projection: NOTICE_FIELDS },
-      ).lean<RotationKey>();
-      if (key) claimed.push(key);
-    }
-    return { keys: claimed, claimedAt: now };
   }
 }

@@ -3,9 +3,15 @@ import type { Database } from '../db/connect.js';
 
 /**
  * /healthz: the process runs. /readyz: MongoDB answers and the process is not draining
- * (a load balancer stops routing here if not).
+ * (a load balancer stops routing here if not). Its body also says whether alerts can be posted
+ * (`alert_channel`), which does not change the status: an instance that cannot page is still
+ * fit to serve Slack and the phones.
  */
-export function healthRouter(database: Database, shuttingDown: () => boolean = () => false): Router {
+export function healthRouter(
+  database: Database,
+  shuttingDown: () => boolean = () => false,
+  details: () => Promise<Record<string, unknown>> = async () => ({}),
+): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -16,7 +22,8 @@ export function healthRouter(database: Database, shuttingDown: () => boolean = (
       return;
     }
     const ready = await database.ping(1000);
-    res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'unavailable', error: 'MongoDB does not answer' });
+    const more = ready ? await details().catch(() => ({})) : {};
+    res.status(ready ? 200 : 503).json(ready ? { status: 'ready', ...more } : { status: 'unavailable', error: 'MongoDB does not answer' });
   });
   return router;
 }

@@ -2,9 +2,9 @@ import { performance } from 'node:perf_hooks';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context.js';
 import type { Logger } from '../logger.js';
-import { redactExpiredReveals } from '../slack/reveal.js';
 import { expireRotatedKeysJob, keyRotationJob } from './keyRotation.js';
 import { acquireLease, type Lease, leaseHolder, newHolderId } from './lease.js';
+import { phoneHealthJob } from './phoneHealth.js';
 import { silentPhonesJob } from './silentPhones.js';
 
 /**
@@ -13,18 +13,20 @@ import { silentPhonesJob } from './silentPhones.js';
  * instances), runs, releases, and reports its outcome. Nothing here ever throws: errors are
  * logged and become a 'failed' (or, with the database away, 'skipped') outcome.
  *
- * Schedules: silent-phones and expire-rotated-keys on SILENT_PHONES_CRON (the expiry is one
- * indexed query, and a rotated key should leave `rotating` soon after its grace ends);
- * key-rotation on KEY_ROTATION_CRON; reveal-expiry every minute.
+ * Schedules: silent-phones, phone-health and expire-rotated-keys on SILENT_PHONES_CRON (the
+ * expiry is one indexed query, and a rotated key should leave `rotating` soon after its grace
+ * ends); key-rotation on KEY_ROTATION_CRON. Besides the jobs, the scheduler gives the Slack
+ * outbox a pass every few seconds (no lease: its claims are per message), which is what redacts
+ * reveal DMs on time and retries what Slack refused.
  */
 
 /** The jobs `npm run job -- <name>` runs. */
-export const JOB_NAMES = ['silent-phones', 'key-rotation', 'expire-rotated-keys'] as const;
+export const JOB_NAMES = ['silent-phones', 'phone-health', 'key-rotation', 'expire-rotated-keys'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
-/** Everything the scheduler runs: the jobs and the redaction of expired reveal DMs. */
-export type TaskName = JobName | 'reveal-expiry';
+export type TaskName = JobName;
 
-const REVEAL_EXPIRY_CRON = '* * * * *';
+/** The outbox's own tick (node-cron, seconds field). */
+const OUTBOX_CRON = '*/10 * * * * *';
 
 export type JobOutcome = 'ok' | 'failed' | 'skipped';
 
@@ -46,9 +48,9 @@ export function isJobName(name: string): name is JobName {
 /** Each task returns counts of what it did (its run's summary). */
 const TASKS: Record<TaskName, (context: AppContext) => Promise<object>> = {
   'silent-phones': silentPhonesJob,
+  'phone-health': phoneHealthJob,
   'key-rotation': keyRotationJob,
   'expire-rotated-keys': expireRotatedKeysJob,
-  'reveal-expiry': async (context) => ({ redacted: await redactExpiredReveals(context) }),
 };
 
 /** Counts a run's outcome and duration for /metrics. */
@@ -121,9 +123,9 @@ export function schedules(context: AppContext): Schedule[] {
   const { cron: expressions } = context.config;
   return [
     { name: 'silent-phones', expression: expressions.silentPhones },
+    { name: 'phone-health', expression: expressions.silentPhones },
     { name: 'expire-rotated-keys', expression: expressions.silentPhones },
     { name: 'key-rotation', expression: expressions.keyRotation },
-    { name: 'reveal-expiry', expression: REVEAL_EXPIRY_CRON },
   ];
 }
 
@@ -147,6 +149,9 @@ export function createScheduler(context: AppContext): Scheduler {
         // noOverlap: a run still going when the next tick comes makes node-cron skip that tick.
         tasks.push(cron.schedule(expression, () => trigger(name), { name: `phonekeys:${name}`, noOverlap: true, logger: cronLogger(log) }));
       }
+      tasks.push(cron.schedule(OUTBOX_CRON, () => context.slackOutbox.kick(), { name: 'phonekeys:slack-outbox', logger: cronLogger(log) }));
+      // Whatever a previous process left owed (a redaction interrupted by its shutdown) goes now.
+      context.slackOutbox.kick();
       log.info({ schedules: schedules(context) }, 'scheduler started');
     },
     async stop() {

@@ -1,25 +1,33 @@
 import type { Connection } from 'mongoose';
+import { type AlertModel, defineAlertModel } from './alert.js';
 import { type ApiAuthFailureModel, defineApiAuthFailureModel } from './apiAuthFailure.js';
 import { type ApiTokenModel, defineApiTokenModel } from './apiToken.js';
 import { type AuditEntryModel, defineAuditEntryModel } from './auditEntry.js';
+import { defineIncidentModel, type IncidentModel } from './incident.js';
 import { defineJobLeaseModel, type JobLeaseModel } from './jobLease.js';
 import { defineKeyModel, type KeyModel } from './key.js';
+import { defineOutboxMessageModel, type OutboxMessageModel } from './outboxMessage.js';
 import { definePhoneModel, type PhoneModel } from './phone.js';
 import { definePhoneEventModel, type PhoneEventModel } from './phoneEvent.js';
 import { definePhoneHourModel, type PhoneHourModel } from './phoneHour.js';
-import { defineSilentAlertModel, type SilentAlertModel } from './silentAlert.js';
+import { defineSlackChannelModel, type SlackChannelModel } from './slackChannel.js';
+import { defineSlackRateLimitModel, type SlackRateLimitModel } from './slackRateLimit.js';
 import { defineWebhookRefusalModel, type WebhookRefusalModel } from './webhookRefusal.js';
 
+export * from './alert.js';
 export * from './apiAuthFailure.js';
 export * from './apiToken.js';
 export * from './auditEntry.js';
+export * from './incident.js';
 export * from './jobLease.js';
 export * from './key.js';
+export * from './outboxMessage.js';
 export * from './phone.js';
 export * from './phoneEvent.js';
 export * from './phoneHour.js';
 export * from './reveal.js';
-export * from './silentAlert.js';
+export * from './slackChannel.js';
+export * from './slackRateLimit.js';
 export * from './webhookRefusal.js';
 
 export interface Models {
@@ -27,7 +35,11 @@ export interface Models {
   Phone: PhoneModel;
   PhoneEvent: PhoneEventModel;
   PhoneHour: PhoneHourModel;
-  SilentAlert: SilentAlertModel;
+  Alert: AlertModel;
+  Incident: IncidentModel;
+  OutboxMessage: OutboxMessageModel;
+  SlackChannel: SlackChannelModel;
+  SlackRateLimit: SlackRateLimitModel;
   AuditEntry: AuditEntryModel;
   WebhookRefusal: WebhookRefusalModel;
   JobLease: JobLeaseModel;
@@ -45,7 +57,11 @@ export function defineModels(connection: Connection): Models {
     Phone: definePhoneModel(connection),
     PhoneEvent: definePhoneEventModel(connection),
     PhoneHour: definePhoneHourModel(connection),
-    SilentAlert: defineSilentAlertModel(connection),
+    Alert: defineAlertModel(connection),
+    Incident: defineIncidentModel(connection),
+    OutboxMessage: defineOutboxMessageModel(connection),
+    SlackChannel: defineSlackChannelModel(connection),
+    SlackRateLimit: defineSlackRateLimitModel(connection),
     AuditEntry: defineAuditEntryModel(connection),
     WebhookRefusal: defineWebhookRefusalModel(connection),
     JobLease: defineJobLeaseModel(connection),

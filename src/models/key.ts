@@ -47,10 +47,8 @@ export interface KeyFields {
   revokedBy: string | null;
   rotationDue: boolean;
   rotationFlaggedAt: Date | null;
-  /** When the rotation-due DM to the creator went out (null: still to send). */
-  rotationDmAt: Date | null;
-  /** When the rotation-due notice in ALERT_CHANNEL_ID went out (null: still to send). */
-  rotationAnnouncedAt: Date | null;
+  /** When its creator was warned that rotation is coming (KEY_ROTATION_WARN_DAYS), once. */
+  rotationWarnedAt: Date | null;
   changedAt: Date;
   reveal: RevealFields;
   createdAt: Date;
@@ -105,8 +103,7 @@ const keySchema = new Schema<KeyFields>(
     revokedBy: { type: String, default: null },
     rotationDue: { type: Boolean, default: false },
     rotationFlaggedAt: { type: Date, default: null },
-    rotationDmAt: { type: Date, default: null },
-    rotationAnnouncedAt: { type: Date, default: null },
+    rotationWarnedAt: { type: Date, default: null },
     /**
      * Bumped by every change the webhook receiver caches (status, IP lock), so
      * each instance can poll one indexed query for what changed since it last looked.
@@ -125,10 +122,7 @@ keySchema.index({ nameLower: 1 }, { unique: true, sparse: true });
 // range (the end-of-run check in test/support/indexCoverage.ts holds the suite to it).
 keySchema.index({ status: 1, rotationDue: 1, createdAt: 1 }); // rotation check (old active keys not flagged); key counts (metrics)
 keySchema.index({ status: 1, graceEndsAt: 1 }); // expiry of rotated keys
-// Rotation notices still to send: only flagged active keys are in these (partial) indexes.
-const flaggedActive = { partialFilterExpression: { rotationDue: true, status: 'active' } };
-keySchema.index({ rotationDmAt: 1, rotationFlaggedAt: 1 }, flaggedActive);
-keySchema.index({ rotationAnnouncedAt: 1, rotationFlaggedAt: 1 }, flaggedActive);
+keySchema.index({ rotationWarnedAt: 1, status: 1, createdAt: 1 }); // rotation warnings still to give
 keySchema.index({ changedAt: 1 }); // receiver cache invalidation
 keySchema.index({ 'reveal.redactedAt': 1, 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
 // The management API's key list, newest first, paged by (createdAt, _id), with each of its filters.

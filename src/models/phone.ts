@@ -3,8 +3,9 @@ import { KEY_ENVIRONMENTS } from './key.js';
 
 /**
  * `new`: linked but never heard from (never alerted); `up`: heartbeats arriving;
- * `down`: silent, with an open alert. Paused is not a state: it is `pausedUntil`
- * in the future, so a pause ending needs no job to flip it back.
+ * `down`: silent (with an open alert unless nobody is to be paged: a test or revoked key).
+ * Paused is not a state: it is `pausedUntil` in the future, so a pause ending needs no job
+ * to flip it back.
  */
 export const PHONE_STATES = ['new', 'up', 'down'] as const;
 export type PhoneState = (typeof PHONE_STATES)[number];
@@ -31,8 +32,11 @@ const phoneSchema = new Schema(
     state: { type: String, enum: PHONE_STATES, default: 'new', required: true },
     /** When the current outage began (the last heartbeat before silence). */
     downSince: { type: Date, default: null },
-    /** The open SilentAlert while `down`. */
+    /** The open silent Alert while `down`. */
     alertId: { type: Schema.Types.ObjectId, default: null },
+    /** The last silent alert and when it was resolved: a silence soon after reopens it (SILENT_REOPEN_MINUTES). */
+    lastAlertId: { type: Schema.Types.ObjectId, default: null },
+    lastRecoveredAt: { type: Date, default: null },
     /**
      * Set by the up → down transition and unset once its SilentAlert exists: only
      * present if a job crashed between the two writes, so the next run can finish it.
@@ -40,6 +44,23 @@ const phoneSchema = new Schema(
     alertPendingSince: { type: Date },
     pausedUntil: { type: Date, default: null },
     pausedBy: { type: String, default: null },
+
+    // Kept by the webhook receiver in its batched writes (src/webhooks/ingestWrites.ts), so the
+    // phone-health job reads only phones in trouble. No defaults: `$min` and `$inc` need them absent.
+    /** Sends in a row that ended failed or expired (0 after a sent or delivered one). */
+    sendFailures: { type: Number },
+    /** The first failed send of the current streak (unset by a sent or delivered one). */
+    firstFailedSendAt: { type: Date },
+    /** The streak's last failure reasons, newest last (as the phone sent them: escaped when shown). */
+    recentFailureReasons: { type: [String], default: undefined },
+    lastSendOkAt: { type: Date },
+    /** The first heartbeat of the current run at or below BATTERY_LOW_PERCENT, not charging. */
+    batteryLowSince: { type: Date },
+    /** The first heartbeat of the current run charging or at the threshold + 10 or above. */
+    batteryOkSince: { type: Date },
+    /** The open failing and battery Alerts. */
+    failingAlertId: { type: Schema.Types.ObjectId, default: null },
+    batteryAlertId: { type: Schema.Types.ObjectId, default: null },
   },
   { timestamps: true, collection: 'phones' },
 );
@@ -61,6 +82,9 @@ phoneSchema.index(SILENT_CHECK_INDEX, { partialFilterExpression: LINKED });
 phoneSchema.index({ state: 1, alertId: 1 });
 // Transitions whose alert was not yet written (a crash between two writes): tiny, sparse.
 phoneSchema.index({ alertPendingSince: 1 }, { sparse: true });
+// phone-health: phones failing or low on battery without an alert yet, and those with one open.
+phoneSchema.index({ failingAlertId: 1, environment: 1, sendFailures: 1 });
+phoneSchema.index({ batteryAlertId: 1, environment: 1, batteryLowSince: 1 });
 
 export type PhoneFields = InferSchemaType<typeof phoneSchema>;
 export type PhoneDocument = HydratedDocument<PhoneFields>;

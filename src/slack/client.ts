@@ -1,14 +1,30 @@
-import { LogLevel, type RetryOptions, type WebAPICallResult, WebClient } from '@slack/web-api';
+import { LogLevel, type RetryOptions, type WebAPICallResult, WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Config } from '../config.js';
 
-/** Few, quick retries: a job must not sit for half an hour behind a Slack outage; the next run retries. */
-const DEFAULT_SLACK_RETRIES: RetryOptions = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 };
+/**
+ * Two Web API clients with the same token, never sharing a queue:
+ * - the interactive one (Bolt's listeners, views.open, the reveal DM): a short timeout, no
+ *   retries and no sleeping through a rate limit — a person is waiting, and a trigger_id lives 3 s;
+ * - the outbox's (src/slack/outbox/): no automatic retries either (a retried post can double a
+ *   message Slack had already accepted; the outbox looks it up instead), a rate limit comes back
+ *   at once as an error (its Retry-After becomes that method's next attempt), and every call can
+ *   be aborted by shutdown.
+ */
 
-export function slackClientOptions(config: Config, retryConfig: RetryOptions = DEFAULT_SLACK_RETRIES) {
+/** A person is waiting: fail fast rather than hang. */
+const INTERACTIVE_TIMEOUT_MS = 4_000;
+/** Longer than any healthy Slack call; the outbox's claims last far longer than this. */
+const OUTBOX_TIMEOUT_MS = 10_000;
+
+const NO_RETRIES: RetryOptions = { retries: 0 };
+
+/** Options of the interactive client (also Bolt's `clientOptions`). */
+export function slackClientOptions(config: Config, retryConfig: RetryOptions = NO_RETRIES): WebClientOptions {
   return {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     retryConfig,
-    rejectRateLimitedCalls: false,
+    rejectRateLimitedCalls: true,
+    timeout: INTERACTIVE_TIMEOUT_MS,
     logLevel: LogLevel.ERROR,
   };
 }
@@ -17,7 +33,7 @@ export function slackClientOptions(config: Config, retryConfig: RetryOptions = D
 class CountingWebClient extends WebClient {
   constructor(
     token: string,
-    options: ReturnType<typeof slackClientOptions>,
+    options: WebClientOptions,
     private readonly onError: (method: string, error: unknown) => void,
   ) {
     super(token, options);
@@ -33,10 +49,33 @@ class CountingWebClient extends WebClient {
   }
 }
 
+/** The interactive client. */
 export function createSlackClient(
   config: Config,
   retryConfig?: RetryOptions,
   onError: (method: string, error: unknown) => void = () => {},
 ): WebClient {
   return new CountingWebClient(config.slack.botToken, slackClientOptions(config, retryConfig), onError);
+}
+
+/** The outbox's client: every call also ends when `signal` aborts (shutdown). */
+export function createOutboxClient(
+  config: Config,
+  signal: AbortSignal,
+  onError: (method: string, error: unknown) => void = () => {},
+): WebClient {
+  const abortable: typeof fetch = (input, init) =>
+    fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+  return new CountingWebClient(
+    config.slack.botToken,
+    {
+      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+      retryConfig: NO_RETRIES,
+      rejectRateLimitedCalls: true,
+      timeout: OUTBOX_TIMEOUT_MS,
+      logLevel: LogLevel.ERROR,
+      fetch: abortable,
+    },
+    onError,
+  );
 }

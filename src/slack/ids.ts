@@ -22,6 +22,11 @@ export const ActionId = {
   rotateKey: 'key_rotate',
   deleteKey: 'key_delete',
   listPage: 'keys_list_page',
+  /** On every alert: the value is the incident's id. */
+  acknowledgeAlert: 'alert_ack',
+  pauseAlert: 'alert_pause',
+  /** In the rotation warning DM: the value is the key id. */
+  rotateNow: 'key_rotate_now',
   /** The element inside every input block. */
   input: 'value',
 } as const;

@@ -2,19 +2,26 @@ import QRCode from 'qrcode';
 import type { AppContext } from '../context.js';
 import type { ApiTokenView } from '../domain/apiTokens.js';
 import type { KeyView } from '../domain/keys.js';
+
+import { OutboxKind } from '../domain/outboxRefs.js';
 import { provisioningPayload } from '../domain/provisioning.js';
+
 import type { RevealLedger } from '../domain/reveals.js';
-import { redactedRevealMessage, redactedTokenRevealMessage, revealMessage, tokenRevealMessage } from './blocks/revealMessage.js';
-import { isGoneError, slackErrorSummary } from './errors.js';
+import { revealMessage, tokenRevealMessage } from './blocks/revealMessage.js';
+import { slackErrorSummary } from './errors.js';
 import type { SlackMessage } from './kit.js';
+import { METADATA_EVENT } from './outbox/calls.js';
+import { classify } from './outbox/failures.js';
 
 /**
- * Reveal once (README: Using /keys): a full key goes to its creator in exactly one DM
- * (the message and a QR code of it), a new API token likewise (no QR code); each DM is
- * redacted by its button or after REVEAL_TTL_MINUTES. The secret is held in memory only
- * for the duration of revealKey / revealToken.
- * Slack calls use context.slack, whose client does not log request bodies.
- * Shared by /keys (create, rotate, the hide button) and the reveal-expiry job.
+ * Reveal once (README: Using /keys): a full key goes to its creator in exactly one DM (the
+ * message and a QR code of it), a new API token likewise (no QR code). Each DM's redaction is
+ * owed in the Slack outbox before the DM is posted (due after REVEAL_TTL_MINUTES, or at once by
+ * its button), and the DM carries that outbox id in its metadata: whatever happens after the post
+ * (a crash, the database gone), the outbox finds the DM and redacts it. The secret is held in
+ * memory only for the duration of revealKey / revealToken; the DM is posted on the interactive
+ * client (its creator is waiting), which never retries a post on its own (a retried post could
+ * leave a second copy that nothing redacts).
  */
 
 interface RevealTarget {
@@ -23,54 +30,49 @@ interface RevealTarget {
   id: string;
   /** `pk_<id>` / `mk_<id>`, for logs. */
   publicId: string;
+  name: string;
   what: 'key' | 'API token';
 }
 
-/**
- * Posts the one DM that holds a secret and records it for redaction. Undefined when nobody
- * has seen the secret: the DM could not be posted, or could not be recorded (then it is
- * taken back at once, since nothing would ever redact it).
- */
+/** Posts the one DM that holds a secret, its redaction owed first. Undefined when nobody has seen the secret. */
 async function postReveal(
   context: AppContext,
   userId: string,
   target: RevealTarget,
   message: SlackMessage,
-  redacted: SlackMessage,
 ): Promise<{ channel: string; ts: string } | undefined> {
   const { slack, logger } = context;
   const log = target.what === 'key' ? { keyId: target.publicId } : { tokenId: target.publicId };
   let channel: string;
-  let ts: string;
   try {
     const opened = await slack.conversations.open({ users: userId });
     channel = opened.channel?.id ?? '';
     if (!channel) throw new Error('conversations.open returned no channel');
-    const posted = await slack.chat.postMessage({ channel, ...message });
+  } catch (error) {
+    logger.error({ err: slackErrorSummary(error), ...log, userId }, `could not DM the new ${target.what}`);
+    return undefined;
+  }
+  const outboxId = await target.ledger.owe(target.id, { userId, channel, name: target.name });
+  let ts: string;
+  try {
+    const posted = await slack.chat.postMessage({
+      channel,
+      ...message,
+      metadata: { event_type: METADATA_EVENT, event_payload: { outbox_id: outboxId, step: 0 } },
+    });
     if (!posted.ts) throw new Error('chat.postMessage returned no ts');
     ts = posted.ts;
   } catch (error) {
     logger.error({ err: slackErrorSummary(error), ...log, userId }, `could not DM the new ${target.what}`);
+    // Certainly not posted: nothing to redact. Maybe posted (no answer): the redaction will look for it.
+    if (classify(error).type !== 'uncertain') await target.ledger.abandon(target.id);
     return undefined;
   }
   try {
     await target.ledger.recordPosted(target.id, { userId, channel, ts });
   } catch (error) {
-    logger.error({ err: error, ...log }, 'could not record a reveal DM; redacting it at once');
-    try {
-      await slack.chat.update({ channel, ts, ...redacted });
-    } catch (updateError) {
-      // Nothing would ever redact it later: the message goes altogether.
-      logger.error({ err: slackErrorSummary(updateError), ...log }, 'could not redact an unrecorded reveal DM; deleting it');
-      await slack.chat
-        .delete({ channel, ts })
-        .catch((deleteError: unknown) =>
-          logger.error(
-            { err: slackErrorSummary(deleteError), ...log },
-            `could not delete an unrecorded reveal DM: it still shows the ${target.what}`,
-          ),
-        );
-    }
+    // Unrecorded, the DM is still owed its redaction (found by its metadata); the creator is told it failed.
+    logger.error({ err: error, ...log }, 'could not record a reveal DM; it is redacted when due all the same');
     return undefined;
   }
   return { channel, ts };
@@ -88,13 +90,12 @@ export async function revealKey(
   reason: 'created' | 'rotated',
 ): Promise<boolean> {
   const { slack, logger, domain } = context;
-  const target: RevealTarget = { ledger: domain.reveals, id: key.keyId, publicId: key.publicId, what: 'key' };
+  const target: RevealTarget = { ledger: domain.reveals, id: key.keyId, publicId: key.publicId, name: key.name, what: 'key' };
   const posted = await postReveal(
     context,
     userId,
     target,
     revealMessage(key, fullKey, { ttlMs: context.config.revealTtlMs, reason, webhookUrl: context.config.webhookUrl }),
-    redactedRevealMessage(key),
   );
   if (!posted) return false;
 
@@ -123,71 +124,37 @@ export async function revealKey(
 
 /** DMs a new management API token to `userId` (no QR code). False when nobody has seen it. */
 export async function revealToken(context: AppContext, userId: string, token: ApiTokenView, fullToken: string): Promise<boolean> {
-  const target: RevealTarget = { ledger: context.domain.tokenReveals, id: token.tokenId, publicId: token.publicId, what: 'API token' };
-  const posted = await postReveal(
-    context,
-    userId,
-    target,
-    tokenRevealMessage(token, fullToken, context.config.revealTtlMs),
-    redactedTokenRevealMessage(token),
-  );
-  return posted !== undefined;
+  const target: RevealTarget = {
+    ledger: context.domain.tokenReveals,
+    id: token.tokenId,
+    publicId: token.publicId,
+    name: token.name,
+    what: 'API token',
+  };
+  return (await postReveal(context, userId, target, tokenRevealMessage(token, fullToken, context.config.revealTtlMs))) !== undefined;
 }
 
-/**
- * Redacts a reveal DM: the message loses the secret (chat.update) and its file, if any, is
- * deleted. Exactly once however many callers race (a conditional claim); a Slack failure
- * releases the claim for the next sweep. With `userId`, only that user's reveal (the
- * button's presser must be the recipient).
- */
-async function redact(
-  context: AppContext,
-  ledger: RevealLedger,
-  id: string,
-  redacted: (name: string) => SlackMessage,
-  { actor, userId }: { actor: string; userId?: string },
-): Promise<boolean> {
-  const { slack, logger } = context;
-  const reveal = await ledger.claimRedaction(id, userId ? { userId } : {});
-  if (!reveal) return false;
-  try {
-    await ignoreGone(slack.chat.update({ channel: reveal.channel, ts: reveal.ts, ...redacted(reveal.name) }));
-    if (reveal.fileId) await ignoreGone(slack.files.delete({ file: reveal.fileId }));
-  } catch (error) {
-    logger.warn({ err: slackErrorSummary(error), revealOf: id }, 'could not redact a reveal DM; will retry');
-    await ledger.releaseClaim(id, reveal.claimedAt);
-    return false;
-  }
-  await ledger.recordRedacted(reveal, actor);
-  return true;
+type Who = { actor: string; userId?: string };
+
+/** "Saved it — hide": the redaction is due now (only `userId`'s reveal, when given), and one outbox pass runs. True when that pass redacted it. */
+async function redactNow(context: AppContext, ledger: RevealLedger, id: string, who: Who): Promise<boolean> {
+  if (!(await ledger.requestRedaction(id, who))) return false;
+  const drained = await context.slackOutbox.drain();
+  return (drained.delivered[OutboxKind.revealRedaction] ?? 0) > 0;
 }
 
 /** A key's reveal DM (and its QR file). */
-export const redactReveal = (context: AppContext, keyId: string, who: { actor: string; userId?: string }): Promise<boolean> =>
-  redact(context, context.domain.reveals, keyId, (name) => redactedRevealMessage({ keyId, name }), who);
+export const redactReveal = (context: AppContext, keyId: string, who: Who): Promise<boolean> =>
+  redactNow(context, context.domain.reveals, keyId, who);
 
 /** An API token's reveal DM. */
-export const redactTokenReveal = (context: AppContext, tokenId: string, who: { actor: string; userId?: string }): Promise<boolean> =>
-  redact(context, context.domain.tokenReveals, tokenId, (name) => redactedTokenRevealMessage({ tokenId, name }), who);
+export const redactTokenReveal = (context: AppContext, tokenId: string, who: Who): Promise<boolean> =>
+  redactNow(context, context.domain.tokenReveals, tokenId, who);
 
-/**
- * Redacts reveal DMs (keys and API tokens) whose REVEAL_TTL_MINUTES has passed. Run every
- * minute by the scheduler, so redaction survives a restart. Returns how many it redacted.
- */
+/** One outbox pass; returns how many reveal DMs (keys and API tokens) it redacted: those past REVEAL_TTL_MINUTES, or asked for. */
 export async function redactExpiredReveals(context: AppContext): Promise<number> {
-  let redacted = 0;
-  const who = { actor: 'system:reveal-expiry' };
-  for (const keyId of await context.domain.reveals.due()) if (await redactReveal(context, keyId, who)) redacted += 1;
-  for (const tokenId of await context.domain.tokenReveals.due()) if (await redactTokenReveal(context, tokenId, who)) redacted += 1;
-  return redacted;
-}
-
-async function ignoreGone(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (error) {
-    if (!isGoneError(error)) throw error;
-  }
+  const drained = await context.slackOutbox.drain();
+  return drained.delivered[OutboxKind.revealRedaction] ?? 0;
 }
 
 /** files.uploadV2 nests completeUploadExternal's answers: files[i].files[j]. */

@@ -63,6 +63,7 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
   const ingest = new PhoneEventIngest(models, domain.keys, logger, {
     silentAfterMs: context.config.silentAfterMs,
     eventRetentionMs: context.config.eventRetentionMs,
+    batteryLowPercent: context.config.batteryLowPercent,
     ...options.ingest,
   });
   const refusals = new RefusalRecorder(models.WebhookRefusal, clock, logger, options.refusalFlushMs);

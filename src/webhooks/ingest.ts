@@ -4,7 +4,7 @@ import type { KeyService } from '../domain/keys.js';
 import type { Logger } from '../logger.js';
 import type { Models } from '../models/index.js';
 import { hourlyTotalsUpdates, reversed } from './hourlyTotals.js';
-import { type EventDoc, eventDoc, heartbeatUpdates, type IncomingPhoneEvent, usageUpdates } from './ingestWrites.js';
+import { type EventDoc, eventDoc, type IncomingPhoneEvent, type PhoneHealthOptions, phoneUpdates, usageUpdates } from './ingestWrites.js';
 
 export type { IncomingPhoneEvent } from './ingestWrites.js';
 
@@ -22,7 +22,7 @@ export class IngestUnavailableError extends Error {
   }
 }
 
-export interface IngestOptions {
+export interface IngestOptions extends PhoneHealthOptions {
   /** How long the first request of a batch waits for others (0: the same tick only). */
   flushWindowMs?: number;
   /** A batch is written at once when this many are queued. */
@@ -85,6 +85,7 @@ export class PhoneEventIngest {
   private readonly maxQueued: number;
   private readonly silentAfterMs: number;
   private readonly eventRetentionMs: number;
+  private readonly health: PhoneHealthOptions;
   private readonly counters: IngestStats = {
     batches: 0,
     stored: 0,
@@ -107,6 +108,7 @@ export class PhoneEventIngest {
     this.maxQueued = options.maxQueued ?? 10_000;
     this.silentAfterMs = options.silentAfterMs ?? 30 * 60_000;
     this.eventRetentionMs = options.eventRetentionMs ?? 30 * 24 * 3_600_000;
+    this.health = { batteryLowPercent: options.batteryLowPercent };
   }
 
   /** Resolves once the event is written (or found a duplicate, or refused); rejects with IngestUnavailableError. */
@@ -220,9 +222,9 @@ export class PhoneEventIngest {
     });
     if (stored.length === 0) return;
 
-    // 3. Side effects of what was stored: heartbeats on phones, usage on keys, the hourly totals.
+    // 3. Side effects of what was stored: heartbeats and send outcomes on phones, usage on keys, the hourly totals.
     const events = stored.map((s) => s.item.event);
-    const phoneOps = heartbeatUpdates(events);
+    const phoneOps = phoneUpdates(events, this.health);
     const keyOps = usageUpdates(events);
     const totalsOps = hourlyTotalsUpdates(events, lastHeartbeat, this.silentAfterMs);
     this.counters.commands += (phoneOps.length > 0 ? 1 : 0) + 1 + (totalsOps.length > 0 ? 1 : 0);

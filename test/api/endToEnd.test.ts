@@ -137,7 +137,11 @@ describe('/keys token in Slack', () => {
     const { token, dm } = await createTokenInSlack('forgotten-one');
     const tokenId = token.slice(3, 11);
     expect(await redactExpiredReveals(app.context)).toBe(0); // not yet due
-    await app.context.models.ApiToken.updateOne({ tokenId }, { $set: { 'reveal.expiresAt': new Date(Date.now() - 1000) } });
+    // REVEAL_TTL_MINUTES pass: the redaction owed in the outbox comes due.
+    await app.context.models.OutboxMessage.updateOne(
+      { kind: 'reveal.redaction', subject: `token:${tokenId}` },
+      { $set: { nextAttemptAt: new Date(Date.now() - 1000) } },
+    );
     expect(await redactExpiredReveals(app.context)).toBe(1);
     expect(textOf(app.fake.message(dm.channel, dm.ts))).not.toMatch(TOKEN);
     expect(await redactExpiredReveals(app.context)).toBe(0); // once

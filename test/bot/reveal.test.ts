@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptKey } from '../../src/domain/keyMaterial.js';
+import { CLAIM_MS } from '../../src/domain/outbox.js';
 import { redactExpiredReveals, redactReveal } from '../../src/slack/reveal.js';
 import { decodeQrPng } from '../support/qr.js';
 import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
@@ -182,6 +183,20 @@ describe('create through the modal', () => {
     expect(textOf(app.fake.message('DUADMIN', ts))).toMatch(FULL_KEY);
     expect(await redactExpiredReveals(app.context)).toBe(1);
     expect(textOf(app.fake.message('DUADMIN', ts))).not.toMatch(FULL_KEY);
+  });
+  it('a redaction interrupted by a crash (its claim never released) is done once the claim expires', async () => {
+    const { keyId, dm } = await createThroughModal(app, 'gw-crashed-redaction');
+    const ts = dm.response!.body.ts;
+    expect(await app.context.domain.reveals.requestRedaction(keyId, { actor: 'UADMIN', userId: 'UADMIN' })).toBe(true);
+    const claimed = await app.context.domain.outbox.claimNext(); // a process takes it… and dies
+    expect(claimed).toMatchObject({ kind: 'reveal.redaction', subject: `key:${keyId}` });
+
+    expect(await redactExpiredReveals(app.context)).toBe(0);
+    expect(textOf(app.fake.message('DUADMIN', ts))).toMatch(FULL_KEY);
+    clock.advance(CLAIM_MS);
+    expect(await redactExpiredReveals(app.context)).toBe(1);
+    expect(textOf(app.fake.message('DUADMIN', ts))).not.toMatch(FULL_KEY);
+    expect(await app.context.models.AuditEntry.countDocuments({ keyId, action: 'key.reveal_redacted', actor: 'UADMIN' })).toBe(1);
   });
 });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { testDatabaseUri } from '../support/database.js';
 import { tsProcess } from '../support/processes.js';
 import { ALERT_CHANNEL, startTestApp, type TestApp } from '../support/testApp.js';
-import { HOUR, keyWithPhones } from './helpers.js';
+import { alertMessageOf, HOUR, keyWithPhones } from './helpers.js';
 
 /** `npm run job -- <name>` is `tsx src/cli/job.ts <name>`: run it as a real process. */
 
@@ -73,7 +73,7 @@ test('npm run job -- silent-phones posts the alert of a due phone and exits 0', 
   expect(posted[0]!.text).toContain(number);
   expect(posted[0]!.text).toContain(publicId);
   expect(await app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'down' });
-  expect(await app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean()).toMatchObject({ ts: posted[0]!.ts });
+  expect(await alertMessageOf(app.context, number)).toMatchObject({ state: 'sent', ts: posted[0]!.ts, channel: ALERT_CHANNEL });
   // The lease was released when the process finished.
   expect(await app.context.models.JobLease.findOne({ name: 'silent-phones' }).lean()).toMatchObject({ until: null, lastError: null });
 });

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { AppContext } from '../../src/context.js';
+import type { OutboxItem } from '../../src/domain/outbox.js';
+import { incidentMessageRef } from '../../src/domain/outboxRefs.js';
+import type { AlertKind } from '../../src/models/index.js';
 import { startTestApp, type TestApp, type TestClock, testClock } from '../support/testApp.js';
 
 /** A Slack admin who creates the test keys. */
@@ -53,12 +56,18 @@ export async function keyWithPhones(
   return { keyId: view.keyId, publicId: view.publicId, numbers };
 }
 
+/** The outbox item of the Slack message showing a phone's (latest) alert of a kind: where it was posted, its state. */
+export async function alertMessageOf(context: AppContext, number: string, kind: AlertKind = 'silent'): Promise<OutboxItem | null> {
+  const alert = await context.models.Alert.findOne({ phoneNumber: number, kind }).sort({ since: -1 }).lean();
+  return alert ? context.domain.outbox.find(incidentMessageRef(alert.incidentId)) : null;
+}
+
 /** Empties what the jobs read and write, between tests sharing one database. */
 export async function wipe(context: AppContext): Promise<void> {
-  const { Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry } = context.models;
+  const { Key, Phone, PhoneEvent, Alert, Incident, OutboxMessage, SlackChannel, SlackRateLimit, JobLease, AuditEntry } = context.models;
   await Promise.all(
-    [Key, Phone, PhoneEvent, SilentAlert, JobLease, AuditEntry].map((model: { deleteMany(filter: object): PromiseLike<unknown> }) =>
-      model.deleteMany({}),
+    [Key, Phone, PhoneEvent, Alert, Incident, OutboxMessage, SlackChannel, SlackRateLimit, JobLease, AuditEntry].map(
+      (model: { deleteMany(filter: object): PromiseLike<unknown> }) => model.deleteMany({}),
     ),
   );
 }

@@ -5,7 +5,8 @@ import { ALERT_CHANNEL } from '../support/testApp.js';
 import { CREATOR, DAY, HOUR, MINUTE, useJobsApp } from './helpers.js';
 
 const T0 = '2026-11-22T10:00:00Z';
-const jobs = useJobsApp({ KEY_ROTATION_DAYS: '90', ROTATION_GRACE_HOURS: '24' });
+// Warnings before a key is due are tested in rotationWarning.test.ts.
+const jobs = useJobsApp({ KEY_ROTATION_DAYS: '90', ROTATION_GRACE_HOURS: '24', KEY_ROTATION_WARN_DAYS: '0' });
 const { clock } = jobs;
 
 const createKey = (name: string, actor = CREATOR) => jobs.app.context.domain.keys.create({ name, ipLock: { mode: 'off' }, actor });
@@ -78,7 +79,12 @@ describe('key-rotation', () => {
     expect(first.summary).toMatchObject({ flagged: 1, dmsSent: 0, announced: 0, slackFailures: 2 });
     expect(dmsTo(CREATOR)).toHaveLength(0);
     expect(channelNotices()).toHaveLength(0);
-    expect(await keyRecord(key.view.keyId)).toMatchObject({ rotationDue: true, rotationDmAt: null, rotationAnnouncedAt: null });
+    expect(await keyRecord(key.view.keyId)).toMatchObject({ rotationDue: true });
+    const owed = await jobs.app.context.models.OutboxMessage.find({ subject: key.view.keyId }).lean();
+    expect(owed.map((o) => [o.kind, o.state]).sort()).toEqual([
+      ['rotation.due', 'pending'],
+      ['rotation.notice', 'pending'],
+    ]);
 
     clock.advance(DAY);
     expect((await runJob('key-rotation', jobs.app.context)).summary).toMatchObject({ flagged: 0, dmsSent: 1, announced: 1 });

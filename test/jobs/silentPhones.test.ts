@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { CLAIM_MS } from '../../src/domain/outbox.js';
 import { runJob } from '../../src/jobs/index.js';
 import { silentPhonesJob } from '../../src/jobs/silentPhones.js';
-import { ALERT_CHANNEL, startTestApp, type TestApp, testClock } from '../support/testApp.js';
-import { heartbeat, keyWithPhones, MINUTE, useJobsApp } from './helpers.js';
+import { ALERT_CHANNEL, startTestApp, type TestApp, testClock, useTwoInstances } from '../support/testApp.js';
+import { alertMessageOf, heartbeat, keyWithPhones, MINUTE, useJobsApp } from './helpers.js';
 
 const T0 = '2026-11-22T10:00:00Z';
-const jobs = useJobsApp({ SILENT_AFTER_MINUTES: '30' });
+/**
+ * One phone, one alert: grouping (ALERT_GROUP_MIN) and reopening (SILENT_REOPEN_MINUTES) are
+ * off here and tested in alertGroups.test.ts and reopen.test.ts.
+ */
+const SINGLE_ALERTS = { ALERT_GROUP_MIN: '1000', SILENT_REOPEN_MINUTES: '0' };
+const jobs = useJobsApp({ SILENT_AFTER_MINUTES: '30', ...SINGLE_ALERTS });
 const { clock } = jobs;
 
 const alerts = () => jobs.app.fake.messagesIn(ALERT_CHANNEL).filter((m) => !m.thread_ts);
@@ -42,10 +48,12 @@ describe('silent phones', () => {
       clock.advance(5 * MINUTE);
       await silentPhones();
     }
-    expect(await jobs.app.context.models.SilentAlert.countDocuments({ phoneNumber: number })).toBe(1);
+    expect(await jobs.app.context.models.Alert.countDocuments({ phoneNumber: number })).toBe(1);
     expect(alerts()).toHaveLength(1);
-    const alert = await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
-    expect(alert).toMatchObject({ silentSince: new Date(T0), channel: ALERT_CHANNEL, ts: alerts()[0]!.ts, postAttempts: 1 });
+    const alert = await jobs.app.context.models.Alert.findOne({ phoneNumber: number }).lean();
+    expect(alert).toMatchObject({ kind: 'silent', since: new Date(T0) });
+    expect(await alertMessageOf(jobs.app.context, number)).toMatchObject({ state: 'sent', channel: ALERT_CHANNEL, ts: alerts()[0]!.ts });
+    expect(jobs.app.fake.callsTo('chat.postMessage')).toHaveLength(1);
     expect(String(alert!._id)).toBe(String(phone!.alertId));
   });
 
@@ -77,9 +85,8 @@ describe('silent phones', () => {
 
     const phone = await jobs.app.context.models.Phone.findOne({ number }).lean();
     expect(phone).toMatchObject({ state: 'up', alertId: null });
-    const stored = await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
-    expect(stored).toMatchObject({ resolvedAt: new Date(Date.parse(T0) + 41 * MINUTE) });
-    expect(stored!.recoveryPostedAt).not.toBeNull();
+    const stored = await jobs.app.context.models.Alert.findOne({ phoneNumber: number }).lean();
+    expect(stored).toMatchObject({ resolvedAt: new Date(Date.parse(T0) + 41 * MINUTE), resolution: 'recovered' });
 
     // Nothing more on later runs; a new silence is a new outage with its own alert.
     await silentPhones();
@@ -88,7 +95,7 @@ describe('silent phones', () => {
     clock.advance(31 * MINUTE);
     await silentPhones();
     expect(alerts()).toHaveLength(2);
-    expect(await jobs.app.context.models.SilentAlert.countDocuments({ phoneNumber: number })).toBe(2);
+    expect(await jobs.app.context.models.Alert.countDocuments({ phoneNumber: number })).toBe(2);
   });
 
   test('a phone that came back and fell silent again between two runs: old alert resolved, new one posted', async () => {
@@ -123,7 +130,7 @@ describe('silent phones', () => {
     clock.advance(59 * MINUTE);
     await silentPhones();
     expect(jobs.app.fake.callsTo('chat.postMessage')).toHaveLength(0);
-    expect(await jobs.app.context.models.SilentAlert.countDocuments()).toBe(0);
+    expect(await jobs.app.context.models.Alert.countDocuments()).toBe(0);
     expect(await jobs.app.context.models.Phone.findOne({ number: neverSeen }).lean()).toMatchObject({ state: 'new' });
 
     clock.advance(2 * MINUTE); // the pause ended at T0+2h
@@ -142,8 +149,8 @@ describe('silent phones', () => {
     const failed = await silentPhones();
     expect(failed.summary).toMatchObject({ detected: 1, posted: 0, slackFailures: 1 });
     expect(alerts()).toHaveLength(0);
-    const pending = await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
-    expect(pending).toMatchObject({ ts: null, postedAt: null, claimedUntil: null, postAttempts: 1 });
+    const pending = await alertMessageOf(jobs.app.context, number);
+    expect(pending).toMatchObject({ ts: null, state: 'pending', claim: null, attempts: 1 });
     expect(pending!.lastError).toBeTruthy();
 
     jobs.app.fake.failNext('chat.postMessage', { status: 500 });
@@ -156,11 +163,9 @@ describe('silent phones', () => {
     await silentPhones();
     await silentPhones();
     expect(alerts()).toHaveLength(1);
-    expect(await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean()).toMatchObject({
-      ts: alerts()[0]!.ts,
-      postAttempts: 3,
-      lastError: null,
-    });
+    expect(await alertMessageOf(jobs.app.context, number)).toMatchObject({ ts: alerts()[0]!.ts, state: 'sent', lastError: null });
+    // Three attempts: the rate limit, the 500, the post.
+    expect(jobs.app.fake.callsTo('chat.postMessage')).toHaveLength(3);
   });
 
   test('a failed recovery update is retried on the next run, and the thread reply goes out once', async () => {
@@ -193,13 +198,13 @@ describe('silent phones', () => {
     const { numbers } = await keyWithPhones(jobs.app.context, 'gw-claimed');
     await heartbeat(jobs.app.context, numbers[0]!);
     clock.advance(31 * MINUTE);
-    const { monitor } = jobs.app.context.domain;
-    await monitor.detectSilent(ALERT_CHANNEL);
-    expect(await monitor.claimNextUnposted(5 * MINUTE)).not.toBeNull(); // ...and the poster dies
+    const { monitor, outbox } = jobs.app.context.domain;
+    await monitor.detectSilent();
+    expect(await outbox.claimNext()).not.toBeNull(); // ...and the poster dies
 
     await silentPhones();
     expect(alerts()).toHaveLength(0);
-    clock.advance(5 * MINUTE);
+    clock.advance(CLAIM_MS);
     await silentPhones();
     expect(alerts()).toHaveLength(1);
   });
@@ -227,20 +232,21 @@ describe('silent phones', () => {
     clock.advance(31 * MINUTE);
     const { monitor } = jobs.app.context.domain;
     // Crash right after the up → down update: the alert write never happens.
-    const write = vi.spyOn(jobs.app.context.models.SilentAlert, 'findOneAndUpdate').mockImplementationOnce(() => {
+    const write = vi.spyOn(jobs.app.context.models.Alert, 'findOneAndUpdate').mockImplementationOnce(() => {
       throw new Error('process died');
     });
-    await expect(monitor.detectSilent(ALERT_CHANNEL)).rejects.toThrow('process died');
+    await expect(monitor.detectSilent()).rejects.toThrow('process died');
     write.mockRestore();
     expect(await jobs.app.context.models.Phone.findOne({ number }).lean()).toMatchObject({ state: 'down' });
-    expect(await jobs.app.context.models.SilentAlert.countDocuments()).toBe(0);
+    expect(await jobs.app.context.models.Alert.countDocuments()).toBe(0);
 
     const run = await silentPhones();
     expect(run.summary).toMatchObject({ repaired: 1, posted: 1 });
     const phone = await jobs.app.context.models.Phone.findOne({ number }).lean();
-    const alert = await jobs.app.context.models.SilentAlert.findOne({ phoneNumber: number }).lean();
+    const alert = await jobs.app.context.models.Alert.findOne({ phoneNumber: number }).lean();
     expect(String(alert!._id)).toBe(String(phone!.alertId));
     expect(phone!.alertPendingSince).toBeUndefined();
+    expect(alert!.pendingSince).toBeUndefined();
     expect(alerts()).toHaveLength(1);
   });
 
@@ -268,35 +274,30 @@ describe('silent phones', () => {
     expect(results.reduce((sum, r) => sum + r.recoveriesPosted, 0)).toBe(12);
     expect(alerts()).toHaveLength(24);
     expect(jobs.app.fake.callsTo('chat.update')).toHaveLength(12);
-    for (const n of numbers) expect(await jobs.app.context.models.SilentAlert.countDocuments({ phoneNumber: n })).toBe(2);
+    for (const n of numbers) expect(await jobs.app.context.models.Alert.countDocuments({ phoneNumber: n })).toBe(2);
   });
 });
 
 describe('two instances on one database', () => {
+  const shared = testClock(T0);
+  const two = useTwoInstances('jobs_two_instances', shared.now, SINGLE_ALERTS);
+
   test('exactly one alert per outage', async () => {
-    const { testDatabaseUri } = await import('../support/database.js');
-    const uri = testDatabaseUri('jobs_two_instances');
-    const shared = testClock(T0);
-    const a = await startTestApp({ clock: shared.now, mongodbUri: uri, fake: jobs.app.fake });
-    const b = await startTestApp({ clock: shared.now, mongodbUri: uri, fake: jobs.app.fake });
-    try {
-      const { numbers } = await keyWithPhones(a.context, 'gw-two', 10);
-      for (const n of numbers) await heartbeat(a.context, n);
-      shared.advance(31 * MINUTE);
-      await Promise.all([
-        runJob('silent-phones', a.context),
-        runJob('silent-phones', b.context),
-        silentPhonesJob(a.context),
-        silentPhonesJob(b.context),
-      ]);
-      await Promise.all([runJob('silent-phones', a.context), runJob('silent-phones', b.context)]);
-      expect(alerts()).toHaveLength(10);
-      expect(await a.context.models.SilentAlert.countDocuments()).toBe(10);
-      expect(new Set(alerts().map((m) => m.text!.match(/\+\d+/)![0])).size).toBe(10);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    const { a, b } = two;
+    const { numbers } = await keyWithPhones(a.context, 'gw-two', 10);
+    for (const n of numbers) await heartbeat(a.context, n);
+    shared.advance(31 * MINUTE);
+    await Promise.all([
+      runJob('silent-phones', a.context),
+      runJob('silent-phones', b.context),
+      silentPhonesJob(a.context),
+      silentPhonesJob(b.context),
+    ]);
+    await Promise.all([runJob('silent-phones', a.context), runJob('silent-phones', b.context)]);
+    const posted = a.fake.messagesIn(ALERT_CHANNEL).filter((m) => !m.thread_ts);
+    expect(posted).toHaveLength(10);
+    expect(await a.context.models.Alert.countDocuments()).toBe(10);
+    expect(new Set(posted.map((m) => m.text!.match(/\+\d+/)![0])).size).toBe(10);
   });
 });
 
@@ -304,7 +305,10 @@ describe('reminders', () => {
   const remindClock = testClock(T0);
   let reminding: TestApp;
   beforeAll(async () => {
-    reminding = await startTestApp({ clock: remindClock.now, env: { SILENT_AFTER_MINUTES: '30', SILENT_REMIND_MINUTES: '60' } });
+    reminding = await startTestApp({
+      clock: remindClock.now,
+      env: { SILENT_AFTER_MINUTES: '30', SILENT_REMIND_MINUTES: '60', ...SINGLE_ALERTS },
+    });
   });
   afterAll(async () => {
     await reminding?.close();

@@ -44,7 +44,7 @@ describe('test environment', () => {
     expect(posted.filter((m) => !m.thread_ts)).toHaveLength(1);
     expect(posted[0]!.text).toContain(liveNumber);
     expect(JSON.stringify(posted)).not.toContain(testNumber);
-    expect(await jobs.app.context.models.SilentAlert.countDocuments({ phoneNumber: testNumber })).toBe(0);
+    expect(await jobs.app.context.models.Alert.countDocuments({ phoneNumber: testNumber })).toBe(0);
 
     // Shown as silent wherever phones are listed, and marked test.
     const phones = await jobs.app.context.domain.phones.list();
@@ -57,7 +57,7 @@ describe('test environment', () => {
     clock.advance(45 * MINUTE);
     await runJob('silent-phones', jobs.app.context);
     expect(JSON.stringify(alerts())).not.toContain(testNumber);
-    expect(await jobs.app.context.models.SilentAlert.countDocuments({ phoneNumber: testNumber })).toBe(0);
+    expect(await jobs.app.context.models.Alert.countDocuments({ phoneNumber: testNumber })).toBe(0);
   });
 
   test('a number that moves from a test key to a live key pages on-call again', async () => {

@@ -132,10 +132,12 @@ it('counts webhook requests by type and status, refusals by reason, Slack reques
   expect(byLabels(samples, 'phonekeys_phones', ['environment', 'status'])).toEqual({
     'live|online': 1,
     'live|silent': 1,
+    'live|failing': 0,
     'live|never_seen': 1,
     'live|paused': 1,
     'test|online': 1,
     'test|silent': 0,
+    'test|failing': 0,
     'test|never_seen': 0,
     'test|paused': 0,
   });

@@ -265,7 +265,7 @@ export function viewSubmissionAckProblems(ack: Json, submitted: Json): string[] 
 }
 
 /** The markup phonekeys itself writes in mrkdwn: mentions of users and `<!date^…>` dates. */
-const OUR_MARKUP = /^<(@[UW][A-Z0-9]+|!date\^\d+\^[^|>]*\|[^<>]*)>$/;
+const OUR_MARKUP = /^<(@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|!date\^\d+\^[^|>]*\|[^<>]*)>$/;
 
 /**
  * Every `<…>` in a message's or view's mrkdwn (and a message's `text`, which Slack reads as

@@ -473,7 +473,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
     await sleep(delayMs + (delays.get(method) ?? 0));
     const failure = takeFailure(method, call.args);
     if (failure?.hang) await hangUntilReleased(req);
-    if (failure?.afterAccepting && token) answer(method, call.args);
+    if (failure?.afterAccepting && token) answer(method, call.args, token);
     if (failure) {
       call.response = { status: failure.status, body: { ok: false, error: failure.error } };
       sendFailure(res, failure);

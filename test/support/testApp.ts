@@ -137,9 +137,13 @@ function testLogFile(): string | undefined {
  * Two instances of the app on one database (same encryption key, one fake Slack), as behind a
  * load balancer. Registers the vitest hooks; read `.a` and `.b` inside tests.
  */
-export function useTwoInstances(databaseName: string, clock?: Clock): { readonly a: TestApp; readonly b: TestApp } {
+export function useTwoInstances(
+  databaseName: string,
+  clock?: Clock,
+  extraEnv: Record<string, string> = {},
+): { readonly a: TestApp; readonly b: TestApp } {
   const mongodbUri = testDatabaseUri(databaseName);
-  const env = { KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+  const env = { KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...extraEnv };
   let a: TestApp | undefined;
   let b: TestApp | undefined;
   beforeAll(async () => {

@@ -1,70 +1,296 @@
-import type { AlertRecord } from '../../domain/monitor.js';
-import { durationText, isoTime, type KeyRef, keyLabel, keyPlain, slackDate } from '../format.js';
-import { context, fields, type SlackMessage, section } from '../kit.js';
+import type { AlertRecord, IncidentRecord } from '../../models/index.js';
+import { durationText, escapeText, isoTime, type KeyRef, keyLabel, keyPlain, mention, slackDate, someOf } from '../format.js';
+import { ActionId } from '../ids.js';
+import { type Block, button, context, fields, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
 
 /**
- * The silent-phone messages in ALERT_CHANNEL_ID: the alert, what it becomes once resolved, and
- * the thread replies. The text is the notification and screen-reader fallback, so it carries
- * the whole message too. Phone numbers are E.164 (the domain checked them): no escaping needed.
+ * The alert messages in ALERT_CHANNEL_ID, written for someone woken at 3 a.m. on a phone: what is
+ * wrong, which phone and key, since when, what to try, and buttons for the obvious next step.
+ * An incident's message shows its current state (open, acknowledged, paused, resolved); its
+ * thread gets the replies. `text` is the notification and screen-reader fallback, so it carries
+ * the essentials too. Phone numbers are E.164 (the domain checked them); everything else a
+ * phone or a person typed (key names, failure reasons) is escaped.
  */
 
-/** The alert in ALERT_CHANNEL_ID; if the phone came back before it could be posted, its resolved form. */
-export function alertMessage(alert: AlertRecord, key: KeyRef, now: Date): SlackMessage {
-  if (alert.resolvedAt) return resolvedAlertMessage(alert, key);
-  const silentFor = durationText(now.getTime() - alert.silentSince.getTime());
+export interface IncidentData {
+  incident: IncidentRecord;
+  alerts: AlertRecord[];
+  keys: Map<string, KeyRef>;
+  now: Date;
+}
+
+/** Phones listed in a grouped alert; the rest are counted (Block Kit's 50 blocks, 3,000 characters a section). */
+export const GROUP_LINES_SHOWN = 150;
+
+const keyOf = (data: IncidentData, alert: AlertRecord): KeyRef => data.keys.get(alert.keyId) ?? { keyId: alert.keyId, name: null };
+const silentSince = (alert: AlertRecord): Date => alert.lastSilentSince ?? alert.since;
+
+/** The incident's message as it should read now. */
+export function incidentMessage(data: IncidentData): SlackMessage {
+  const { incident, alerts } = data;
+  const body = alerts.length > 1 ? groupMessage(data) : singleMessage(data, alerts[0]!);
+  const blocks = [...body.blocks, ...statusBlocks(incident, data.now)];
+  return { text: body.text, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
+}
+
+function singleMessage(data: IncidentData, alert: AlertRecord): { text: string; blocks: Block[] } {
+  const key = keyOf(data, alert);
+  if (alert.resolvedAt) return resolvedSingle(alert, key);
+  switch (alert.kind) {
+    case 'silent': {
+      const since = silentSince(alert);
+      const silentFor = durationText(data.now.getTime() - since.getTime());
+      const again = alert.reopens > 0 ? ' again' : '';
+      return {
+        text: `:rotating_light: Phone ${alert.phoneNumber} is silent${again}: no heartbeat for ${silentFor}, last at ${isoTime(since)}. Key: ${keyPlain(key)}.`,
+        blocks: [
+          section(`:rotating_light: *Phone ${alert.phoneNumber} is silent${again}*: no heartbeat for *${silentFor}*.`),
+          fields([
+            ['Phone', alert.phoneNumber],
+            ['Key', keyLabel(key)],
+            ['Last heartbeat', slackDate(since)],
+            ['Silent for', silentFor],
+          ]),
+          section(
+            '*What to try:* check the phone has power and signal and that the gateway app is open; restart the app, then the phone. SMS sent to it wait until it is back.',
+          ),
+        ],
+      };
+    }
+    case 'failing': {
+      const failures = Number(alert.details.failures ?? 0);
+      const reasons = reasonsText(alert.details.reasons);
+      return {
+        text: `:warning: Phone ${alert.phoneNumber} cannot send SMS: its last ${failures} sends failed or expired, since ${isoTime(alert.since)}. Last reasons: ${reasons}. Key: ${keyPlain(key)}.`,
+        blocks: [
+          section(`:warning: *Phone ${alert.phoneNumber} cannot send SMS*: its last *${failures}* sends failed or expired.`),
+          fields([
+            ['Phone', alert.phoneNumber],
+            ['Key', keyLabel(key)],
+            ['Failing since', slackDate(alert.since)],
+            ['Last reasons', reasons],
+          ]),
+          section(
+            "*What to try:* it still heartbeats, so it is on and connected — check the SIM's credit and that it can send (a barred or expired SIM, the operator's network), then send a test SMS from the phone.",
+          ),
+        ],
+      };
+    }
+    case 'battery': {
+      const battery = alert.details.battery;
+      const level = typeof battery === 'number' ? `${battery} %` : 'low';
+      return {
+        text: `:battery: Phone ${alert.phoneNumber} is running flat: battery ${level}, not charging, since ${isoTime(alert.since)}. Key: ${keyPlain(key)}.`,
+        blocks: [
+          section(`:battery: *Phone ${alert.phoneNumber} is running flat*: battery *${level}*, not charging.`),
+          fields([
+            ['Phone', alert.phoneNumber],
+            ['Key', keyLabel(key)],
+            ['Low since', slackDate(alert.since)],
+            ['Battery', level],
+          ]),
+          section('*What to try:* plug it in, and check the charger and the power at its site. When the battery is empty it goes silent.'),
+        ],
+      };
+    }
+  }
+}
+
+function resolvedSingle(alert: AlertRecord, key: KeyRef): { text: string; blocks: Block[] } {
+  const back = alert.resolvedAt ?? alert.since;
+  if (alert.resolution === 'key deleted') {
+    const text = `:white_check_mark: Resolved: key ${keyPlain(key)} was deleted, so phone ${alert.phoneNumber} is no longer watched.`;
+    return {
+      text,
+      blocks: [
+        section(`:white_check_mark: *Resolved: key ${keyLabel(key)} was deleted*, so phone ${alert.phoneNumber} is no longer watched.`),
+      ],
+    };
+  }
+  const lasted = durationText(back.getTime() - (alert.kind === 'silent' ? silentSince(alert) : alert.since).getTime());
+  const what = {
+    silent: { text: `was silent for ${lasted} and is back online`, title: 'is back online', from: 'Silent from', to: 'Back at' },
+    failing: {
+      text: `could not send for ${lasted} and is sending again`,
+      title: 'is sending again',
+      from: 'Failing from',
+      to: 'Sending since',
+    },
+    battery: {
+      text: `was low on battery for ${lasted} and is charging again`,
+      title: 'is charging again',
+      from: 'Low from',
+      to: 'OK since',
+    },
+  }[alert.kind];
   return {
-    text: `:rotating_light: Phone ${alert.phoneNumber} is silent: no heartbeat for ${silentFor}, last at ${isoTime(alert.silentSince)}. Key: ${keyPlain(key)}.`,
+    text: `:white_check_mark: Resolved: phone ${alert.phoneNumber} (key ${keyPlain(key)}) ${what.text}.`,
     blocks: [
-      section(`:rotating_light: *Phone ${alert.phoneNumber} is silent*`),
+      section(`:white_check_mark: *Resolved: phone ${alert.phoneNumber} ${what.title}*`),
       fields([
         ['Phone', alert.phoneNumber],
         ['Key', keyLabel(key)],
-        ['Last heartbeat', slackDate(alert.silentSince)],
-        ['Silent for', silentFor],
+        [what.from, slackDate(alert.kind === 'silent' ? silentSince(alert) : alert.since)],
+        [what.to, slackDate(back)],
       ]),
       context(
-        `Updates and the recovery notice follow in this thread. Pause alerts for it with \`/keys pause ${alert.phoneNumber} [minutes]\`.`,
+        `Lasted ${lasted}.${alert.kind === 'failing' && typeof alert.details.lost === 'number' ? ` Sends lost: ${alert.details.lost}.` : ''}`,
       ),
     ],
   };
 }
 
-/** What the alert message becomes once the phone is back. */
-export function resolvedAlertMessage(alert: AlertRecord, key: KeyRef): SlackMessage {
-  const back = alert.resolvedAt ?? alert.silentSince;
-  const outage = durationText(back.getTime() - alert.silentSince.getTime());
+/** A storm: many phones silent in one run, one message listing them. */
+function groupMessage(data: IncidentData): { text: string; blocks: Block[] } {
+  const { alerts, incident } = data;
+  const open = alerts.filter((a) => !a.resolvedAt);
+  const first = new Date(Math.min(...alerts.map((a) => silentSince(a).getTime())));
+  const lines = alerts.slice(0, GROUP_LINES_SHOWN).map((a) => {
+    const key = keyLabel(keyOf(data, a));
+    if (a.resolvedAt) return `• ~${a.phoneNumber}~ :white_check_mark: back ${slackDate(a.resolvedAt)} · ${key}`;
+    return `• *${a.phoneNumber}* · ${key} · last heartbeat ${slackDate(silentSince(a))}`;
+  });
+  const more = alerts.length > GROUP_LINES_SHOWN ? [context(`… and ${alerts.length - GROUP_LINES_SHOWN} more: \`/keys phones\`.`)] : [];
+  if (open.length === 0) {
+    const last = incident.resolvedAt ?? data.now;
+    return {
+      text: `:white_check_mark: Resolved: all ${alerts.length} phones are back online (the last at ${isoTime(last)}).`,
+      blocks: [
+        section(`:white_check_mark: *Resolved: all ${alerts.length} phones are back online* (the last ${slackDate(last)}).`),
+        ...linesToSections(lines),
+        ...more,
+      ],
+    };
+  }
+  const silentFor = durationText(data.now.getTime() - first.getTime());
+  const still = open.length === alerts.length ? '' : ` (${alerts.length - open.length} back, ${open.length} still silent)`;
   return {
-    text: `:white_check_mark: Resolved: phone ${alert.phoneNumber} (key ${keyPlain(key)}) was silent for ${outage} and is back online.`,
+    text: `:rotating_light: ${alerts.length} phones are silent since ${isoTime(first)}${still}: ${someOf(
+      open.map((a) => a.phoneNumber),
+      10,
+    )}.`,
     blocks: [
-      section(`:white_check_mark: *Resolved: phone ${alert.phoneNumber} is back online*`),
-      fields([
-        ['Phone', alert.phoneNumber],
-        ['Key', keyLabel(key)],
-        ['Silent from', slackDate(alert.silentSince)],
-        ['Back at', slackDate(back)],
-      ]),
-      context(`Outage: ${outage}.`),
+      section(`:rotating_light: *${alerts.length} phones are silent* since ${slackDate(first)} (${silentFor})${still}.`),
+      ...linesToSections(lines),
+      ...more,
+      section(
+        '*What to try:* many phones at once is usually their site — power, the network, the router. Check there first. Each phone that comes back is announced in the thread.',
+      ),
     ],
   };
 }
 
-/** The thread reply when the phone is back. */
-export function recoveryReply(alert: AlertRecord): SlackMessage {
-  const back = alert.resolvedAt ?? alert.silentSince;
-  const outage = durationText(back.getTime() - alert.silentSince.getTime());
+/** Acknowledged, paused, and the buttons while it is open. */
+function statusBlocks(incident: IncidentRecord, now: Date): Block[] {
+  if (incident.resolvedAt) return [];
+  const notes: string[] = [];
+  if (incident.ackedAt && incident.ackedBy)
+    notes.push(`:eyes: Acknowledged by ${mention(incident.ackedBy)} ${slackDate(incident.ackedAt)}: reminders stopped.`);
+  if (incident.pausedUntil && incident.pausedUntil.getTime() > now.getTime())
+    notes.push(`:double_vertical_bar: Paused by ${mention(incident.pausedBy ?? 'someone')} until ${slackDate(incident.pausedUntil)}.`);
+  const id = String(incident._id);
+  const buttons = [
+    ...(incident.ackedAt ? [] : [button('Acknowledge', ActionId.acknowledgeAlert, id, { style: 'primary' })]),
+    button('Pause 1 h', ActionId.pauseAlert, id),
+  ];
+  return [...(notes.length ? [context(notes.join('\n'))] : []), { type: 'actions', block_id: `incident_${id}`, elements: buttons }];
+}
+
+function reasonsText(reasons: unknown): string {
+  const list = Array.isArray(reasons) ? reasons.map((r) => `"${escapeText(String(r))}"`) : [];
+  return list.length ? list.join(', ') : 'none given';
+}
+
+// ── thread replies ──────────────────────────────────────────────────────
+
+/** An alert of the incident recovered. */
+export function recoveredReply(data: IncidentData, alert: AlertRecord): SlackMessage {
+  const back = alert.resolvedAt ?? data.now;
+  const open = data.alerts.filter((a) => !a.resolvedAt).length;
+  const rest =
+    data.alerts.length > 1
+      ? ` ${open === 0 ? `All ${data.alerts.length} are back.` : `${open} of ${data.alerts.length} still silent.`}`
+      : '';
+  switch (alert.kind) {
+    case 'silent': {
+      const outage = durationText(back.getTime() - silentSince(alert).getTime());
+      return {
+        text: `:white_check_mark: ${alert.phoneNumber} is back online after ${outage} (first heartbeat at ${isoTime(back)}).${rest}`,
+        blocks: [
+          section(`:white_check_mark: ${alert.phoneNumber} is back online after *${outage}* (first heartbeat ${slackDate(back)}).${rest}`),
+        ],
+      };
+    }
+    case 'failing': {
+      const lasted = durationText(back.getTime() - alert.since.getTime());
+      const lost = Number(alert.details.lost ?? 0);
+      const sends = `${lost} send${lost === 1 ? ' was' : 's were'} lost (failed or expired)`;
+      return {
+        text: `:white_check_mark: ${alert.phoneNumber} is sending again after failing for ${lasted}: ${sends}.`,
+        blocks: [
+          section(`:white_check_mark: ${alert.phoneNumber} is sending again (${slackDate(back)}) after failing for *${lasted}*: ${sends}.`),
+        ],
+      };
+    }
+    case 'battery': {
+      const battery = alert.details.batteryAtEnd;
+      const how = alert.details.chargingAtEnd === true ? 'is charging again' : 'has battery again';
+      const level = typeof battery === 'number' ? ` (battery ${battery} %)` : '';
+      return {
+        text: `:white_check_mark: ${alert.phoneNumber} ${how}${level}.`,
+        blocks: [section(`:white_check_mark: ${alert.phoneNumber} ${how}${level}, ${slackDate(back)}.`)],
+      };
+    }
+  }
+}
+
+/** A phone silent again soon after it recovered: the alert reopened. */
+export function reopenedReply(alert: AlertRecord): SlackMessage {
+  const since = silentSince(alert);
+  const after = alert.lastResolvedAt ? `, ${durationText(since.getTime() - alert.lastResolvedAt.getTime())} after it came back` : '';
   return {
-    text: `:white_check_mark: ${alert.phoneNumber} is back online after ${outage} (first heartbeat at ${isoTime(back)}).`,
-    blocks: [section(`:white_check_mark: ${alert.phoneNumber} is back online after *${outage}* (first heartbeat ${slackDate(back)}).`)],
+    text: `:rotating_light: ${alert.phoneNumber} is silent again: no heartbeat since ${isoTime(since)}${after}.`,
+    blocks: [
+      section(
+        `:rotating_light: ${alert.phoneNumber} is *silent again*: no heartbeat since ${slackDate(since)}${after}. This alert is open again.`,
+      ),
+    ],
   };
 }
 
-/** The thread reply while the phone stays silent (SILENT_REMIND_MINUTES). */
-export function reminderReply(alert: AlertRecord, now: Date): SlackMessage {
-  const silentFor = durationText(now.getTime() - alert.silentSince.getTime());
+/** SILENT_REMIND_MINUTES: still silent. */
+export function reminderReply(data: IncidentData): SlackMessage {
+  const open = data.alerts.filter((a) => !a.resolvedAt);
+  const first = open[0];
+  if (!first) return { text: 'All back.' };
+  const silentFor = durationText(data.now.getTime() - silentSince(first).getTime());
+  if (data.alerts.length === 1) {
+    return {
+      text: `:hourglass: ${first.phoneNumber} is still silent: no heartbeat for ${silentFor}.`,
+      blocks: [
+        section(
+          `:hourglass: ${first.phoneNumber} is still silent: no heartbeat for *${silentFor}* (last ${slackDate(silentSince(first))}). Acknowledge to stop these reminders.`,
+        ),
+      ],
+    };
+  }
   return {
-    text: `:hourglass: ${alert.phoneNumber} is still silent: no heartbeat for ${silentFor}.`,
+    text: `:hourglass: ${open.length} of ${data.alerts.length} phones are still silent, the first for ${silentFor}.`,
     blocks: [
-      section(`:hourglass: ${alert.phoneNumber} is still silent: no heartbeat for *${silentFor}* (last ${slackDate(alert.silentSince)}).`),
+      section(
+        `:hourglass: ${open.length} of ${data.alerts.length} phones are still silent, the first for *${silentFor}*. Acknowledge to stop these reminders.`,
+      ),
+    ],
+  };
+}
+
+/** The alert's key was deleted: its phone is no longer watched. */
+export function closedReply(data: IncidentData, alert: AlertRecord): SlackMessage {
+  const key = keyOf(data, alert);
+  return {
+    text: `:wastebasket: Key ${keyPlain(key)} was deleted: ${alert.phoneNumber} is no longer watched, so this alert is closed.`,
+    blocks: [
+      section(`:wastebasket: Key ${keyLabel(key)} was deleted: ${alert.phoneNumber} is no longer watched, so this alert is closed.`),
     ],
   };
 }

@@ -1,4 +1,5 @@
 import type { KeyView, Revocation } from '../../domain/keys.js';
+import type { IncidentRecord } from '../../models/index.js';
 import { changesText, escapeText, ipLockText, keyLabel, mention, slackDate } from '../format.js';
 import type { SlackMessage } from '../kit.js';
 import { predecessorConsequence } from './deleteConfirmation.js';
@@ -58,12 +59,28 @@ export function keyDeleted({ view, predecessor }: Revocation): SlackMessage {
 }
 
 export const phonePaused = (number: string, until: Date | null): SlackMessage => ({
-  text: `:double_vertical_bar: Silent-phone alerts for ${number} are paused until ${slackDate(until)}.`,
+  text: `:double_vertical_bar: Alerts for ${number} are paused until ${slackDate(until)} (silent, failing and battery alike).`,
 });
 
 export const phoneResumed = (number: string): SlackMessage => ({
-  text: `:arrow_forward: Silent-phone alerts for ${number} are back on.`,
+  text: `:arrow_forward: Alerts for ${number} are back on.`,
 });
+
+/** Acknowledge pressed: by this person, or by someone before them. */
+export function alertAcknowledged(incident: Pick<IncidentRecord, 'ackedAt' | 'ackedBy' | 'resolvedAt'>, byYou: boolean): SlackMessage {
+  if (byYou) return { text: ':eyes: Acknowledged: the alert says it is yours, and its reminders stop.' };
+  if (incident.ackedBy) return { text: `Already acknowledged by ${mention(incident.ackedBy)} ${slackDate(incident.ackedAt)}.` };
+  return { text: `Nothing to acknowledge: this alert was resolved ${slackDate(incident.resolvedAt)}.` };
+}
+
+/** Pause 1 h pressed. */
+export function alertPaused(phones: string[], until: Date | null): SlackMessage {
+  if (phones.length === 0) return { text: 'Nothing to pause: every phone of this alert is back.' };
+  const which = phones.length === 1 ? phones[0] : `${phones.length} phones`;
+  return {
+    text: `:double_vertical_bar: Alerts for ${which} are paused until ${slackDate(until)}. \`/keys resume &lt;phone&gt;\` turns them back on.`,
+  };
+}
 
 /** `/keys delete` of a key that is already revoked: nothing to ask. */
 export const alreadyRevoked = (key: Key): SlackMessage => ({ text: `${keyLabel(key)} is already revoked.` });

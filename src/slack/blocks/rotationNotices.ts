@@ -1,8 +1,37 @@
 import type { RotationKey } from '../../domain/rotation.js';
 import { durationText, escapeText, keyLabel, keyPlain, mention, slackDate } from '../format.js';
-import { context, type SlackMessage, section } from '../kit.js';
+import { ActionId } from '../ids.js';
+import { button, confirmDialog, context, type SlackMessage, section } from '../kit.js';
 
-/** The key-rotation job's messages: a DM to each key's creator, and notices in ALERT_CHANNEL_ID. */
+/** The key-rotation job's messages: DMs to each key's creator, and notices in ALERT_CHANNEL_ID. */
+
+/** KEY_ROTATION_WARN_DAYS before a key is due: a DM to its creator with a Rotate now button. */
+export function rotationWarningDm(key: RotationKey, dueAt: Date, now: Date): SlackMessage {
+  const inTime = durationText(dueAt.getTime() - now.getTime());
+  const how =
+    'Rotate now gives you the new key by DM (with its QR code); the old one keeps working during the grace period, so the phone can switch over at its own pace.';
+  return {
+    text: `:hourglass_flowing_sand: Your phone key ${keyPlain(key)} is due for rotation in ${inTime}. ${how}`,
+    blocks: [
+      section(`:hourglass_flowing_sand: Your phone key ${keyLabel(key)} is due for rotation in *${inTime}* (${slackDate(dueAt)}).`),
+      section(how),
+      {
+        type: 'actions',
+        block_id: `rotate_now_${key.keyId}`,
+        elements: [
+          button('Rotate now', ActionId.rotateNow, key.keyId, {
+            style: 'primary',
+            confirm: confirmDialog(
+              'Rotate this key now?',
+              `A new key replaces *${escapeText(key.name)}*; the old one keeps working during the grace period.`,
+              'Rotate',
+            ),
+          }),
+        ],
+      },
+    ],
+  };
+}
 
 /** The DM to a key's creator when it is due for rotation. */
 export function rotationDm(key: RotationKey, now: Date, rotationDays: number): SlackMessage {

@@ -5,9 +5,19 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeysCommand } from '../../../src/bot/commandParser.js';
 import { encodeMetadata } from '../../../src/bot/metadata.js';
-import { alertMessage, recoveryReply, reminderReply, resolvedAlertMessage } from '../../../src/slack/blocks/alerts.js';
+import type { AlertRecord, IncidentRecord } from '../../../src/models/index.js';
+import {
+  closedReply,
+  GROUP_LINES_SHOWN,
+  type IncidentData,
+  incidentMessage,
+  recoveredReply,
+  reminderReply,
+  reopenedReply,
+} from '../../../src/slack/blocks/alerts.js';
 import * as answers from '../../../src/slack/blocks/answers.js';
 import { auditList } from '../../../src/slack/blocks/auditList.js';
+import { alertChannelBrokenDm, alertChannelFix, phoneTakeoverNotice } from '../../../src/slack/blocks/channelNotices.js';
 import { createKeyModal } from '../../../src/slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../src/slack/blocks/deleteConfirmation.js';
 import { fleetReportMessage } from '../../../src/slack/blocks/fleetReport.js';
@@ -22,7 +32,7 @@ import {
   revealMessage,
   tokenRevealMessage,
 } from '../../../src/slack/blocks/revealMessage.js';
-import { KEYS_PER_ROTATION_NOTICE, rotationDm, rotationNotice } from '../../../src/slack/blocks/rotationNotices.js';
+import { KEYS_PER_ROTATION_NOTICE, rotationDm, rotationNotice, rotationWarningDm } from '../../../src/slack/blocks/rotationNotices.js';
 import { tokenCreated, tokenList, tokenRevoked } from '../../../src/slack/blocks/tokens.js';
 import { unlinkPhoneModal } from '../../../src/slack/blocks/unlinkPhoneModal.js';
 import { usageMessage } from '../../../src/slack/blocks/usage.js';
@@ -30,6 +40,7 @@ import type { SlackMessage } from '../../../src/slack/kit.js';
 import { checkMessage, strayMarkup, viewProblems } from '../../support/blockKit.js';
 import {
   alert,
+  alertKeys,
   HOSTILE,
   hostileAudit,
   hostileKey,
@@ -37,6 +48,7 @@ import {
   hostileName,
   hostilePhones,
   hostileTokens,
+  incident,
   ipEntries,
   NOW,
   phoneNumber,
@@ -183,6 +195,17 @@ describe('modals and App Home', () => {
     const shares = new Map(hostilePhones(1000).map((p, i) => [p.number, i % 3 === 0 ? null : i / 1000]));
     expectViewAccepted(homeView({ keys: hostileKeys(500), phones: hostilePhones(1000), now: NOW, onlineShares: shares }));
     expectViewAccepted(homeView({ keys: [], phones: [], now: NOW }));
+    const broken = {
+      channel: 'C0ALERTS',
+      state: 'broken' as const,
+      error: HOSTILE,
+      since: NOW,
+      checkedAt: NOW,
+      fix: alertChannelFix(HOSTILE),
+    };
+    const home = homeView({ keys: hostileKeys(500), phones: hostilePhones(1000), now: NOW, alertChannel: broken });
+    expectViewAccepted(home);
+    expect(JSON.stringify(home.blocks[0])).toContain('Alerts cannot be posted in <#C0ALERTS>');
   });
 });
 
@@ -208,26 +231,89 @@ describe('the reveal DM', () => {
 describe('job messages', () => {
   const keyRef = { keyId: 'abcd2345', name: hostileName() };
 
-  it('the silent-phone alert, its resolved form and its thread replies; with the key name escaped', () => {
-    const open = alert();
-    const resolved = alert({ resolvedAt: NOW });
-    const messages = [
-      alertMessage(open, keyRef, NOW),
-      alertMessage(open, { keyId: 'abcd2345', name: null }, NOW),
-      alertMessage(resolved, keyRef, NOW),
-      resolvedAlertMessage(resolved, keyRef),
-      recoveryReply(resolved),
-      reminderReply(open, new Date(NOW.getTime() + 400 * 24 * 60 * 60_000)),
-    ];
-    for (const message of messages) expectSlackAccepts(message);
-    const posted = JSON.stringify(alertMessage(open, { keyId: 'abcd2345', name: '<!channel> gw' }, NOW));
+  const data = (alerts: AlertRecord[], incidentOverrides: Partial<IncidentRecord> = {}, now = NOW): IncidentData => ({
+    incident: incident({ size: alerts.length, ...incidentOverrides }),
+    alerts,
+    keys: alertKeys(alerts),
+    now,
+  });
+  const later = new Date(NOW.getTime() + 400 * 24 * 60 * 60_000);
+
+  it('every alert kind, in every state (open, acknowledged, paused, reopened, resolved, key deleted), and its thread replies', () => {
+    const failing = { kind: 'failing' as const, details: { failures: 5, reasons: [HOSTILE, HOSTILE.repeat(20), 'expired'] } };
+    const battery = { kind: 'battery' as const, details: { battery: 9, charging: false } };
+    const acked = { ackedAt: NOW, ackedBy: 'U0ONCALL', pausedUntil: later, pausedBy: 'U0ADMIN' };
+    const kinds: Partial<AlertRecord>[] = [{}, failing, battery];
+    for (const kind of kinds) {
+      const open = alert(kind);
+      const resolved = alert({
+        ...kind,
+        resolvedAt: NOW,
+        resolution: 'recovered',
+        details: { ...(kind.details ?? {}), lost: 7, batteryAtEnd: 40, chargingAtEnd: true },
+      });
+      const deleted = alert({ ...kind, resolvedAt: NOW, resolution: 'key deleted' });
+      for (const message of [
+        incidentMessage(data([open])),
+        incidentMessage(data([open], acked, later)),
+        incidentMessage(data([alert({ ...kind, reopens: 2, lastResolvedAt: NOW })])),
+        incidentMessage(data([resolved], { resolvedAt: NOW })),
+        incidentMessage(data([deleted], { resolvedAt: NOW })),
+        recoveredReply(data([resolved]), resolved),
+        closedReply(data([deleted]), deleted),
+        reopenedReply(alert({ ...kind, reopens: 1, lastResolvedAt: NOW })),
+        reminderReply(data([open], {}, later)),
+      ])
+        expectSlackAccepts(message);
+    }
+  });
+
+  it('a storm: 1,000 phones silent in one run make one message within Slack’s limits, in every state', () => {
+    const alerts = Array.from({ length: 1000 }, (_, i) => alert({}, i));
+    const halfBack = alerts.map((a, i) => (i % 2 ? { ...a, resolvedAt: NOW, resolution: 'recovered' } : a));
+    const allBack = alerts.map((a) => ({ ...a, resolvedAt: NOW, resolution: 'recovered' }));
+    for (const message of [
+      incidentMessage(data(alerts)),
+      incidentMessage(data(halfBack, { ackedAt: NOW, ackedBy: 'U0ONCALL' })),
+      incidentMessage(data(allBack, { resolvedAt: NOW })),
+      recoveredReply(data(halfBack), halfBack[1]!),
+      reminderReply(data(halfBack, {}, later)),
+    ])
+      expectSlackAccepts(message);
+    const text = JSON.stringify(incidentMessage(data(alerts)));
+    expect(text).toContain('1000 phones are silent');
+    expect(text).toContain(alerts[GROUP_LINES_SHOWN - 1]!.phoneNumber);
+    expect(text).not.toContain(alerts[GROUP_LINES_SHOWN]!.phoneNumber);
+    expect(text).toContain(`and ${1000 - GROUP_LINES_SHOWN} more`);
+  });
+
+  it('what a phone or a person typed reaches Slack escaped: key names, failure reasons', () => {
+    const failing = alert({ kind: 'failing', details: { failures: 5, reasons: ['<!channel> <https://x.test|click>'] } });
+    const posted = JSON.stringify(
+      incidentMessage({ ...data([failing]), keys: new Map([[failing.keyId, { keyId: failing.keyId, name: '<!channel> gw' }]]) }),
+    );
     expect(posted).toContain('&lt;!channel&gt; gw');
+    expect(posted).toContain('&lt;!channel&gt; &lt;https://x.test|click&gt;');
     expect(posted).not.toContain('<!channel>');
+    expect(posted).not.toContain('<https://x.test');
+  });
+
+  it('the admin DM about the alert channel, and the phone takeover notice', () => {
+    for (const error of ['not_in_channel', 'channel_not_found', 'is_archived', 'missing_scope', HOSTILE]) {
+      expectSlackAccepts(alertChannelBrokenDm('C0ALERTS', error, NOW));
+      expectSlackAccepts(alertChannelBrokenDm('C0ALERTS', error, NOW, true));
+    }
+    expect(alertChannelBrokenDm('C0ALERTS', 'not_in_channel', NOW).text).toContain('/invite @phonekeys');
+    const notice = phoneTakeoverNotice(phoneNumber(1), keyRef, { keyId: 'efgh2345', name: hostileName(2) }, NOW);
+    expectSlackAccepts(notice);
+    expect(JSON.stringify(notice)).not.toContain('<!channel>');
   });
 
   it('rotation: the DM, and a channel notice of as many keys as fit in one message', () => {
     const keys = rotationKeys(KEYS_PER_ROTATION_NOTICE + 5);
     expectSlackAccepts(rotationDm(keys[0]!, NOW, 90));
+    expectSlackAccepts(rotationWarningDm(keys[0]!, new Date(NOW.getTime() + 7 * 24 * 60 * 60_000), NOW));
+    expect(JSON.stringify(rotationWarningDm({ ...keys[0]!, name: '<!here>' }, NOW, NOW))).not.toContain('<!here>');
     expectSlackAccepts(rotationNotice(keys.slice(0, 1), NOW, 90));
     expectSlackAccepts(rotationNotice(keys, NOW, 0.5));
     const dm = JSON.stringify(rotationDm({ ...keys[0]!, name: '<!here>' }, NOW, 90));

@@ -6,9 +6,9 @@
 import { Types } from 'mongoose';
 import type { ApiTokenView } from '../../../src/domain/apiTokens.js';
 import type { KeyView } from '../../../src/domain/keyView.js';
-import type { AlertRecord } from '../../../src/domain/monitor.js';
 import type { PhoneView } from '../../../src/domain/phones.js';
 import type { RotationKey } from '../../../src/domain/rotation.js';
+import type { AlertRecord, IncidentRecord } from '../../../src/models/index.js';
 import type { AuditLine } from '../../../src/slack/blocks/auditList.js';
 
 export const NOW = new Date('2026-11-22T10:00:00Z');
@@ -64,13 +64,15 @@ export function hostilePhones(n: number): PhoneView[] {
     publicId: i % 5 ? `pk_${keyId(i)}` : null,
     keyName: i % 5 ? hostileName(i) : null,
     environment: i % 5 ? 'live' : null,
-    status: (['online', 'silent', 'never seen', 'paused'] as const)[i % 4]!,
+    status: (['online', 'silent', 'never seen', 'paused', 'failing'] as const)[i % 5]!,
     lastHeartbeatAt: i % 4 === 2 ? null : new Date(NOW.getTime() - i * 60_000),
     charging: i % 3 === 0 ? null : i % 3 === 1,
     battery: i % 7 === 0 ? null : i % 101,
     pausedUntil: i % 4 === 3 ? new Date(NOW.getTime() + DAY) : null,
     pausedBy: i % 4 === 3 ? 'U0ADMIN' : null,
     downSince: null,
+    openAlerts: (['silent', 'failing', 'battery'] as const).filter((_, k) => (i >> k) % 2 === 1),
+    sendFailures: i % 9,
   }));
 }
 
@@ -104,26 +106,50 @@ export function hostileAudit(n: number): AuditLine[] {
   }));
 }
 
-export function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
+export function alert(overrides: Partial<AlertRecord> = {}, i = 1): AlertRecord {
+  const since = new Date(NOW.getTime() - (31 + i) * 60_000);
   return {
     _id: new Types.ObjectId(),
-    phoneNumber: phoneNumber(1),
-    keyId: keyId(1),
-    silentSince: new Date(NOW.getTime() - 31 * 60_000),
+    kind: 'silent',
+    phoneNumber: phoneNumber(i),
+    keyId: keyId(i),
+    since,
     detectedAt: NOW,
-    channel: 'C0ALERTS',
-    ts: null,
-    postedAt: null,
-    claimedUntil: null,
-    postAttempts: 0,
-    lastError: null,
-    lastRemindedAt: null,
-    reminders: 0,
+    incidentId: new Types.ObjectId(),
     resolvedAt: null,
-    recoveryPostedAt: null,
+    resolution: null,
+    lastSilentSince: since,
+    reopens: 0,
+    lastResolvedAt: null,
+    details: {},
+    createdAt: NOW,
+    updatedAt: NOW,
     ...overrides,
-  } as AlertRecord;
+  };
 }
+
+export function incident(overrides: Partial<IncidentRecord> = {}): IncidentRecord {
+  return {
+    _id: new Types.ObjectId(),
+    kind: 'silent',
+    size: 1,
+    detectedAt: NOW,
+    resolvedAt: null,
+    ackedAt: null,
+    ackedBy: null,
+    pausedUntil: null,
+    pausedBy: null,
+    version: 1,
+    remindFrom: NOW,
+    remindedSlot: 0,
+    createdAt: NOW,
+    updatedAt: NOW,
+    ...overrides,
+  };
+}
+
+/** Names for the keys of `alerts`, all hostile. */
+export const alertKeys = (alerts: AlertRecord[]) => new Map(alerts.map((a, i) => [a.keyId, { keyId: a.keyId, name: hostileName(i) }]));
 
 export const rotationKeys = (n: number): RotationKey[] =>
   hostileKeys(n).map((k) => ({ keyId: k.keyId, name: k.name, createdBy: k.createdBy, createdAt: k.createdAt, rotationFlaggedAt: NOW }));

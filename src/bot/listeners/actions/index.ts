@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
 import { ActionId } from '../../../slack/ids.js';
+import { acknowledgeAlert, pauseAlert } from './alerts.js';
 import { deleteKey } from './deleteKey.js';
 import { hideReveal, hideTokenReveal } from './hideReveal.js';
 import { listPage } from './listPage.js';
@@ -8,8 +9,9 @@ import { openEditModal } from './openEditModal.js';
 import { openLockModal } from './openLockModal.js';
 import { openUnlinkModal } from './openUnlinkModal.js';
 import { rotateKey } from './rotateKey.js';
+import { rotateNow } from './rotateNow.js';
 
-/** Every button is a plain button; its value is the key id (or the page). */
+/** Every button is a plain button; its value is the key id (or the page, or the alert's incident id). */
 export function register(app: App, context: AppContext): void {
   app.action<BlockButtonAction>(ActionId.hideReveal, hideReveal(context));
   app.action<BlockButtonAction>(ActionId.hideTokenReveal, hideTokenReveal(context));
@@ -19,4 +21,7 @@ export function register(app: App, context: AppContext): void {
   app.action<BlockButtonAction>(ActionId.rotateKey, rotateKey(context));
   app.action<BlockButtonAction>(ActionId.deleteKey, deleteKey(context));
   app.action<BlockButtonAction>(ActionId.listPage, listPage(context));
+  app.action<BlockButtonAction>(ActionId.acknowledgeAlert, acknowledgeAlert(context));
+  app.action<BlockButtonAction>(ActionId.pauseAlert, pauseAlert(context));
+  app.action<BlockButtonAction>(ActionId.rotateNow, rotateNow(context));
 }
