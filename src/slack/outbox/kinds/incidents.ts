@@ -52,7 +52,9 @@ export const incidentReplyKind: Kind = {
     if (!parent || parent.state === 'cancelled') return { skip: 'the incident has no alert message' };
     if (parent.state === 'given_up') return { skip: 'its alert message could not be posted' };
     if (parent.state !== 'sent' || !parent.ts || !parent.channel) {
-      const until = Math.max(parent.nextAttemptAt.getTime(), context.clock().getTime());
+      // Being delivered right now (claimed): soon. Waiting for its own retry: then.
+      const now = context.clock().getTime();
+      const until = parent.claim ? now : Math.max(parent.nextAttemptAt.getTime(), now);
       return { wait: new Date(until), reason: 'its alert message is not up to date yet' };
     }
     const data = await incidentData(context, item!.subject);
