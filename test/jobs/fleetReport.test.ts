@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type FleetReport, lastSevenDays } from '../../src/domain/fleet.js';
@@ -92,7 +93,10 @@ describe('the hourly totals behind the report', () => {
 
 describe('the chart and the summary', () => {
   test('the PNG is a valid image with a row of bars for every phone', async () => {
-    const png = PNG.sync.read(await renderFleetChart(report));
+    const file = await renderFleetChart(report);
+    // FLEET_REPORT_PNG=docs/fleet-report.png refreshes the README's sample.
+    if (process.env.FLEET_REPORT_PNG) writeFileSync(process.env.FLEET_REPORT_PNG, file);
+    const png = PNG.sync.read(file);
     expect(png.width).toBe(1200);
     expect(png.height).toBeGreaterThan(FLEET_SIZE * 40);
     const colours = new Set<number>();
