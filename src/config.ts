@@ -154,6 +154,7 @@ const schema = z.object({
   KEY_ROTATION_WARN_DAYS: nonNegativeNumber(7, 'days'),
   SILENT_PHONES_CRON: cronExpression('* * * * *'),
   KEY_ROTATION_CRON: cronExpression('0 9 * * *'),
+  FLEET_REPORT_CRON: cronExpression('0 9 * * 1'),
   EVENT_RETENTION_DAYS: positiveNumber(30, 'days'),
   RUN_JOBS: booleanFlag(true),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().optional()),
@@ -204,7 +205,7 @@ export interface Config {
   batteryLowPercent: number;
   /** How long before a key is due for rotation its creator is warned (0: never). */
   keyRotationWarnMs: number;
-  cron: { silentPhones: string; keyRotation: string };
+  cron: { silentPhones: string; keyRotation: string; fleetReport: string };
   /** Stored phone events are deleted this long after they were received (hourly totals stay 400 days). */
   eventRetentionMs: number;
   runJobs: boolean;
@@ -268,7 +269,7 @@ function toConfig(raw: RawConfig): Config {
     failingAfterSends: raw.FAILING_AFTER_SENDS,
     batteryLowPercent: raw.BATTERY_LOW_PERCENT,
     keyRotationWarnMs: raw.KEY_ROTATION_WARN_DAYS * 24 * 60 * MINUTE,
-    cron: { silentPhones: raw.SILENT_PHONES_CRON, keyRotation: raw.KEY_ROTATION_CRON },
+    cron: { silentPhones: raw.SILENT_PHONES_CRON, keyRotation: raw.KEY_ROTATION_CRON, fleetReport: raw.FLEET_REPORT_CRON },
     eventRetentionMs: raw.EVENT_RETENTION_DAYS * 24 * 60 * MINUTE,
     runJobs: raw.RUN_JOBS,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),

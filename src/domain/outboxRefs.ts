@@ -22,6 +22,8 @@ export const OutboxKind = {
   adminAlertChannel: 'admin.alert-channel',
   /** A notice in ALERT_CHANNEL_ID: a phone number moved from one key to another. */
   phoneTakeover: 'phone.takeover',
+  /** The weekly fleet report in ALERT_CHANNEL_ID: its chart, then its summary; one per period. */
+  fleetReport: 'fleet.report',
 } as const;
 
 export type IncidentReplyType = 'recovered' | 'reopened' | 'reminder' | 'closed';
@@ -43,4 +45,11 @@ export const revealRedactionRef = (owner: 'key' | 'token', id: string): OutboxRe
   kind: OutboxKind.revealRedaction,
   subject: `${owner}:${id}`,
   episode: 'reveal',
+});
+
+/** The fleet report of a period (named by its first day): owed once, however many runs owe it. */
+export const fleetReportRef = (period: { start: Date }): OutboxRef => ({
+  kind: OutboxKind.fleetReport,
+  subject: 'fleet',
+  episode: period.start.toISOString().slice(0, 10),
 });

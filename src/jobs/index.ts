@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context.js';
 import type { Logger } from '../logger.js';
+import { fleetReportJob } from './fleetReport.js';
 import { expireRotatedKeysJob, keyRotationJob } from './keyRotation.js';
 import { acquireLease, type Lease, leaseHolder, newHolderId } from './lease.js';
 import { phoneHealthJob } from './phoneHealth.js';
@@ -15,13 +16,13 @@ import { silentPhonesJob } from './silentPhones.js';
  *
  * Schedules: silent-phones, phone-health and expire-rotated-keys on SILENT_PHONES_CRON (the
  * expiry is one indexed query, and a rotated key should leave `rotating` soon after its grace
- * ends); key-rotation on KEY_ROTATION_CRON. Besides the jobs, the scheduler gives the Slack
+ * ends); key-rotation on KEY_ROTATION_CRON; fleet-report on FLEET_REPORT_CRON. Besides the jobs, the scheduler gives the Slack
  * outbox a pass every few seconds (no lease: its claims are per message), which is what redacts
  * reveal DMs on time and retries what Slack refused.
  */
 
 /** The jobs `npm run job -- <name>` runs. */
-export const JOB_NAMES = ['silent-phones', 'phone-health', 'key-rotation', 'expire-rotated-keys'] as const;
+export const JOB_NAMES = ['silent-phones', 'phone-health', 'key-rotation', 'expire-rotated-keys', 'fleet-report'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 export type TaskName = JobName;
 
@@ -51,6 +52,7 @@ const TASKS: Record<TaskName, (context: AppContext) => Promise<object>> = {
   'phone-health': phoneHealthJob,
   'key-rotation': keyRotationJob,
   'expire-rotated-keys': expireRotatedKeysJob,
+  'fleet-report': fleetReportJob,
 };
 
 /** Counts a run's outcome and duration for /metrics. */
@@ -126,6 +128,7 @@ export function schedules(context: AppContext): Schedule[] {
     { name: 'phone-health', expression: expressions.silentPhones },
     { name: 'expire-rotated-keys', expression: expressions.silentPhones },
     { name: 'key-rotation', expression: expressions.keyRotation },
+    { name: 'fleet-report', expression: expressions.fleetReport },
   ];
 }
 

@@ -22,7 +22,7 @@ describe('configuration', () => {
     expect(config.keyRotationMs).toBe(90 * 24 * 3600_000);
     expect(config.rotationGraceMs).toBe(24 * 3600_000);
     expect(config.revealTtlMs).toBe(15 * 60_000);
-    expect(config.cron).toEqual({ silentPhones: '* * * * *', keyRotation: '0 9 * * *' });
+    expect(config.cron).toEqual({ silentPhones: '* * * * *', keyRotation: '0 9 * * *', fleetReport: '0 9 * * 1' });
     expect(config.eventRetentionMs).toBe(30 * 24 * 3600_000);
     expect(config.runJobs).toBe(true);
     expect(config.slack.adminUserIds).toEqual([]);
@@ -38,6 +38,7 @@ describe('configuration', () => {
       SILENT_AFTER_MINUTES: '-5',
       KEY_ENCRYPTION_KEY: 'c2hvcnQ=',
       SILENT_PHONES_CRON: 'every minute',
+      FLEET_REPORT_CRON: 'mondays',
       EVENT_RETENTION_DAYS: '0',
       ADMIN_USER_IDS: 'U123ABC,alice',
       RUN_JOBS: 'sometimes',
@@ -53,6 +54,7 @@ describe('configuration', () => {
       'SILENT_AFTER_MINUTES',
       'KEY_ENCRYPTION_KEY',
       'SILENT_PHONES_CRON',
+      'FLEET_REPORT_CRON',
       'EVENT_RETENTION_DAYS',
       'ADMIN_USER_IDS',
       'RUN_JOBS',

@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { reportPeriod } from '../../src/domain/fleet.js';
 import { testDatabaseUri } from '../support/database.js';
 import { tsProcess } from '../support/processes.js';
 import { ALERT_CHANNEL, startTestApp, type TestApp } from '../support/testApp.js';
-import { alertMessageOf, HOUR, keyWithPhones } from './helpers.js';
+import { alertMessageOf, DAY, HOUR, keyWithPhones } from './helpers.js';
 
 /** `npm run job -- <name>` is `tsx src/cli/job.ts <name>`: run it as a real process. */
 
@@ -76,6 +78,56 @@ test('npm run job -- silent-phones posts the alert of a due phone and exits 0', 
   expect(await alertMessageOf(app.context, number)).toMatchObject({ state: 'sent', ts: posted[0]!.ts, channel: ALERT_CHANNEL });
   // The lease was released when the process finished.
   expect(await app.context.models.JobLease.findOne({ name: 'silent-phones' }).lean()).toMatchObject({ until: null, lastError: null });
+});
+
+test('npm run job -- fleet-report, run twice, posts one report: the chart, then the summary', async () => {
+  app.fake.reset();
+  const { numbers } = await keyWithPhones(app.context, 'gw-fleet-cli', 2);
+  // Last week by the real clock the process uses; both phones linked well before it.
+  const period = reportPeriod(new Date());
+  await app.context.models.Phone.updateMany(
+    { number: { $in: numbers } },
+    { $set: { lastHeartbeatAt: new Date(), state: 'up', firstLinkedAt: new Date(period.start.getTime() - DAY) } },
+  );
+  // Hourly totals as the receiver keeps them: the first phone online all week, the second down its first 42 hours.
+  const hours = Array.from({ length: 168 }, (_, h) => new Date(period.start.getTime() + h * HOUR));
+  await app.context.models.PhoneHour.insertMany(
+    numbers.flatMap((phoneNumber, i) =>
+      hours.map((hour, h) => ({
+        phoneNumber,
+        hour,
+        heartbeats: 60,
+        onlineMs: i === 1 && h < 42 ? 0 : HOUR,
+        delivered: h % 24 === 0 ? 1 : 0,
+      })),
+    ),
+  );
+  const env = {
+    MONGODB_URI: uri,
+    SLACK_BOT_TOKEN: `xoxb-cli-${randomBytes(6).toString('hex')}`,
+    SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
+    SLACK_API_URL: app.fake.url,
+    ALERT_CHANNEL_ID: ALERT_CHANNEL,
+    KEY_ENCRYPTION_KEY: encryptionKey,
+    LOG_LEVEL: 'warn',
+  };
+
+  const first = await runCli(['fleet-report'], env);
+  expect(first.stderr).toBe('');
+  expect(first.code).toBe(0);
+  expect(first.stdout).toContain('"posted":1');
+  const second = await runCli(['fleet-report'], env);
+  expect(second.code).toBe(0);
+  expect(second.stdout).toContain('"posted":0');
+
+  const posted = app.fake.messagesIn(ALERT_CHANNEL);
+  expect(posted).toHaveLength(2);
+  const png = PNG.sync.read(posted[0]!.files![0]!.bytes!);
+  expect(png.width).toBe(1200);
+  expect(posted[1]!.text).toContain('fleet online 87.5 %');
+  expect(posted[1]!.text).toContain(`Least online: ${numbers[1]} (gw-fleet-cli (pk_`);
+  expect(posted[1]!.text).toContain('75.0 %');
+  expect(posted[1]!.text).toContain('14 delivered, 0 failed, 0 expired');
 });
 
 test('an unknown job name prints the usage with the job names and exits 2', async () => {

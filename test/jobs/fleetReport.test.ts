@@ -2,11 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type FleetReport, lastSevenDays } from '../../src/domain/fleet.js';
+import { runJob } from '../../src/jobs/index.js';
 import { fleetReportMessage } from '../../src/slack/blocks/fleetReport.js';
 import { COLORS, renderFleetChart } from '../../src/slack/fleetChart.js';
 import { percentText } from '../../src/slack/format.js';
 import { appHomeOpened } from '../support/slackRequests.js';
-import { startTestApp, type TestApp, testClock } from '../support/testApp.js';
+import { ALERT_CHANNEL, startTestApp, type TestApp, testClock } from '../support/testApp.js';
 import {
   coveredMs,
   FLEET_SIZE,
@@ -39,6 +40,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
 });
+
+/** Down one column through the chart's left panel, the colour of each run of a share colour: one phone's bar each. */
+function shareBars(png: PNG): string[] {
+  const shareColours = new Set<string>([COLORS.online, COLORS.degraded, COLORS.poor]);
+  const bars: string[] = [];
+  let inBar = false;
+  for (let y = 0; y < png.height; y++) {
+    const at = (y * png.width + 450) * 4;
+    const colour = `#${[0, 1, 2].map((c) => png.data[at + c]!.toString(16).padStart(2, '0')).join('')}`;
+    const isBar = shareColours.has(colour);
+    if (isBar && !inBar) bars.push(colour);
+    inBar = isBar;
+  }
+  return bars;
+}
 
 describe('the hourly totals behind the report', () => {
   test("each phone's share of the week online matches its outages to the hour", () => {
@@ -103,17 +119,7 @@ describe('the chart and the summary', () => {
     for (let i = 0; i < png.data.length; i += 4) colours.add(png.data.readUInt32BE(i));
     expect(colours.size).toBeGreaterThan(2);
 
-    // Down one column through the left panel, every run of a share colour is one phone's bar.
-    const shareColours = new Set<string>([COLORS.online, COLORS.degraded, COLORS.poor]);
-    const bars: string[] = [];
-    let inBar = false;
-    for (let y = 0; y < png.height; y++) {
-      const at = (y * png.width + 450) * 4;
-      const colour = `#${[0, 1, 2].map((c) => png.data[at + c]!.toString(16).padStart(2, '0')).join('')}`;
-      const isBar = shareColours.has(colour);
-      if (isBar && !inBar) bars.push(colour);
-      inBar = isBar;
-    }
+    const bars = shareBars(png);
     // The legend's swatches are left of this column: only the bars cross it.
     expect(bars).toHaveLength(FLEET_SIZE);
     expect(bars[0]).toBe(COLORS.poor); // 76 %: the least online comes first
@@ -150,5 +156,26 @@ describe('App Home', () => {
     // 09:00 Monday: the window ends 9 h after the report's period, when no phone heartbeats any more.
     expect(percentText(coveredMs(fleet.phones[0]!.heartbeats, HOUR, window) / (PERIOD_HOURS * HOUR))).toBe('95.4 %');
     expect(lines.find((l) => l.includes(fleet.neverSeen))).not.toContain('online');
+  });
+});
+
+describe('the fleet-report job', () => {
+  test('posts the chart, then the summary, in ALERT_CHANNEL_ID: once per period however often it runs', async () => {
+    const runs = await Promise.all([runJob('fleet-report', app.context), runJob('fleet-report', app.context)]);
+    expect(runs.map((r) => r.outcome).sort()).toEqual(['ok', 'skipped']); // the lease: one run at a time
+    expect(runs.find((r) => r.outcome === 'ok')!.summary).toMatchObject({ posted: 1 });
+    clock.advance(3 * HOUR); // later that Monday: the same period
+    expect((await runJob('fleet-report', app.context)).summary).toMatchObject({ posted: 0 });
+
+    const posted = app.fake.messagesIn(ALERT_CHANNEL);
+    expect(posted).toHaveLength(2);
+    const [chart, summary] = posted as [(typeof posted)[0], (typeof posted)[0]];
+    expect(chart.files).toHaveLength(1);
+    expect(chart.files![0]!.name).toMatch(/^fleet-report-2026-11-23.*\.png$/);
+    const png = PNG.sync.read(chart.files![0]!.bytes!);
+    expect(shareBars(png)).toHaveLength(FLEET_SIZE);
+    expect(summary.text).toBe(fleetReportMessage(report, { silentAfterMs: SILENT_AFTER_MINUTES * 60_000 }).text);
+    expect(summary.text).toContain(`Least online: ${fleet.phones[19]!.number}`);
+    clock.set(REPORT_AT);
   });
 });

@@ -39,7 +39,8 @@ export function fleetReportMessage(report: FleetReport, { silentAfterMs }: { sil
   const lost = mostLost(report);
 
   if (report.phones.length === 0) {
-    const text = `Fleet report, ${period}: no live phone has sent a heartbeat yet.`;
+    const linked = report.neverSeen.length > 0 ? ` (${plural(report.neverSeen.length, 'linked phone')} never did)` : '';
+    const text = `Fleet report, ${period}: no live phone has sent a heartbeat yet${linked}.`;
     return { text, blocks: [header(`Fleet report · ${period}`), section(text)] };
   }
 

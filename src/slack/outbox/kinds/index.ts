@@ -1,4 +1,5 @@
 import type { OutboxKind } from '../kind.js';
+import { fleetReportKind } from './fleetReport.js';
 import { incidentMessageKind, incidentReplyKind } from './incidents.js';
 import { adminAlertChannelKind, phoneTakeoverKind } from './notices.js';
 import { revealRedactionKind } from './reveal.js';
@@ -14,4 +15,5 @@ export const OUTBOX_KINDS: readonly OutboxKind[] = [
   revealRedactionKind,
   adminAlertChannelKind,
   phoneTakeoverKind,
+  fleetReportKind,
 ];
