@@ -15,7 +15,7 @@ export type KeysCommand =
   | { kind: 'unlink'; key: string; phoneNumber: string }
   | { kind: 'rotate'; key: string }
   | { kind: 'delete'; key: string }
-  | { kind: 'phones' }
+  | { kind: 'phones'; status?: PhoneFilterWord; key?: string }
   | { kind: 'pause'; phoneNumber: string; minutes?: number }
   | { kind: 'resume'; phoneNumber: string }
   | { kind: 'audit'; key?: string }
@@ -57,7 +57,7 @@ export function parseKeysCommand(rawText: string): KeysCommand {
     case 'delete':
       return args.length === 1 ? { kind: 'delete', key: args[0]! } : needs('delete <key>');
     case 'phones':
-      return args.length === 0 ? { kind: 'phones' } : needs('phones');
+      return parsePhonesCommand(args);
     case 'pause': {
       if (args.length === 0) return needs('pause <phone-number> [minutes]');
       const last = args[args.length - 1]!;
@@ -82,6 +82,20 @@ export function parseKeysCommand(rawText: string): KeysCommand {
     default:
       return { kind: 'invalid', error: `Unknown subcommand "${sub}".` };
   }
+}
+
+/** The statuses `/keys phones` filters by, as typed. */
+export const PHONE_FILTER_WORDS = ['online', 'silent', 'failing', 'never-seen', 'paused', 'unlinked'] as const;
+export type PhoneFilterWord = (typeof PHONE_FILTER_WORDS)[number];
+
+/** `/keys phones` · `/keys phones <status>` · `/keys phones <key>` (anything not a status is a key). */
+function parsePhonesCommand(args: string[]): KeysCommand {
+  const word = args.join('-').toLowerCase();
+  if (args.length === 0) return { kind: 'phones' };
+  if (word === 'never' || word === 'never-seen') return { kind: 'phones', status: 'never-seen' };
+  if ((PHONE_FILTER_WORDS as readonly string[]).includes(word)) return { kind: 'phones', status: word as PhoneFilterWord };
+  if (args.length === 1) return { kind: 'phones', key: args[0]! };
+  return { kind: 'invalid', error: `Usage: \`/keys phones [${PHONE_FILTER_WORDS.join('|')}|<key>]\`` };
 }
 
 const TOKEN_USAGE = 'Usage: `/keys token create <name> [read|write]`, `/keys token list`, `/keys token revoke <name-or-mk_id>`';

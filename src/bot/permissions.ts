@@ -23,7 +23,13 @@ const OPEN_TO_EVERYONE = {
    * Paging a list; hiding one's own reveal DM (the redaction checks the presser is its recipient);
    * acknowledging an alert (whoever is on call). Pause 1 h and Rotate now are changes.
    */
-  actions: new Set<string>([ActionId.listPage, ActionId.hideReveal, ActionId.hideTokenReveal, ActionId.acknowledgeAlert]),
+  actions: new Set<string>([
+    ActionId.listPage,
+    ActionId.phonesPage,
+    ActionId.hideReveal,
+    ActionId.hideTokenReveal,
+    ActionId.acknowledgeAlert,
+  ]),
   /** Every modal we open submits a change. */
   views: new Set<string>(),
 };

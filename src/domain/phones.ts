@@ -14,8 +14,14 @@ import { DomainError } from './errors.js';
 import { publicIdOf } from './keyMaterial.js';
 import { normalizePhoneNumber } from './phoneNumbers.js';
 
-export const PHONE_STATUSES = ['online', 'silent', 'failing', 'never seen', 'paused'] as const;
+/** What people see of a phone. `unlinked`: no key (a number unlinked from its key): never online, never counted as linked. */
+export const PHONE_STATUSES = ['online', 'silent', 'failing', 'never seen', 'paused', 'unlinked'] as const;
 export type PhoneStatus = (typeof PHONE_STATUSES)[number];
+/** The statuses of linked phones (what /metrics counts). */
+export type LinkedPhoneStatus = Exclude<PhoneStatus, 'unlinked'>;
+
+/** What `/keys phones` can show (README: Using /keys): phones in one status, or those of one key. */
+export type PhoneFilter = { status: PhoneStatus } | { keyId: string } | Record<string, never>;
 
 export const DEFAULT_PAUSE_MINUTES = 60;
 const FOREVER = new Date(8.64e15);
@@ -61,8 +67,19 @@ type PhoneRecord = Pick<
   | 'sendFailures'
 >;
 
-/** What people see of the monitor's state: a pause in force wins over up/down/new; a failing phone heartbeats but cannot send. */
-export function phoneStatus(phone: Pick<PhoneRecord, 'state' | 'pausedUntil' | 'failingAlertId'>, now: Date): PhoneStatus {
+/**
+ * What people see of the monitor's state: unlinked first (whatever its last state), then a pause in
+ * force wins over up/down/new; a failing phone heartbeats but cannot send.
+ */
+export function phoneStatus(
+  phone: Pick<PhoneRecord, 'state' | 'pausedUntil' | 'failingAlertId'> & { keyId?: string | null },
+  now: Date,
+): PhoneStatus {
+  if ('keyId' in phone && !phone.keyId) return 'unlinked';
+  return linkedStatus(phone, now);
+}
+
+function linkedStatus(phone: Pick<PhoneRecord, 'state' | 'pausedUntil' | 'failingAlertId'>, now: Date): LinkedPhoneStatus {
   if (phone.pausedUntil && phone.pausedUntil.getTime() > now.getTime()) return 'paused';
   if (phone.state === 'down') return 'silent';
   if (phone.failingAlertId) return 'failing';
@@ -92,7 +109,7 @@ export class PhoneService {
    * `phoneStatus` (for /metrics): one pass over the index of linked phones, which holds the
    * state, environment and pause of each. Phones stored before environments existed are live.
    */
-  async countByStatus(): Promise<Record<KeyEnvironment, Record<PhoneStatus, number>>> {
+  async countByStatus(): Promise<Record<KeyEnvironment, Record<LinkedPhoneStatus, number>>> {
     const now = this.clock();
     const groups = await this.models.Phone.aggregate<{
       _id: { state: string; paused: boolean; failing: boolean; environment: string };
@@ -111,15 +128,15 @@ export class PhoneService {
         },
       },
     ]).hint(SILENT_CHECK_INDEX);
-    const zero = (): Record<PhoneStatus, number> => ({ online: 0, silent: 0, failing: 0, 'never seen': 0, paused: 0 });
-    const counts: Record<KeyEnvironment, Record<PhoneStatus, number>> = { live: zero(), test: zero() };
+    const zero = (): Record<LinkedPhoneStatus, number> => ({ online: 0, silent: 0, failing: 0, 'never seen': 0, paused: 0 });
+    const counts: Record<KeyEnvironment, Record<LinkedPhoneStatus, number>> = { live: zero(), test: zero() };
     for (const { _id, n } of groups) {
       const phone = {
         state: _id.state as PhoneState,
         pausedUntil: _id.paused ? FOREVER : null,
         failingAlertId: _id.failing ? FAILING : null,
       };
-      counts[_id.environment === 'test' ? 'test' : 'live'][phoneStatus(phone, now)] += n;
+      counts[_id.environment === 'test' ? 'test' : 'live'][linkedStatus(phone, now)] += n;
     }
     return counts;
   }
@@ -129,13 +146,25 @@ export class PhoneService {
     return (await this.page({ limit })).phones;
   }
 
-  /** Phones by number, a page at a time: the cursor is opaque to callers (the last number seen). */
-  async page({ limit = 1000, cursor }: { limit?: number; cursor?: string }): Promise<{ phones: PhoneView[]; nextCursor: string | null }> {
+  /**
+   * Phones by number, a page at a time, all or those `filter` picks: the cursor is opaque to
+   * callers (the last number seen). Each filter is served by an index in number order.
+   */
+  async page({
+    limit = 1000,
+    cursor,
+    filter = {},
+  }: {
+    limit?: number;
+    cursor?: string;
+    filter?: PhoneFilter;
+  }): Promise<{ phones: PhoneView[]; nextCursor: string | null }> {
     const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
     if (after !== undefined && !normalizePhoneNumber(after))
       throw new DomainError('invalid', 'cursor is not one this API returned (pass next_cursor as it came).', 'cursor');
-    const filter = after === undefined ? {} : { number: { $gt: after } };
-    const phones = await this.models.Phone.find(filter)
+    const picked = this.queryOf(filter);
+    const query = after === undefined ? picked : { ...picked, number: { $gt: after } };
+    const phones = await this.models.Phone.find(query)
       .sort({ number: 1 })
       .limit(limit + 1)
       .lean<PhoneRecord[]>();
@@ -143,6 +172,29 @@ export class PhoneService {
     const last = page[page.length - 1];
     const nextCursor = phones.length > limit && last ? Buffer.from(last.number, 'utf8').toString('base64url') : null;
     return { phones: await this.views(page), nextCursor };
+  }
+
+  /** The query of a filter, in terms the indexes serve in number order. */
+  private queryOf(filter: PhoneFilter): Record<string, unknown> {
+    if ('keyId' in filter) return { keyId: filter.keyId };
+    if (!('status' in filter)) return {};
+    const now = this.clock();
+    // "Not paused" without $or, so the state and the number order come from one index.
+    const linkedUnpaused = { ...LINKED, pausedUntil: { $not: { $gt: now } } };
+    switch (filter.status) {
+      case 'unlinked':
+        return { keyId: null };
+      case 'paused':
+        return { ...LINKED, pausedUntil: { $gt: now } };
+      case 'online':
+        return { ...linkedUnpaused, state: 'up', failingAlertId: null };
+      case 'failing':
+        return { ...linkedUnpaused, state: { $ne: 'down' }, failingAlertId: { $ne: null } };
+      case 'silent':
+        return { ...linkedUnpaused, state: 'down' };
+      case 'never seen':
+        return { ...linkedUnpaused, state: 'new', failingAlertId: null };
+    }
   }
 
   /** Pauses a phone's alerts (silent, failing, battery) for `minutes` (default 60, at most 7 days). */
@@ -195,7 +247,7 @@ export class PhoneService {
       publicId: p.keyId ? publicIdOf(p.keyId) : null,
       keyName: p.keyId ? (byId.get(p.keyId)?.name ?? null) : null,
       environment: p.keyId ? (byId.get(p.keyId)?.environment ?? 'live') : null,
-      status: phoneStatus(p, now),
+      status: phoneStatus({ ...p, keyId: p.keyId ?? null }, now),
       lastHeartbeatAt: p.lastHeartbeatAt ?? null,
       charging: p.charging ?? null,
       battery: p.battery ?? null,

@@ -78,6 +78,10 @@ phoneSchema.index({ keyId: 1, number: 1 });
 export const SILENT_CHECK_INDEX = { state: 1, environment: 1, alertId: 1, lastHeartbeatAt: 1, pausedUntil: 1 } as const;
 export const LINKED = { keyId: { $type: 'string' } } as const;
 phoneSchema.index(SILENT_CHECK_INDEX, { partialFilterExpression: LINKED });
+// /keys phones <status>: the phones in one state, in number order (a page at a time).
+phoneSchema.index({ state: 1, number: 1 });
+// /keys phones online | never-seen: the state, not failing, in number order.
+phoneSchema.index({ state: 1, failingAlertId: 1, number: 1 });
 // Recovered phones whose alert is still open (the heartbeat sets state 'up'; the job resolves the alert).
 phoneSchema.index({ state: 1, alertId: 1 });
 // Transitions whose alert was not yet written (a crash between two writes): tiny, sparse.

@@ -27,6 +27,7 @@ export const ActionId = {
   pauseAlert: 'alert_pause',
   /** In the rotation warning DM: the value is the key id. */
   rotateNow: 'key_rotate_now',
+  phonesPage: 'phones_page',
   /** The element inside every input block. */
   input: 'value',
 } as const;

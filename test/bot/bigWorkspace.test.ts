@@ -46,7 +46,9 @@ it('/keys list and every page of it, /keys phones and /keys audit are accepted',
     pages++;
   }
   expect(pages).toBeGreaterThan(1);
-  expect((await command(app, 'phones')).text).toBe('Phones (first 300)');
+  const phones = await command(app, 'phones');
+  expect(phones.text).toBe('Phones (page 1)');
+  expect(actionsOf(phones).map((a) => a.action_id)).toEqual(['phones_page']);
   expect((await command(app, 'audit')).blocks.length).toBeGreaterThan(1);
 });
 

@@ -193,7 +193,8 @@ describe('phones', () => {
     const text = reply.blocks.map((b: { text?: { text: string } }) => b.text?.text ?? '').join('\n');
     const line = (n: string) => text.split('\n').find((l: string) => l.includes(n)) ?? '';
     expect(line(ONLINE)).toMatch(/`pk_[a-z2-7]{8}` \(cmd-gw\).*online.*last heartbeat <!date\^\d+\^.*battery 81%, charging/);
-    expect(line(SILENT)).toMatch(/_unlinked_.*silent.*battery 12%, not charging/);
+    // Never linked to a key: unlinked, whatever state it was last in (never online, never silent).
+    expect(line(SILENT)).toMatch(/_no key_ · :heavy_minus_sign: unlinked · .*battery 12%, not charging/);
     expect(line(FRESH)).toMatch(/phones-gw.*never seen.*last heartbeat never.*battery \?/);
     expect(line(PAUSED)).toMatch(/paused until <!date\^/);
   });
@@ -269,9 +270,10 @@ describe('App Home', () => {
     expect(publish.args.view.type).toBe('home');
     expect(home.indexOf('due-gw')).toBeLessThan(home.indexOf('newest-gw'));
     expect(home).toContain('1 due for rotation');
-    expect(home.indexOf(SILENT)).toBeLessThan(home.indexOf(FRESH));
+    // The unlinked number (SILENT has no key) comes last and is not counted among the linked phones.
     expect(home.indexOf(FRESH)).toBeLessThan(home.indexOf(ONLINE));
-    expect(home).toContain('1 silent');
+    expect(home.indexOf(ONLINE)).toBeLessThan(home.indexOf(SILENT));
+    expect(home).toContain('0 silent · 0 failing · 1 unlinked');
     expect(home).not.toMatch(FULL_KEY);
   });
 });
@@ -279,8 +281,8 @@ describe('App Home', () => {
 describe('failures', () => {
   it('an unexpected error gets a generic ephemeral answer with no internals, and is logged', async () => {
     const phones = app.context.domain.phones;
-    const original = phones.list;
-    phones.list = async () => {
+    const original = phones.page;
+    phones.page = async () => {
       throw new Error('connection pool exploded at 10.1.2.3');
     };
     try {
@@ -290,7 +292,7 @@ describe('failures', () => {
       expect(JSON.stringify(reply)).not.toContain('exploded');
       expect(app.logs.some((l) => l.includes('connection pool exploded') && l.includes('/keys phones'))).toBe(true);
     } finally {
-      phones.list = original;
+      phones.page = original;
     }
   });
 });

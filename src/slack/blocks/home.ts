@@ -11,7 +11,7 @@ import { webhookUrlText } from './revealMessage.js';
 const MAX_KEYS = 40;
 const MAX_PHONES = 60;
 
-const PHONE_ORDER = { silent: 0, failing: 1, 'never seen': 2, paused: 3, online: 4 } as const;
+const PHONE_ORDER = { silent: 0, failing: 1, 'never seen': 2, paused: 3, online: 4, unlinked: 5 } as const;
 const MAX_ALERTS = 30;
 
 /** Keys due for rotation first, then newest. */
@@ -19,13 +19,20 @@ function homeKeyOrder(keys: KeyView[]): KeyView[] {
   return [...keys].sort((a, b) => Number(b.rotationDue) - Number(a.rotationDue));
 }
 
-/** Silent phones first, then failing, never seen, paused, online; by number within each. */
+/** Silent phones first, then failing, never seen, paused, online, unlinked; by number within each. */
 function homePhoneOrder(phones: PhoneView[]): PhoneView[] {
   return [...phones].sort((a, b) => PHONE_ORDER[a.status] - PHONE_ORDER[b.status] || a.number.localeCompare(b.number));
 }
 
 /** The phones App Home lists (the rest are counted): their online shares are all it needs to read. */
 export const homePhones = (phones: PhoneView[]): PhoneView[] => homePhoneOrder(phones).slice(0, MAX_PHONES);
+
+/** Linked phones are the fleet; unlinked numbers are counted apart, never among them. */
+function phoneCounts(phones: PhoneView[], silent: number, failing: number): string {
+  const unlinked = phones.filter((p) => p.status === 'unlinked').length;
+  const linked = phones.length - unlinked;
+  return `${linked} linked phone${linked === 1 ? '' : 's'} · ${silent} silent · ${failing} failing${unlinked ? ` · ${unlinked} unlinked` : ''}`;
+}
 
 const shareText = (share: number | null | undefined) => (share == null ? '' : ` · online ${percentText(share)} (7 d)`);
 
@@ -105,7 +112,7 @@ export function homeView({
     divider(),
     header('Phones'),
     context(webhookUrlText(webhookUrl)),
-    context(`${phones.length} phone${phones.length === 1 ? '' : 's'} · ${silent} silent · ${failing} failing`),
+    context(phoneCounts(phones, silent, failing)),
     ...(phoneLines.length ? linesToSections(phoneLines) : [section('No phones yet: a phone appears once it registers with a key.')]),
     ...(phones.length > MAX_PHONES ? [context(`… and ${phones.length - MAX_PHONES} more: \`/keys phones\`.`)] : []),
   ];

@@ -1,6 +1,7 @@
 import type { PhoneStatus, PhoneView } from '../../domain/phones.js';
 import { escapeText, slackDate } from '../format.js';
-import { context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
+import { ActionId } from '../ids.js';
+import { type Block, button, context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
 
 const STATUS_ICON: Record<PhoneStatus, string> = {
   online: ':large_green_circle: online',
@@ -8,13 +9,14 @@ const STATUS_ICON: Record<PhoneStatus, string> = {
   failing: ':warning: failing to send',
   'never seen': ':white_circle: never seen',
   paused: ':double_vertical_bar: paused',
+  unlinked: ':heavy_minus_sign: unlinked',
 };
 
-/** Most phones per message: lines are grouped into sections below Slack's text limit. */
-export const PHONES_PER_MESSAGE = 300;
+/** Phones per page of `/keys phones`: lines grouped into sections below Slack's text limit. */
+export const PHONES_PER_PAGE = 100;
 
 export function phoneLine(phone: PhoneView): string {
-  const key = phone.publicId ? `\`${phone.publicId}\` (${escapeText(phone.keyName ?? '?')})` : '_unlinked_';
+  const key = phone.publicId ? `\`${phone.publicId}\` (${escapeText(phone.keyName ?? '?')})` : '_no key_';
   const status = phone.status === 'paused' ? `${STATUS_ICON.paused} until ${slackDate(phone.pausedUntil)}` : STATUS_ICON[phone.status];
   const battery = phone.battery === null ? 'battery ?' : `battery ${phone.battery}%`;
   const charging = phone.charging === null ? '' : phone.charging ? ', charging' : ', not charging';
@@ -42,20 +44,68 @@ export function alertsFirst(phones: PhoneView[]): PhoneView[] {
   return [...phones].sort((a, b) => b.openAlerts.length - a.openAlerts.length || a.number.localeCompare(b.number));
 }
 
-/**
- * `/keys phones`: number (marked `test` for a test key's phone), key, status, last heartbeat,
- * charging, battery, open alerts; the first
- * PHONES_PER_MESSAGE by number (those with open alerts first), saying so when there are more
- * (pass one more to tell).
- */
-export function phoneList(phones: PhoneView[]): SlackMessage {
-  if (phones.length === 0) {
-    const text = 'No phones yet: a phone appears here once it registers with a key.';
-    return { text, blocks: [section(text)] };
+/** Which phones a page shows, as its "Next page" button carries it (a status word or a key id; the cursor). */
+export interface PhonesPageState {
+  /** The status word as typed (`silent`, `failing`…), or absent. */
+  status?: string;
+  keyId?: string;
+  cursor?: string;
+  /** The page's number, from 1. */
+  page?: number;
+}
+
+export const encodePhonesPage = (state: PhonesPageState): string => JSON.stringify(state);
+
+export function decodePhonesPage(value: string | undefined): PhonesPageState {
+  try {
+    const { status, keyId, cursor, page } = JSON.parse(value ?? '{}') as Record<string, unknown>;
+    return {
+      ...(typeof page === 'number' && Number.isInteger(page) && page > 0 ? { page } : {}),
+      ...(typeof status === 'string' ? { status } : {}),
+      ...(typeof keyId === 'string' ? { keyId } : {}),
+      ...(typeof cursor === 'string' ? { cursor } : {}),
+    };
+  } catch {
+    return {};
   }
-  const shown = alertsFirst(phones.slice(0, PHONES_PER_MESSAGE));
-  const blocks = [header('Phones'), ...linesToSections(shown.map(phoneLine))];
-  const cut = phones.length > shown.length;
-  if (cut) blocks.push(context(`The first ${shown.length} by number; there are more. \`GET /api/v1/phones\` lists them all.`));
-  return { text: `Phones (${cut ? `first ${shown.length}` : shown.length})`, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
+}
+
+/**
+ * One page of `/keys phones` (README: Using /keys): number (marked `test` for a test key's phone),
+ * key, status, last heartbeat, charging, battery, open alerts, by number; a "Next page" button while more remain.
+ * `title` names what is listed ("Silent phones", "Phones of *gw* (`pk_…`)"; mrkdwn-safe).
+ */
+export function phoneListPage({
+  phones,
+  next,
+  title = 'Phones',
+  page = 1,
+}: {
+  phones: PhoneView[];
+  /** The state of the next page, when there is one. */
+  next: PhonesPageState | null;
+  title?: string;
+  page?: number;
+}): SlackMessage {
+  if (phones.length === 0) {
+    const text =
+      title === 'Phones'
+        ? 'No phones yet: a phone appears here once it registers with a key.'
+        : `No ${title[0]!.toLowerCase()}${title.slice(1)}.`;
+    return { text, blocks: [section(page > 1 ? `${text} (no more pages)` : text)] };
+  }
+  const blocks: Block[] = [
+    header(title.replace(/[*`]/g, '')),
+    context(`Page ${page}, by number. \`/keys phones [silent|online|failing|never-seen|paused|unlinked|&lt;key&gt;]\` filters.`),
+    // Within a page, phones with open alerts first.
+    ...linesToSections(alertsFirst(phones).map(phoneLine)),
+  ];
+  if (next) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'phones_pager',
+      elements: [button('Next page', ActionId.phonesPage, encodePhonesPage({ ...next, page: page + 1 }))],
+    });
+  }
+  return { text: `${title.replace(/[*`]/g, '')} (page ${page})`, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }

@@ -14,7 +14,7 @@ const USAGE = [
   '`/keys unlink <key> <phone-number>`: unlink a phone number from the key',
   '`/keys rotate <key>`: a new key replaces it (the old one works for a grace period)',
   '`/keys delete <key>`: revoke the key at once (asks first)',
-  '`/keys phones`: phones and their status',
+  '`/keys phones [silent|online|failing|never-seen|paused|unlinked|<key>]`: phones and their status, paged; only those in one status, or of one key',
   '`/keys pause <phone-number> [minutes]` · `/keys resume <phone-number>`: pause silent-phone alerts (default 60 minutes)',
   '`/keys audit [key]`: recent changes',
   '`/keys token create <name> [read|write]`: a token for the management API (/api/v1), sent to you by DM, once (default write)',

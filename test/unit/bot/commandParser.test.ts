@@ -16,13 +16,21 @@ describe('subcommands and key references', () => {
     expect(parseKeysCommand('audit pk_abcd2345')).toEqual({ kind: 'audit', key: 'pk_abcd2345' });
   });
 
-  it('create takes the rest as the name (the domain judges it); list and phones take nothing', () => {
+  it('create takes the rest as the name (the domain judges it); list takes nothing; phones a status or a key', () => {
     expect(parseKeysCommand('create')).toEqual({ kind: 'create', name: '' });
     expect(parseKeysCommand('create lagos gw')).toEqual({ kind: 'create', name: 'lagos gw' });
     expect(parseKeysCommand('list')).toEqual({ kind: 'list' });
     expect(parseKeysCommand('phones')).toEqual({ kind: 'phones' });
     expect(parseKeysCommand('list all')).toMatchObject({ kind: 'invalid', error: 'Usage: `/keys list`' });
-    expect(parseKeysCommand('phones x')).toMatchObject({ kind: 'invalid', error: 'Usage: `/keys phones`' });
+    expect(parseKeysCommand('phones x')).toEqual({ kind: 'phones', key: 'x' });
+    expect(parseKeysCommand('phones SILENT')).toEqual({ kind: 'phones', status: 'silent' });
+    expect(parseKeysCommand('phones failing')).toEqual({ kind: 'phones', status: 'failing' });
+    expect(parseKeysCommand('phones never seen')).toEqual({ kind: 'phones', status: 'never-seen' });
+    expect(parseKeysCommand('phones never')).toEqual({ kind: 'phones', status: 'never-seen' });
+    expect(parseKeysCommand('phones a b')).toMatchObject({
+      kind: 'invalid',
+      error: expect.stringContaining('Usage: `/keys phones [online|silent|failing'),
+    });
   });
 
   it('lock: a list of addresses and ranges (spaces and commas as typed), or first', () => {

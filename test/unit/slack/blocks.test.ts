@@ -25,7 +25,7 @@ import { homeView } from '../../../src/slack/blocks/home.js';
 import { KEYS_PER_PAGE, keyListPage } from '../../../src/slack/blocks/keyList.js';
 import { lockKeyModal } from '../../../src/slack/blocks/lockKeyModal.js';
 import { noticeModal } from '../../../src/slack/blocks/noticeModal.js';
-import { phoneList } from '../../../src/slack/blocks/phoneList.js';
+import { decodePhonesPage, PHONES_PER_PAGE, phoneListPage } from '../../../src/slack/blocks/phoneList.js';
 import {
   redactedRevealMessage,
   redactedTokenRevealMessage,
@@ -92,9 +92,17 @@ describe('/keys answers', () => {
   });
 
   it('/keys phones: 1,000 phones with hostile key names', () => {
-    for (const n of [0, 1, 300, 1000]) expectSlackAccepts(phoneList(hostilePhones(n)));
-    expect(phoneList(hostilePhones(300)).text).toBe('Phones (300)');
-    expect(phoneList(hostilePhones(301)).text).toBe('Phones (first 300)');
+    for (const n of [0, 1, PHONES_PER_PAGE]) expectSlackAccepts(phoneListPage({ phones: hostilePhones(n), next: null }));
+    const next = { status: 'never-seen', cursor: 'x'.repeat(40) };
+    const paged = phoneListPage({ phones: hostilePhones(PHONES_PER_PAGE), next, title: 'Never seen phones', page: 3 });
+    expectSlackAccepts(paged);
+    expect(paged.text).toBe('Never seen phones (page 3)');
+    const pager = paged.blocks!.at(-1) as { elements: { action_id: string; value: string }[] };
+    expect(decodePhonesPage(pager.elements[0]!.value)).toEqual({ ...next, page: 4 });
+    expect(phoneListPage({ phones: [], next: null, title: 'Silent phones' }).text).toBe('No silent phones.');
+    expect(phoneListPage({ phones: [], next: null, title: 'Phones of *gw* (`pk_abcd2345`)' }).text).toBe(
+      'No phones of *gw* (`pk_abcd2345`).',
+    );
   });
 
   it('/keys audit: entries with hostile actors, actions and details', () => {

@@ -8,6 +8,7 @@ import { listPage } from './listPage.js';
 import { openEditModal } from './openEditModal.js';
 import { openLockModal } from './openLockModal.js';
 import { openUnlinkModal } from './openUnlinkModal.js';
+import { phonesPage } from './phonesPage.js';
 import { rotateKey } from './rotateKey.js';
 import { rotateNow } from './rotateNow.js';
 
@@ -24,4 +25,5 @@ export function register(app: App, context: AppContext): void {
   app.action<BlockButtonAction>(ActionId.acknowledgeAlert, acknowledgeAlert(context));
   app.action<BlockButtonAction>(ActionId.pauseAlert, pauseAlert(context));
   app.action<BlockButtonAction>(ActionId.rotateNow, rotateNow(context));
+  app.action<BlockButtonAction>(ActionId.phonesPage, phonesPage(context));
 }

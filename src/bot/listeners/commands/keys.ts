@@ -6,13 +6,13 @@ import { createKeyModal } from '../../../slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../slack/blocks/deleteConfirmation.js';
 import { editKeyModal } from '../../../slack/blocks/editKeyModal.js';
 import { keyListPage } from '../../../slack/blocks/keyList.js';
-import { PHONES_PER_MESSAGE, phoneList } from '../../../slack/blocks/phoneList.js';
 import { tokenList } from '../../../slack/blocks/tokens.js';
 import { usageMessage } from '../../../slack/blocks/usage.js';
 import type { SlackMessage } from '../../../slack/kit.js';
 import { type KeysCommand, parseKeysCommand } from '../../commandParser.js';
 import { encodeMetadata } from '../../metadata.js';
 import * as operations from '../../operations.js';
+import { phonesPage } from '../../phonesPage.js';
 import { respondReply, withReply } from '../../replies.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -72,7 +72,7 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
       return deleteConfirmation(preview);
     }
     case 'phones':
-      return phoneList(await domain.phones.list({ limit: PHONES_PER_MESSAGE + 1 }));
+      return phonesPage(context, { status: request.status, key: request.key });
     case 'pause':
       return operations.pausePhone(context, request.phoneNumber, request.minutes, actor);
     case 'resume':
