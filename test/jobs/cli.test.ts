@@ -51,21 +51,24 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<Exit>
   });
 }
 
+/** A valid configuration on the test database and its fake Slack. */
+const workingEnv = (): Record<string, string> => ({
+  MONGODB_URI: uri,
+  SLACK_BOT_TOKEN: `xoxb-cli-${randomBytes(6).toString('hex')}`,
+  SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
+  SLACK_API_URL: app.fake.url,
+  ALERT_CHANNEL_ID: ALERT_CHANNEL,
+  KEY_ENCRYPTION_KEY: encryptionKey,
+  LOG_LEVEL: 'warn',
+});
+
 test('npm run job -- silent-phones posts the alert of a due phone and exits 0', async () => {
   const { numbers, publicId } = await keyWithPhones(app.context, 'gw-cli');
   const number = numbers[0]!;
   // Silent for two hours, by the real clock the process uses.
   await app.context.models.Phone.updateOne({ number }, { $set: { lastHeartbeatAt: new Date(Date.now() - 2 * HOUR), state: 'up' } });
 
-  const exit = await runCli(['silent-phones'], {
-    MONGODB_URI: uri,
-    SLACK_BOT_TOKEN: `xoxb-cli-${randomBytes(6).toString('hex')}`,
-    SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
-    SLACK_API_URL: app.fake.url,
-    ALERT_CHANNEL_ID: ALERT_CHANNEL,
-    KEY_ENCRYPTION_KEY: encryptionKey,
-    LOG_LEVEL: 'warn',
-  });
+  const exit = await runCli(['silent-phones'], workingEnv());
   expect(exit.stderr).toBe('');
   expect(exit.code).toBe(0);
   expect(exit.stdout).toContain('silent-phones done');
@@ -102,15 +105,7 @@ test('npm run job -- fleet-report, run twice, posts one report: the chart, then 
       })),
     ),
   );
-  const env = {
-    MONGODB_URI: uri,
-    SLACK_BOT_TOKEN: `xoxb-cli-${randomBytes(6).toString('hex')}`,
-    SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
-    SLACK_API_URL: app.fake.url,
-    ALERT_CHANNEL_ID: ALERT_CHANNEL,
-    KEY_ENCRYPTION_KEY: encryptionKey,
-    LOG_LEVEL: 'warn',
-  };
+  const env = workingEnv();
 
   const first = await runCli(['fleet-report'], env);
   expect(first.stderr).toBe('');
