@@ -1,6 +1,5 @@
 import { OutboxKind } from '../../../domain/outboxRefs.js';
 import { fleetReportMessage } from '../../blocks/fleetReport.js';
-import { renderFleetChart } from '../../fleetChart.js';
 import { periodText } from '../../format.js';
 import type { Delivery, OutboxKind as Kind } from '../kind.js';
 
@@ -24,6 +23,8 @@ export const fleetReportKind: Kind = {
     const channel = context.config.slack.alertChannelId;
     // Nothing to draw: the summary alone says which phones never heartbeated.
     if (report.phones.length === 0) return { steps: [{ call: 'post', channel, message }] };
+    // Loaded when a report is due (weekly), not at every start: the canvas is a native module that scans the system's fonts.
+    const { renderFleetChart } = await import('../../fleetChart.js');
     const file = await renderFleetChart(report);
     return {
       steps: [
