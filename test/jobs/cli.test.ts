@@ -125,11 +125,32 @@ test('npm run job -- fleet-report, run twice, posts one report: the chart, then 
   expect(posted[1]!.text).toContain('14 delivered, 0 failed, 0 expired');
 });
 
+test('npm run job -- phone-health posts the failing alert of a phone whose sends keep failing, once', async () => {
+  const { numbers } = await keyWithPhones(app.context, 'gw-cli-failing');
+  const number = numbers[0]!;
+  // What the receiver keeps at ingest after five failed sends (the webhook path is tested in phoneHealth.test.ts).
+  await app.context.models.Phone.updateOne(
+    { number },
+    { $set: { sendFailures: 5, firstFailedSendAt: new Date(Date.now() - HOUR), recentFailureReasons: ['out of credit'], state: 'up' } },
+  );
+  const env = workingEnv();
+  for (let run = 0; run < 2; run++) {
+    const exit = await runCli(['phone-health'], env);
+    expect(exit.stderr).toBe('');
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toContain('phone-health done');
+  }
+  const posted = app.fake.messagesIn(ALERT_CHANNEL).filter((m) => m.text?.includes(number));
+  expect(posted).toHaveLength(1);
+  expect(posted[0]!.text).toContain('cannot send SMS');
+  expect(await alertMessageOf(app.context, number, 'failing')).toMatchObject({ state: 'sent', ts: posted[0]!.ts });
+});
+
 test('an unknown job name prints the usage with the job names and exits 2', async () => {
   const exit = await runCli(['silent-phone']);
   expect(exit.code).toBe(2);
   expect(exit.stderr).toContain('unknown job "silent-phone"');
-  for (const name of ['silent-phones', 'key-rotation', 'expire-rotated-keys']) expect(exit.stderr).toContain(name);
+  for (const name of ['silent-phones', 'phone-health', 'key-rotation', 'expire-rotated-keys']) expect(exit.stderr).toContain(name);
 });
 
 test('invalid configuration prints the problems and exits 1', async () => {

@@ -276,6 +276,17 @@ describe('job messages', () => {
     }
   });
 
+  it('every open alert, whatever its kind, has Acknowledge and Pause 1 h; acknowledged, only Pause; resolved, none', () => {
+    const buttons = (message: SlackMessage) => JSON.stringify(message.blocks).match(/"action_id":"alert_(ack|pause)"/g) ?? [];
+    for (const kind of ['silent', 'failing', 'battery'] as const) {
+      expect(buttons(incidentMessage(data([alert({ kind })])))).toEqual(['"action_id":"alert_ack"', '"action_id":"alert_pause"']);
+      expect(buttons(incidentMessage(data([alert({ kind })], { ackedAt: NOW, ackedBy: 'U0ONCALL' })))).toEqual([
+        '"action_id":"alert_pause"',
+      ]);
+      expect(buttons(incidentMessage(data([alert({ kind, resolvedAt: NOW, resolution: 'recovered' })], { resolvedAt: NOW })))).toEqual([]);
+    }
+  });
+
   it('a storm: 1,000 phones silent in one run make one message within Slack’s limits, in every state', () => {
     const alerts = Array.from({ length: 1000 }, (_, i) => alert({}, i));
     const halfBack = alerts.map((a, i) => (i % 2 ? { ...a, resolvedAt: NOW, resolution: 'recovered' } : a));
