@@ -38,7 +38,7 @@ const phoneSchema = new Schema(
     lastAlertId: { type: Schema.Types.ObjectId, default: null },
     lastRecoveredAt: { type: Date, default: null },
     /**
-     * Set by the up → down transition and unset once its SilentAlert exists: only
+     * Set by the up → down transition and unset once its Alert exists: only
      * present if a job crashed between the two writes, so the next run can finish it.
      */
     alertPendingSince: { type: Date },
