@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import cron from 'node-cron';
 import { z } from 'zod';
+import { booleanFlag, cronExpression, emptyToUndefined, integerIn, nonNegativeNumber, positiveNumber } from './configFields.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
 
 /**
@@ -15,53 +15,6 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** A public, well-known development key: used only outside production, with a warning. */
 const DEVELOPMENT_ENCRYPTION_KEY = Buffer.from('phonekeys-development-only-key!!', 'utf8');
-
-const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-
-const positiveNumber = (fallback: number, unit: string) =>
-  z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ error: `must be a number of ${unit}` })
-      .refine((n) => Number.isFinite(n) && n > 0, `must be a positive number of ${unit}`)
-      .default(fallback),
-  );
-
-const nonNegativeNumber = (fallback: number, unit: string) =>
-  z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ error: `must be a number of ${unit}` })
-      .refine((n) => Number.isFinite(n) && n >= 0, `must be zero (off) or a positive number of ${unit}`)
-      .default(fallback),
-  );
-
-const integerIn = (fallback: number, min: number, max: number, what: string) =>
-  z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ error: `must be ${what}` })
-      .refine((n) => Number.isInteger(n) && n >= min && n <= max, `must be ${what}`)
-      .default(fallback),
-  );
-
-const cronExpression = (fallback: string) =>
-  z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .default(fallback)
-      .refine((expr) => cron.validate(expr), 'must be a valid cron expression (node-cron syntax)'),
-  );
-
-const booleanFlag = (fallback: boolean) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' ? emptyToUndefined(value.trim().toLowerCase()) : value),
-    z
-      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-      .optional()
-      .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v))),
-  );
 
 const slackUserId = /^[UW][A-Z0-9]{2,}$/;
 const slackConversationId = /^[CGD][A-Z0-9]{2,}$/;
