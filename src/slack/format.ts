@@ -67,7 +67,6 @@ export const tokenLabel = (token: TokenRef): string => label(token.name, tokenPu
 /** A token in notification text: name (mk_…). */
 export const tokenPlain = (token: TokenRef): string => plainLabel(token.name, tokenPublicIdOf(token.tokenId));
 
-/** Lists at most `max` items, then says how many more. */
 /** The first `max` items, and how many more there are of `total` (default: all of them are in `items`). */
 export function someOf(items: string[], max: number, none = 'none', total = items.length): string {
   if (total === 0) return none;
