@@ -18,7 +18,7 @@ export type KeysCommand =
   | { kind: 'phones'; status?: PhoneFilterWord; key?: string }
   | { kind: 'pause'; phoneNumber: string; minutes?: number }
   | { kind: 'resume'; phoneNumber: string }
-  | { kind: 'audit'; key?: string }
+  | { kind: 'audit'; key?: string; actor?: string }
   | { kind: 'token_create'; name: string; scope?: 'read' | 'write' }
   | { kind: 'token_list' }
   | { kind: 'token_revoke'; token: string }
@@ -76,7 +76,7 @@ export function parseKeysCommand(rawText: string): KeysCommand {
     case 'resume':
       return args.length > 0 ? { kind: 'resume', phoneNumber: rest } : needs('resume <phone-number>');
     case 'audit':
-      return args.length <= 1 ? { kind: 'audit', ...(args[0] ? { key: args[0] } : {}) } : needs('audit [key]');
+      return parseAuditCommand(args);
     case 'token':
       return parseTokenCommand(args);
     default:
@@ -96,6 +96,35 @@ function parsePhonesCommand(args: string[]): KeysCommand {
   if ((PHONE_FILTER_WORDS as readonly string[]).includes(word)) return { kind: 'phones', status: word as PhoneFilterWord };
   if (args.length === 1) return { kind: 'phones', key: args[0]! };
   return { kind: 'invalid', error: `Usage: \`/keys phones [${PHONE_FILTER_WORDS.join('|')}|<key>]\`` };
+}
+
+const AUDIT_USAGE = 'Usage: `/keys audit [key] [@person]`';
+
+/**
+ * `/keys audit [key] [@person]`, in either order. A person is a Slack mention (`<@U…|name>`, which
+ * arrives as `@U…`), or an actor as the audit records it: `api:<token name>`, `system:<job>`,
+ * `phone:pk_<id>`. A bare `@name` is not a mention Slack resolved: we cannot tell who it is.
+ */
+function parseAuditCommand(args: string[]): KeysCommand {
+  let key: string | undefined;
+  let actor: string | undefined;
+  for (const arg of args) {
+    const mentioned = /^@([UW][A-Z0-9]+)$/.exec(arg)?.[1];
+    const recorded = /^(api|system|phone):\S+$/i.test(arg) ? arg : undefined;
+    if (mentioned || recorded) {
+      if (actor !== undefined) return { kind: 'invalid', error: `One person at a time. ${AUDIT_USAGE}` };
+      actor = mentioned ?? recorded;
+    } else if (arg.startsWith('@')) {
+      return {
+        kind: 'invalid',
+        error: `"${arg}" is not a person Slack recognised: pick them from the @ list as you type (a mention). ${AUDIT_USAGE}`,
+      };
+    } else {
+      if (key !== undefined) return { kind: 'invalid', error: `One key at a time. ${AUDIT_USAGE}` };
+      key = arg;
+    }
+  }
+  return { kind: 'audit', ...(key !== undefined ? { key } : {}), ...(actor !== undefined ? { actor } : {}) };
 }
 
 const TOKEN_USAGE = 'Usage: `/keys token create <name> [read|write]`, `/keys token list`, `/keys token revoke <name-or-mk_id>`';
@@ -135,9 +164,13 @@ function words(text: string): string[] {
   return [...found].map((m) => (m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? '').trim()).filter(Boolean);
 }
 
-/** Slack may send `<tel:+234…|+234…>`, `<mailto:…|…>` or HTML entities; keep what the user typed. */
+/**
+ * Slack may send `<tel:+234…|+234…>`, `<mailto:…|…>` or HTML entities; keep what the user typed.
+ * A user mention (`<@U123|ana>`, `<@U123>`) becomes `@U123`: the ID is what names a person.
+ */
 function unwrapSlackMarkup(text: string): string {
   return text
+    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, '@$1')
     .replace(/<[^|>]*\|([^>]*)>/g, '$1')
     .replace(/<([^>]*)>/g, '$1')
     .replace(/&lt;/g, '<')

@@ -26,6 +26,7 @@ const OPEN_TO_EVERYONE = {
   actions: new Set<string>([
     ActionId.listPage,
     ActionId.phonesPage,
+    ActionId.auditPage,
     ActionId.hideReveal,
     ActionId.hideTokenReveal,
     ActionId.acknowledgeAlert,

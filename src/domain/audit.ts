@@ -1,8 +1,9 @@
 import type { Models } from '../models/index.js';
+import { type AuditFilter, type AuditPage, readAuditPage } from './auditPages.js';
 import type { Clock } from './clock.js';
 
 export interface AuditRecord {
-  /** A Slack user ID, or `system:<job>` / `phone:pk_<id>` for automatic changes. */
+  /** A Slack user ID, `api:<token name>`, or `system:<job>` / `phone:pk_<id>` for automatic changes. */
   actor: string;
   /** What happened, as a dotted verb: `key.created`, `key.revoked`, `phone.paused`, … */
   action: string;
@@ -16,7 +17,7 @@ export class AuditLog {
   private readonly listeners = new Set<(entry: AuditRecord & { at: Date }) => void>();
 
   constructor(
-    private readonly models: Pick<Models, 'AuditEntry'>,
+    private readonly models: Pick<Models, 'AuditEntry' | 'Key'>,
     private readonly clock: Clock,
   ) {}
 
@@ -39,9 +40,15 @@ export class AuditLog {
     for (const listener of this.listeners) listener({ ...entry, at });
   }
 
+  /** The latest `limit` entries, all or one key's, newest first (the management API's list). */
   async recent({ keyId, limit = 20 }: { keyId?: string; limit?: number } = {}) {
     const filter = keyId ? { keyId } : {};
     // _id orders entries written in the same millisecond (a change and its consequences).
     return this.models.AuditEntry.find(filter).sort({ at: -1, _id: -1 }).limit(limit).lean();
+  }
+
+  /** A page for people (`/keys audit`): changes by key and/or actor, the phones' own registrations folded (auditPages.ts). */
+  page(query: { filter?: AuditFilter; cursor?: string; size?: number } = {}): Promise<AuditPage> {
+    return readAuditPage(this.models, query);
   }
 }

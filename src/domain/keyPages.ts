@@ -1,8 +1,9 @@
-import { Types } from 'mongoose';
+import type { Types } from 'mongoose';
 import { KEY_ENVIRONMENTS, KEY_STATUSES, type KeyEnvironment, type KeyModel, type KeyStatus } from '../models/index.js';
 import { DomainError } from './errors.js';
 import type { KeyRecord } from './keyDirectory.js';
 import type { KeyView } from './keyView.js';
+import { decodePosition, encodePosition, olderThan } from './pageCursor.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -23,11 +24,6 @@ export interface KeyPage {
   keys: KeyView[];
   /** Null on the last page. */
   nextCursor: string | null;
-}
-
-interface Position {
-  createdAt: Date;
-  id: Types.ObjectId;
 }
 
 /**
@@ -55,10 +51,7 @@ export async function listKeyPage(
   // Keys stored before environments existed have none: they are live.
   if (query.environment === 'live') conditions.push({ environment: { $in: ['live', null] } });
   else if (query.environment) conditions.push({ environment: query.environment });
-  if (query.cursor !== undefined) {
-    const after = decodeCursor(query.cursor);
-    conditions.push({ $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }] });
-  }
+  if (query.cursor !== undefined) conditions.push(olderThan('createdAt', decodePosition(query.cursor)));
   // One more than asked for tells whether another page follows.
   const records = await Key.find({ $and: conditions })
     .sort({ createdAt: -1, _id: -1 })
@@ -66,16 +59,6 @@ export async function listKeyPage(
     .lean<KeyRecord[]>();
   const page = records.slice(0, limit);
   const last = page[page.length - 1];
-  const nextCursor = records.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id as Types.ObjectId }) : null;
+  const nextCursor = records.length > limit && last ? encodePosition({ at: last.createdAt, id: last._id as Types.ObjectId }) : null;
   return { keys: await viewsOf(page), nextCursor };
-}
-
-function encodeCursor(position: Position): string {
-  return Buffer.from(`${position.createdAt.getTime()}.${position.id.toHexString()}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): Position {
-  const match = /^(\d{1,15})\.([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new DomainError('invalid', 'cursor is not one this API returned (pass next_cursor as it came).', 'cursor');
-  return { createdAt: new Date(Number(match[1])), id: new Types.ObjectId(match[2]) };
 }

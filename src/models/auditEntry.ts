@@ -4,7 +4,7 @@ import { type Connection, type HydratedDocument, type InferSchemaType, type Mode
 const auditEntrySchema = new Schema(
   {
     at: { type: Date, required: true, default: () => new Date() },
-    /** A Slack user ID, or `system:<job>` / `phone:<pk_id>` for automatic changes. */
+    /** A Slack user ID, `api:<token name>`, or `system:<job>` / `phone:<pk_id>` for automatic changes. */
     actor: { type: String, required: true },
     action: { type: String, required: true },
     keyId: { type: String, default: null },
@@ -17,6 +17,9 @@ const auditEntrySchema = new Schema(
 // Newest first; _id orders entries of the same millisecond (a change and its consequences).
 auditEntrySchema.index({ at: -1, _id: -1 });
 auditEntrySchema.index({ keyId: 1, at: -1, _id: -1 });
+// `/keys audit @person` and `/keys audit <key> @person`.
+auditEntrySchema.index({ actor: 1, at: -1, _id: -1 });
+auditEntrySchema.index({ keyId: 1, actor: 1, at: -1, _id: -1 });
 
 export type AuditEntryFields = InferSchemaType<typeof auditEntrySchema>;
 export type AuditEntryDocument = HydratedDocument<AuditEntryFields>;

@@ -28,6 +28,8 @@ export const ActionId = {
   /** In the rotation warning DM: the value is the key id. */
   rotateNow: 'key_rotate_now',
   phonesPage: 'phones_page',
+  /** "Older" in /keys audit: the value is the next page's filters and cursor. */
+  auditPage: 'audit_page',
   /** The element inside every input block. */
   input: 'value',
 } as const;

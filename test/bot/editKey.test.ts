@@ -90,7 +90,7 @@ it('a heartbeat-only key: 202 for a heartbeat, 403 naming the scope for an SMS; 
   expect(acceptedAfter).toBeLessThanOrEqual(1_000);
 
   const audit = await command(a, 'audit monitor-gw');
-  expect(textOf(audit)).toContain('key.edited');
+  expect(textOf(audit)).toContain('edited *monitor-gw*');
   expect(textOf(audit)).toContain('scopes: heartbeat → heartbeat, messages');
 });
 

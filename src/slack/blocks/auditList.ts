@@ -1,46 +1,90 @@
+import { AUDIT_PAGE_SIZE, type AuditItem } from '../../domain/auditPages.js';
 import { publicIdOf } from '../../domain/keyMaterial.js';
-import { changesText, escapeText, isSlackUserId, mention, slackDate } from '../format.js';
-import { context, header, linesToSections, type SlackMessage, section } from '../kit.js';
+import { escapeText, type KeyRef, keyLabel } from '../format.js';
+import { ActionId } from '../ids.js';
+import { type Block, button, context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
+import { actorText, auditLine, phoneRunLine } from './auditSentences.js';
 
-export interface AuditLine {
-  at: Date;
-  actor: string;
-  action: string;
-  keyId?: string | null;
-  phoneNumber?: string | null;
-  details?: Record<string, unknown> | null;
+/** Which entries a page of `/keys audit` shows, as its "Older" button carries it. */
+export interface AuditPageState {
+  keyId?: string;
+  /** Exact actor: a Slack user ID, `api:<token name>`, `system:<job>`, `phone:pk_<id>`. */
+  actor?: string;
+  cursor?: string;
+  /** The page's number, from 1. */
+  page?: number;
 }
 
-function actorText(actor: string): string {
-  return isSlackUserId(actor) ? mention(actor) : `\`${escapeText(actor)}\``;
-}
+export const encodeAuditPage = (state: AuditPageState): string => JSON.stringify(state);
 
-function detailsText(details: Record<string, unknown> | null | undefined): string {
-  if (!details) return '';
-  // An edit: each field old → new.
-  if (details.changes && typeof details.changes === 'object') {
-    return ` (${changesText(details.changes as Record<string, { from: unknown; to: unknown }>).slice(0, 300)})`;
+export function decodeAuditPage(value: string | undefined): AuditPageState {
+  try {
+    const { keyId, actor, cursor, page } = JSON.parse(value ?? '{}') as Record<string, unknown>;
+    return {
+      ...(typeof page === 'number' && Number.isInteger(page) && page > 0 ? { page } : {}),
+      ...(typeof keyId === 'string' ? { keyId } : {}),
+      ...(typeof actor === 'string' ? { actor } : {}),
+      ...(typeof cursor === 'string' ? { cursor } : {}),
+    };
+  } catch {
+    return {};
   }
-  const parts = Object.entries(details)
-    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
-    .map(
-      ([k, v]) =>
-        `${k}: ${v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
-    );
-  return parts.length ? ` (${escapeText(parts.join('; ').slice(0, 300))})` : '';
 }
 
-/** `/keys audit [key]`: who did what to which key or phone, and when; newest first. */
-export function auditList(entries: AuditLine[], about?: string): SlackMessage {
-  const title = about ? `Audit: ${about}` : 'Audit: recent changes';
-  if (entries.length === 0)
-    return { text: `${escapeText(title)}: nothing yet.`, blocks: [section(`*${escapeText(title)}*: nothing yet.`)] };
-  const lines = entries.map(
-    (e) =>
-      `${slackDate(e.at)} · ${actorText(e.actor)} · *${escapeText(e.action)}*${e.keyId ? ` \`${publicIdOf(e.keyId)}\`` : ''}${e.phoneNumber ? ` ${e.phoneNumber}` : ''}${detailsText(e.details)}`,
-  );
+/** What a page lists, for its title: all changes, one key's, one actor's, or both. */
+function titles(key: KeyRef | undefined, actor: string | undefined) {
+  const plain = key ? `Audit: ${key.name ? `${key.name} (${publicIdOf(key.keyId)})` : publicIdOf(key.keyId)}` : 'Audit: recent changes';
+  const filter = [key ? `to ${keyLabel(key)}` : '', actor ? `by ${actorText(actor)}` : ''].filter(Boolean).join(' ');
+  return { plain, filter };
+}
+
+/**
+ * One page of `/keys audit` (README: Using /keys): one sentence per change, newest first; runs
+ * of phones registering themselves folded into one line each; an "Older" button while more
+ * remain. `keyNames` names the keys the entries mention.
+ */
+export function auditListPage({
+  items,
+  keyNames,
+  key,
+  actor,
+  next,
+  page = 1,
+}: {
+  items: AuditItem[];
+  keyNames: ReadonlyMap<string, string>;
+  /** The key the page is filtered by. */
+  key?: KeyRef;
+  /** The actor the page is filtered by. */
+  actor?: string;
+  /** The state of the next page, when there is one. */
+  next: AuditPageState | null;
+  page?: number;
+}): SlackMessage {
+  const { plain, filter } = titles(key, actor);
+  if (items.length === 0) {
+    const none = filter ? `No changes ${filter}.` : 'No changes yet.';
+    return { text: none, blocks: [section(page > 1 ? `${none} (no more pages)` : none)] };
+  }
+  const lines = items.map((item) => (item.kind === 'entry' ? auditLine(item.entry, keyNames) : phoneRunLine(item.entries, keyNames)));
+  const pager: Block[] = next
+    ? [
+        {
+          type: 'actions',
+          block_id: 'audit_pager',
+          elements: [button('Older', ActionId.auditPage, encodeAuditPage({ ...next, page: page + 1 }))],
+        },
+      ]
+    : [];
+  const top: Block[] = [
+    header(plain),
+    context(
+      `${filter ? `Changes ${filter} · ` : ''}page ${page}, newest first. Up to ${AUDIT_PAGE_SIZE} changes a page; phones registering themselves are folded into one :iphone: line. \`/keys audit [key] [@person]\` filters.`,
+    ),
+  ];
+  const sections = linesToSections(lines).slice(0, LIMITS.blocksPerMessage - top.length - pager.length);
   return {
-    text: escapeText(title),
-    blocks: [header(title), ...linesToSections(lines), context(`The ${entries.length} most recent entries.`)],
+    text: `${escapeText(plain)}${actor ? ` by ${actorText(actor)}` : ''} (page ${page})`,
+    blocks: [...top, ...sections, ...pager],
   };
 }

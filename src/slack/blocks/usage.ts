@@ -16,7 +16,7 @@ const USAGE = [
   '`/keys delete <key>`: revoke the key at once (asks first)',
   '`/keys phones [silent|online|failing|never-seen|paused|unlinked|<key>]`: phones and their status, paged; only those in one status, or of one key',
   '`/keys pause <phone-number> [minutes]` · `/keys resume <phone-number>`: pause silent-phone alerts (default 60 minutes)',
-  '`/keys audit [key]`: recent changes',
+  "`/keys audit [key] [@person]`: who changed what, newest first, paged; only one key's, or one person's",
   '`/keys token create <name> [read|write]`: a token for the management API (/api/v1), sent to you by DM, once (default write)',
   '`/keys token list` · `/keys token revoke <name-or-mk_id>`: the API tokens; revoking takes effect at once',
 ].join('\n');

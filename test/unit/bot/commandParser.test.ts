@@ -33,6 +33,30 @@ describe('subcommands and key references', () => {
     });
   });
 
+  it('audit: a key and a person, in either order; a person is a Slack mention or a recorded actor', () => {
+    // Slack sends a mention escaped, with or without the name.
+    expect(parseKeysCommand('audit <@U0ANA|ana>')).toEqual({ kind: 'audit', actor: 'U0ANA' });
+    expect(parseKeysCommand('audit <@W0ANA>')).toEqual({ kind: 'audit', actor: 'W0ANA' });
+    expect(parseKeysCommand('audit lagos-gw-1 <@U0ANA|ana>')).toEqual({ kind: 'audit', key: 'lagos-gw-1', actor: 'U0ANA' });
+    expect(parseKeysCommand('audit <@U0ANA|ana> lagos-gw-1')).toEqual({ kind: 'audit', key: 'lagos-gw-1', actor: 'U0ANA' });
+    expect(parseKeysCommand('audit api:deploy')).toEqual({ kind: 'audit', actor: 'api:deploy' });
+    expect(parseKeysCommand('audit pk_abcd2345 system:key-rotation')).toEqual({
+      kind: 'audit',
+      key: 'pk_abcd2345',
+      actor: 'system:key-rotation',
+    });
+    expect(parseKeysCommand('audit <@U0ANA|ana> <@U0BEN|ben>')).toEqual({
+      kind: 'invalid',
+      error: 'One person at a time. Usage: `/keys audit [key] [@person]`',
+    });
+    // A name Slack did not turn into a mention names nobody we can look up.
+    expect(parseKeysCommand('audit @ana')).toEqual({
+      kind: 'invalid',
+      error:
+        '"@ana" is not a person Slack recognised: pick them from the @ list as you type (a mention). Usage: `/keys audit [key] [@person]`',
+    });
+  });
+
   it('lock: a list of addresses and ranges (spaces and commas as typed), or first', () => {
     expect(parseKeysCommand('lock gw 203.0.113.7, 10.0.0.0/24')).toEqual({
       kind: 'lock',
@@ -51,7 +75,7 @@ describe('subcommands and key references', () => {
       ['delete a b', 'Usage: `/keys delete <key>`'],
       ['unlink gw', 'Usage: `/keys unlink <key> <phone-number>`'],
       ['resume', 'Usage: `/keys resume <phone-number>`'],
-      ['audit a b', 'Usage: `/keys audit [key]`'],
+      ['audit a b', 'One key at a time. Usage: `/keys audit [key] [@person]`'],
       ['frobnicate now', 'Unknown subcommand "frobnicate".'],
     ];
     for (const [text, error] of cases) expect(parseKeysCommand(text), text).toEqual({ kind: 'invalid', error });

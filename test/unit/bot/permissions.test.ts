@@ -34,7 +34,7 @@ describe('changesSomething', () => {
     for (const id of [ActionId.openLockModal, ActionId.openUnlinkModal, ActionId.rotateKey, ActionId.deleteKey]) {
       expect(changesSomething(button(id)), id).toBe(true);
     }
-    for (const id of [ActionId.listPage, ActionId.hideReveal, ActionId.hideTokenReveal])
+    for (const id of [ActionId.listPage, ActionId.phonesPage, ActionId.auditPage, ActionId.hideReveal, ActionId.hideTokenReveal])
       expect(changesSomething(button(id)), id).toBe(false);
   });
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeysCommand } from '../../../src/bot/commandParser.js';
 import { encodeMetadata } from '../../../src/bot/metadata.js';
+import { groupAutomaticPhoneChanges } from '../../../src/domain/auditPages.js';
 import type { AlertRecord, IncidentRecord } from '../../../src/models/index.js';
 import {
   closedReply,
@@ -16,7 +17,7 @@ import {
   reopenedReply,
 } from '../../../src/slack/blocks/alerts.js';
 import * as answers from '../../../src/slack/blocks/answers.js';
-import { auditList } from '../../../src/slack/blocks/auditList.js';
+import { auditListPage, decodeAuditPage } from '../../../src/slack/blocks/auditList.js';
 import { alertChannelBrokenDm, alertChannelFix, phoneTakeoverNotice } from '../../../src/slack/blocks/channelNotices.js';
 import { createKeyModal } from '../../../src/slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../src/slack/blocks/deleteConfirmation.js';
@@ -44,6 +45,7 @@ import {
   HOSTILE,
   hostileAudit,
   hostileKey,
+  hostileKeyNames,
   hostileKeys,
   hostileName,
   hostilePhones,
@@ -105,10 +107,28 @@ describe('/keys answers', () => {
     );
   });
 
-  it('/keys audit: entries with hostile actors, actions and details', () => {
-    expectSlackAccepts(auditList(hostileAudit(20)));
-    expectSlackAccepts(auditList(hostileAudit(20), `${hostileName()} (pk_abcd2345)`));
-    expectSlackAccepts(auditList([], hostileName()));
+  it('/keys audit: every action with hostile actors, key names and details; a page with filters and "Older"', () => {
+    const entries = hostileAudit(60);
+    const items = groupAutomaticPhoneChanges(entries);
+    const keyNames = hostileKeyNames(60);
+    expectSlackAccepts(auditListPage({ items, keyNames, next: null }));
+    expectSlackAccepts(auditListPage({ items, keyNames: new Map(), next: null }));
+    const next = { keyId: 'abcd2345', actor: `api:${HOSTILE}`, cursor: 'MTc2.YWJj' };
+    const paged = auditListPage({ items, keyNames, key: { keyId: 'abcd2345', name: hostileName() }, actor: next.actor, next, page: 2 });
+    expectSlackAccepts(paged);
+    const pager = paged.blocks!.at(-1) as { elements: { action_id: string; value: string; text: { text: string } }[] };
+    expect(pager.elements[0]!.text.text).toBe('Older');
+    expect(decodeAuditPage(pager.elements[0]!.value)).toEqual({ ...next, page: 3 });
+    expectSlackAccepts(auditListPage({ items: [], keyNames, key: { keyId: 'abcd2345', name: hostileName() }, actor: HOSTILE, next: null }));
+  });
+
+  it('/keys audit: a run of 1,000 phone registrations is one line within the limits, on one key or on 1,000', () => {
+    const run = hostileAudit(1000).map((entry) => ({ ...entry, actor: `phone:${HOSTILE}`, action: 'phone.linked' }));
+    for (const entries of [run, run.map((entry) => ({ ...entry, keyId: 'abcd2345' }))]) {
+      const items = groupAutomaticPhoneChanges(entries);
+      expect(items).toHaveLength(1);
+      expectSlackAccepts(auditListPage({ items, keyNames: hostileKeyNames(1000), next: null }));
+    }
   });
 
   it('/keys delete: the question, also for a key in its grace and a rotation’s successor', () => {

@@ -5,11 +5,11 @@
  */
 import { Types } from 'mongoose';
 import type { ApiTokenView } from '../../../src/domain/apiTokens.js';
+import type { AuditEntryView } from '../../../src/domain/auditPages.js';
 import type { KeyView } from '../../../src/domain/keyView.js';
 import type { PhoneView } from '../../../src/domain/phones.js';
 import type { RotationKey } from '../../../src/domain/rotation.js';
 import type { AlertRecord, IncidentRecord } from '../../../src/models/index.js';
-import type { AuditLine } from '../../../src/slack/blocks/auditList.js';
 
 export const NOW = new Date('2026-11-22T10:00:00Z');
 const DAY = 24 * 60 * 60_000;
@@ -88,16 +88,52 @@ export const hostileTokens = (n: number): ApiTokenView[] =>
     status: 'active',
   }));
 
-export function hostileAudit(n: number): AuditLine[] {
+/** Every action the product audits, and one it does not know, each with hostile details. */
+export const AUDIT_ACTIONS = [
+  'key.created',
+  'key.created_by_rotation',
+  'key.rotated',
+  'key.rotation_cancelled',
+  'key.rotation_handed_on',
+  'key.rotation_due',
+  'key.revoked',
+  'key.edited',
+  'key.locked',
+  'key.unlocked',
+  'key.ip_locked_on_first_use',
+  'key.revealed',
+  'key.reveal_redacted',
+  'token.created',
+  'token.revoked',
+  'token.revealed',
+  'token.reveal_redacted',
+  'phone.linked',
+  'phone.unlinked',
+  'phone.paused',
+  'phone.resumed',
+  'alert.acknowledged',
+  `key.${HOSTILE}`,
+];
+
+/** Audit entries newest first, one action after another, by people, API tokens, jobs and phones (some of them hostile). */
+export function hostileAudit(n: number): AuditEntryView[] {
+  const actors = ['U0ADMIN', `api:${HOSTILE}`, `system:${HOSTILE}`, `phone:${HOSTILE}`, HOSTILE];
   return Array.from({ length: n }, (_, i) => ({
     at: new Date(NOW.getTime() - i * 60_000),
-    actor: i % 2 ? 'U0ADMIN' : `api:${HOSTILE}`,
-    action: `key.${HOSTILE}`,
+    actor: actors[i % actors.length]!,
+    action: AUDIT_ACTIONS[i % AUDIT_ACTIONS.length]!,
     keyId: keyId(i),
     phoneNumber: phoneNumber(i),
     details: {
-      name: { from: hostileName(i), to: hostileName(i + 1) },
-      entries: ipEntries(100),
+      changes: { name: { from: hostileName(i), to: hostileName(i + 1) }, scopes: { from: [HOSTILE], to: [] } },
+      successor: `pk_${keyId(i + 1)}`,
+      from: `pk_${keyId(i + 2)}`,
+      name: hostileName(i),
+      token: HOSTILE,
+      reason: HOSTILE,
+      ip: HOSTILE,
+      mode: i % 2 ? 'list' : 'first',
+      entries: [...ipEntries(100), HOSTILE],
       note: HOSTILE.repeat(50),
       at: NOW,
       none: null,
@@ -105,6 +141,10 @@ export function hostileAudit(n: number): AuditLine[] {
     },
   }));
 }
+
+/** The names of the keys hostileAudit(n) mentions: every one of them hostile. */
+export const hostileKeyNames = (n: number): Map<string, string> =>
+  new Map(Array.from({ length: n + 2 }, (_, i) => [keyId(i), hostileName(i)]));
 
 export function alert(overrides: Partial<AlertRecord> = {}, i = 1): AlertRecord {
   const since = new Date(NOW.getTime() - (31 + i) * 60_000);

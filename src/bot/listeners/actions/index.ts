@@ -2,6 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
 import { ActionId } from '../../../slack/ids.js';
 import { acknowledgeAlert, pauseAlert } from './alerts.js';
+import { auditPage } from './auditPage.js';
 import { deleteKey } from './deleteKey.js';
 import { hideReveal, hideTokenReveal } from './hideReveal.js';
 import { listPage } from './listPage.js';
@@ -26,4 +27,5 @@ export function register(app: App, context: AppContext): void {
   app.action<BlockButtonAction>(ActionId.pauseAlert, pauseAlert(context));
   app.action<BlockButtonAction>(ActionId.rotateNow, rotateNow(context));
   app.action<BlockButtonAction>(ActionId.phonesPage, phonesPage(context));
+  app.action<BlockButtonAction>(ActionId.auditPage, auditPage(context));
 }

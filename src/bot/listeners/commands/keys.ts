@@ -1,7 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { AppContext } from '../../../context.js';
 import { alreadyRevoked, keyIsRevoked } from '../../../slack/blocks/answers.js';
-import { auditList } from '../../../slack/blocks/auditList.js';
 import { createKeyModal } from '../../../slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../slack/blocks/deleteConfirmation.js';
 import { editKeyModal } from '../../../slack/blocks/editKeyModal.js';
@@ -9,6 +8,7 @@ import { keyListPage } from '../../../slack/blocks/keyList.js';
 import { tokenList } from '../../../slack/blocks/tokens.js';
 import { usageMessage } from '../../../slack/blocks/usage.js';
 import type { SlackMessage } from '../../../slack/kit.js';
+import { auditPage } from '../../auditPage.js';
 import { type KeysCommand, parseKeysCommand } from '../../commandParser.js';
 import { encodeMetadata } from '../../metadata.js';
 import * as operations from '../../operations.js';
@@ -77,11 +77,8 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
       return operations.pausePhone(context, request.phoneNumber, request.minutes, actor);
     case 'resume':
       return operations.resumePhone(context, request.phoneNumber, actor);
-    case 'audit': {
-      if (!request.key) return auditList(await domain.audit.recent({ limit: 20 }));
-      const key = await domain.keys.get(request.key);
-      return auditList(await domain.audit.recent({ keyId: key.keyId, limit: 20 }), `${key.name} (${key.publicId})`);
-    }
+    case 'audit':
+      return auditPage(context, { key: request.key, actor: request.actor });
     case 'token_create':
       return operations.createToken(context, request.name, request.scope, actor);
     case 'token_list':
