@@ -1,5 +1,6 @@
 import { AUDIT_PAGE_SIZE, type AuditItem } from '../../domain/auditPages.js';
 import { publicIdOf } from '../../domain/keyMaterial.js';
+import { decodeButtonState, encodeButtonState } from '../buttonState.js';
 import { escapeText, type KeyRef, keyLabel } from '../format.js';
 import { ActionId } from '../ids.js';
 import { type Block, button, context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
@@ -15,21 +16,9 @@ export interface AuditPageState {
   page?: number;
 }
 
-export const encodeAuditPage = (state: AuditPageState): string => JSON.stringify(state);
+export const encodeAuditPage = (state: AuditPageState): string => encodeButtonState(state);
 
-export function decodeAuditPage(value: string | undefined): AuditPageState {
-  try {
-    const { keyId, actor, cursor, page } = JSON.parse(value ?? '{}') as Record<string, unknown>;
-    return {
-      ...(typeof page === 'number' && Number.isInteger(page) && page > 0 ? { page } : {}),
-      ...(typeof keyId === 'string' ? { keyId } : {}),
-      ...(typeof actor === 'string' ? { actor } : {}),
-      ...(typeof cursor === 'string' ? { cursor } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
+export const decodeAuditPage = (value: string | undefined): AuditPageState => decodeButtonState(value, ['keyId', 'actor', 'cursor']);
 
 /** What a page lists, for its title: all changes, one key's, one actor's, or both. */
 function titles(key: KeyRef | undefined, actor: string | undefined) {

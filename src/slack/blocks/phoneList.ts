@@ -1,4 +1,5 @@
 import type { PhoneStatus, PhoneView } from '../../domain/phones.js';
+import { decodeButtonState, encodeButtonState } from '../buttonState.js';
 import { escapeText, slackDate } from '../format.js';
 import { ActionId } from '../ids.js';
 import { type Block, button, context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
@@ -54,21 +55,9 @@ export interface PhonesPageState {
   page?: number;
 }
 
-export const encodePhonesPage = (state: PhonesPageState): string => JSON.stringify(state);
+export const encodePhonesPage = (state: PhonesPageState): string => encodeButtonState(state);
 
-export function decodePhonesPage(value: string | undefined): PhonesPageState {
-  try {
-    const { status, keyId, cursor, page } = JSON.parse(value ?? '{}') as Record<string, unknown>;
-    return {
-      ...(typeof page === 'number' && Number.isInteger(page) && page > 0 ? { page } : {}),
-      ...(typeof status === 'string' ? { status } : {}),
-      ...(typeof keyId === 'string' ? { keyId } : {}),
-      ...(typeof cursor === 'string' ? { cursor } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
+export const decodePhonesPage = (value: string | undefined): PhonesPageState => decodeButtonState(value, ['status', 'keyId', 'cursor']);
 
 /**
  * One page of `/keys phones` (README: Using /keys): number (marked `test` for a test key's phone),

@@ -34,27 +34,23 @@ describe('subcommands and key references', () => {
   });
 
   it('audit: a key and a person, in either order; a person is a Slack mention or a recorded actor', () => {
-    // Slack sends a mention escaped, with or without the name.
-    expect(parseKeysCommand('audit <@U0ANA|ana>')).toEqual({ kind: 'audit', actor: 'U0ANA' });
-    expect(parseKeysCommand('audit <@W0ANA>')).toEqual({ kind: 'audit', actor: 'W0ANA' });
-    expect(parseKeysCommand('audit lagos-gw-1 <@U0ANA|ana>')).toEqual({ kind: 'audit', key: 'lagos-gw-1', actor: 'U0ANA' });
-    expect(parseKeysCommand('audit <@U0ANA|ana> lagos-gw-1')).toEqual({ kind: 'audit', key: 'lagos-gw-1', actor: 'U0ANA' });
-    expect(parseKeysCommand('audit api:deploy')).toEqual({ kind: 'audit', actor: 'api:deploy' });
-    expect(parseKeysCommand('audit pk_abcd2345 system:key-rotation')).toEqual({
-      kind: 'audit',
-      key: 'pk_abcd2345',
-      actor: 'system:key-rotation',
-    });
-    expect(parseKeysCommand('audit <@U0ANA|ana> <@U0BEN|ben>')).toEqual({
-      kind: 'invalid',
-      error: 'One person at a time. Usage: `/keys audit [key] [@person]`',
-    });
-    // A name Slack did not turn into a mention names nobody we can look up.
-    expect(parseKeysCommand('audit @ana')).toEqual({
-      kind: 'invalid',
-      error:
-        '"@ana" is not a person Slack recognised: pick them from the @ list as you type (a mention). Usage: `/keys audit [key] [@person]`',
-    });
+    const usage = 'Usage: `/keys audit [key] [@person]`';
+    const cases: [string, object][] = [
+      // Slack sends a mention escaped, with or without the name.
+      ['audit <@U0ANA|ana>', { kind: 'audit', actor: 'U0ANA' }],
+      ['audit <@W0ANA>', { kind: 'audit', actor: 'W0ANA' }],
+      ['audit lagos-gw-1 <@U0ANA|ana>', { kind: 'audit', key: 'lagos-gw-1', actor: 'U0ANA' }],
+      ['audit <@U0ANA|ana> lagos-gw-1', { kind: 'audit', key: 'lagos-gw-1', actor: 'U0ANA' }],
+      ['audit api:deploy', { kind: 'audit', actor: 'api:deploy' }],
+      ['audit pk_abcd2345 system:key-rotation', { kind: 'audit', key: 'pk_abcd2345', actor: 'system:key-rotation' }],
+      ['audit <@U0ANA|ana> <@U0BEN|ben>', { kind: 'invalid', error: `One person at a time. ${usage}` }],
+      // A name Slack did not turn into a mention names nobody we can look up.
+      [
+        'audit @ana',
+        { kind: 'invalid', error: `"@ana" is not a person Slack recognised: pick them from the @ list as you type (a mention). ${usage}` },
+      ],
+    ];
+    for (const [text, parsed] of cases) expect(parseKeysCommand(text), text).toEqual(parsed);
   });
 
   it('lock: a list of addresses and ranges (spaces and commas as typed), or first', () => {

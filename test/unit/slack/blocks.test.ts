@@ -119,6 +119,12 @@ describe('/keys answers', () => {
     const pager = paged.blocks!.at(-1) as { elements: { action_id: string; value: string; text: { text: string } }[] };
     expect(pager.elements[0]!.text.text).toBe('Older');
     expect(decodeAuditPage(pager.elements[0]!.value)).toEqual({ ...next, page: 3 });
+    // A value from the user's client is trusted for nothing: only well-typed fields survive.
+    expect(decodeAuditPage('{"page":-1,"actor":5,"keyId":"abcd2345","cursor":"x","$where":"1"}')).toEqual({
+      keyId: 'abcd2345',
+      cursor: 'x',
+    });
+    for (const junk of ['not json', 'null', '"a"', undefined]) expect(decodeAuditPage(junk)).toEqual({});
     expectSlackAccepts(auditListPage({ items: [], keyNames, key: { keyId: 'abcd2345', name: hostileName() }, actor: HOSTILE, next: null }));
   });
 
