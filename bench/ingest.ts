@@ -3,28 +3,37 @@
  * real product and against a bare Express handler, at the same concurrency, in the same run.
  *
  *  - CPU: each server process reports process.cpuUsage() just before and just after a phase
- *    of the same requests; the database runs in a third process, the load generator (autocannon)
- *    in the bench's own.
+ *    of the same requests. The servers run on a CPU of their own (bench/cpus.ts); the database
+ *    and the load generator (autocannon, in the bench's process) on the others.
+ *  - Rounds: bare phases bracket the product's, B P B P … B, and each round's ratio divides the
+ *    product's CPU per accepted heartbeat by the mean of the bare phases just before and after
+ *    it, so a machine that gets busier or quieter during the run moves both sides alike. The
+ *    figure is the median of the rounds, with their min–max.
  *  - Database commands: the product's server counts every command its driver sends (command
  *    monitoring), by command and collection; key lookups (`find keys` by keyId) apart from the key
  *    cache's polls (`find keys` by changedAt).
  *  - Algorithms: a second fleet of the same size has ed25519 keys (v1a signatures); each round
  *    measures it right after the hmac fleet, so the two CPU figures come from the same run.
+ *  - A/B (`--compare <checkout>`): another version of the product, on the same database, measured
+ *    beside this one in every round (the order alternating), with the same requests.
  *  - Revocation: under load, the bench (another instance on the same database) revokes a key and
  *    probes the server with it until it is refused.
  */
 import http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../src/context.js';
 import type { KeyAlgorithm } from '../src/models/index.js';
-import { signWebhook } from '../src/webhooks/signing.js';
-import { type CommandCounts, commandsBetween } from './commandCounter.js';
+import type { CommandCounts } from './commandCounter.js';
+import type { CpuPlan } from './cpus.js';
 import type { DatabaseReady } from './databaseProcess.js';
-import { type ChildHandle, startChild } from './ipc.js';
-import { type BenchPhone, heartbeatBody, type LoadResult, runLoad, WEBHOOK_PATH } from './load.js';
-import type { ServerReady, ServerSnapshot } from './server.js';
-import { benchContext, benchDatabaseUri, logFile, productEnv } from './setup.js';
-import { percentile } from './stats.js';
+import { type ChildHandle, REPO_ROOT, startChild } from './ipc.js';
+import { type BenchPhone, runLoad } from './load.js';
+import { cpuMicrosPer, type MeasuredRun, measuredPhase, type PhaseReport, type PhaseTarget, phaseReport, sumCommands } from './phases.js';
+import { post, type RevocationReport, revokeUnderLoad } from './revocation.js';
+import type { ServerReady } from './server.js';
+import { benchContext, benchDatabaseUri, logFile, productEnv, webNodeFlags } from './setup.js';
+import { type Spread, spread } from './stats.js';
+
+export type { PhaseReport } from './phases.js';
 
 export interface IngestBenchOptions {
   /** The run's database process (its CPU is read around each phase too). */
@@ -33,37 +42,31 @@ export interface IngestBenchOptions {
   connections: number;
   /** Requests each connection sends per measured phase (all phases send the same requests). */
   requestsPerConnection: number;
-  /** Bare and product phases alternate this many times (the machine is noisy: totals over all of them). */
+  /** Product phases, each between two bare ones. */
   rounds: number;
+  /** Which CPUs the servers run on. */
+  cpus: CpuPlan;
+  /** Measure the ed25519 fleet too (each round, after the hmac one). */
+  ed25519: boolean;
+  /** Another checkout of the product, measured beside this one each round (`--compare`). */
+  compare?: string;
   progress(line: string): void;
 }
 
-export interface PhaseReport {
-  /** Responses, over all rounds. */
-  requests: number;
-  statuses: Record<string, number>;
-  /** Requests that got no response (connection errors, timeouts). */
-  errors: number;
-  /** Time under load, over all rounds (first request to last response of each). */
-  seconds: number;
-  /** Counted responses (product: 202s; bare: all) per second under load. */
-  perSecond: number;
-  /** Time to response of the counted responses, ms. */
-  latencyMs: { p50: number; p99: number };
-  cpuSeconds: number;
-  cpuMicrosPerRequest: number;
-}
-
 export interface RoundReport {
+  /** Product CPU per accepted heartbeat ÷ the mean bare CPU per request of the phases around it. */
   cpuRatio: number;
   productCpuMicros: number;
-  /** The same for the ed25519 fleet. */
-  ed25519CpuRatio: number;
-  ed25519CpuMicros: number;
+  /** Mean of the bare phases before and after. */
   bareCpuMicros: number;
   productSeconds: number;
-  bareSeconds: number;
   databaseCpuMicros: number;
+  /** The ed25519 fleet's phase (when measured). */
+  ed25519CpuRatio?: number;
+  ed25519CpuMicros?: number;
+  /** The `--compare` checkout's phase, and its CPU per heartbeat ÷ this checkout's in the same round. */
+  compareCpuMicros?: number;
+  compareToProduct?: number;
 }
 
 export interface IngestReport {
@@ -71,13 +74,21 @@ export interface IngestReport {
   connections: number;
   rounds: number;
   requestsPerPhase: number;
+  /** Where the processes ran (bench/cpus.ts). */
+  pinning: string;
   product: PhaseReport & { accepted: number; storedEvents: number };
+  /** Every bare phase (rounds + 1). */
   bare: PhaseReport;
-  /** (product CPU per accepted heartbeat) / (bare CPU per request). */
+  /** The median of the rounds' ratios: the figure. */
   cpuRatio: number;
-  /** The ed25519 fleet's phases (v1a signatures), and its CPU per accepted heartbeat / bare CPU per request. */
-  ed25519: PhaseReport & { accepted: number; cpuRatio: number };
-  /** Each round alone, to show the noise. */
+  /** The rounds' ratios: median, min–max, farthest from the median in %. */
+  cpuRatioSpread: Spread;
+  /** All product CPU ÷ all accepted, over all bare CPU ÷ all bare requests (for comparison with older runs). */
+  cpuRatioOfTotals: number;
+  /** The ed25519 fleet's phases (v1a signatures): its CPU per accepted heartbeat ÷ bare, median of rounds. */
+  ed25519?: PhaseReport & { accepted: number; cpuRatio: number; cpuRatioSpread: Spread };
+  /** `--compare`: the other checkout, its CPU per accepted heartbeat, and (its ÷ this one's) per round. */
+  compare?: PhaseReport & { root: string; accepted: number; cpuRatio: number; toProduct: Spread };
   perRound: RoundReport[];
   /** accepted heartbeats per second / bare requests per second. */
   throughputRatio: number;
@@ -93,81 +104,124 @@ export interface IngestReport {
   revocation: RevocationReport;
 }
 
+const ACCEPTED = ['202'];
+const OK = ['200'];
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
 export async function benchIngest(options: IngestBenchOptions): Promise<IngestReport> {
-  const { progress } = options;
+  const { progress, connections } = options;
   const mongodbUri = benchDatabaseUri(options.database.ready.uri, 'ingest');
   // Nothing here calls Slack; a closed loopback port makes sure nothing could.
   const env = productEnv(mongodbUri, 'http://127.0.0.1:9/api/');
   const bench = await benchContext(env);
-  let server: ChildHandle<ServerReady> | undefined;
-  let bare: ChildHandle<ServerReady> | undefined;
+  const servers: ChildHandle<ServerReady>[] = [];
+  // Both servers get the Node flags production gives the web process (the Procfile's): the same runtime on both sides.
+  const start = async (name: string, script: string, childEnv: Record<string, string>, root = REPO_ROOT): Promise<PhaseTarget> => {
+    const nodeFlags = webNodeFlags(root);
+    const handle = await startChild<ServerReady>(script, {
+      env: childEnv,
+      logFile: logFile(name),
+      cpus: options.cpus.measured,
+      root,
+      nodeFlags,
+    });
+    servers.push(handle);
+    return { handle, url: `http://127.0.0.1:${handle.ready.port}` };
+  };
   try {
-    progress(`creating ${options.phones} hmac keys and ${options.phones} ed25519 keys`);
+    progress(`creating ${options.phones} hmac keys${options.ed25519 ? ` and ${options.phones} ed25519 keys` : ''}`);
     const phones = await createPhones(bench, options.phones, 'hmac');
-    const edPhones = await createPhones(bench, options.phones, 'ed25519');
+    const edPhones = options.ed25519 ? await createPhones(bench, options.phones, 'ed25519') : [];
 
-    [server, bare] = await Promise.all([
-      startChild<ServerReady>('bench/server.ts', { env, logFile: logFile('server') }),
-      startChild<ServerReady>('bench/bareServer.ts', { env: { NODE_ENV: 'production' }, logFile: logFile('bare-server') }),
-    ]);
-    const product = { handle: server, url: `http://127.0.0.1:${server.ready.port}` };
-    const baseline = { handle: bare, url: `http://127.0.0.1:${bare.ready.port}` };
+    const product = await start('server', 'bench/server.ts', env);
+    const baseline = await start('bare-server', 'bench/bareServer.ts', { NODE_ENV: 'production' });
+    // The other version runs as a second instance on the same database: same keys, same phones.
+    const other = options.compare ? await start('compare-server', 'bench/server.ts', env, options.compare) : undefined;
 
     progress(`registering ${phones.length + edPhones.length} phones (phone.registered)`);
     await registerPhones(product.url, [...phones, ...edPhones]);
 
     // Every phase sends the same number of requests, all of them answered inside its window.
-    const amount = options.requestsPerConnection * options.connections;
+    const amount = options.requestsPerConnection * connections;
     // One unmeasured phase each first: the key cache fills, and both processes' code gets hot
     // (a cold Express process spends a third more CPU per request on its first few thousand).
     progress(`warming up: ${amount} requests to each`);
-    await runLoad({ baseUrl: product.url, phones, connections: options.connections, amount });
-    await runLoad({ baseUrl: product.url, phones: edPhones, connections: options.connections, amount });
-    await runLoad({ baseUrl: baseline.url, phones, connections: options.connections, amount });
+    for (const [target, fleet] of [
+      [product, phones],
+      [product, edPhones],
+      [other, phones],
+      [baseline, phones],
+    ] as const) {
+      if (target && fleet.length > 0) await runLoad({ baseUrl: target.url, phones: fleet, connections, amount });
+    }
 
-    const bareRuns: MeasuredRun[] = [];
-    const productRuns: MeasuredRun[] = [];
-    const edRuns: MeasuredRun[] = [];
+    const phase = (target: PhaseTarget, fleet: BenchPhone[]) => measuredPhase(options.database, target, fleet, connections, amount);
     // The hmac fleet's heartbeats only (the ed25519 fleet's keys are counted in its own report).
     const hmacKeyIds = phones.map((phone) => phone.key.slice(3, 11));
     const storedHeartbeats = () => bench.models.PhoneEvent.countDocuments({ type: 'phone.heartbeat', keyId: { $in: hmacKeyIds } });
     const eventsBefore = await storedHeartbeats();
+    const bareRuns: MeasuredRun[] = [await phase(baseline, phones)];
+    const productRuns: MeasuredRun[] = [];
+    const edRuns: MeasuredRun[] = [];
+    const compareRuns: MeasuredRun[] = [];
     for (let round = 1; round <= options.rounds; round++) {
-      progress(`round ${round}/${options.rounds}: ${amount} requests at ${options.connections} connections, bare Express then phonekeys`);
-      bareRuns.push(await measuredPhase(options.database, baseline.handle, baseline.url, phones, options.connections, amount));
-      // BENCH_CPU_PROF=<file>: a CPU profile of the server over its last phase (it slows the server: for hot spots, not figures).
+      const others = [other ? 'the other checkout' : '', options.ed25519 ? 'ed25519 keys' : ''].filter(Boolean);
+      progress(`round ${round}/${options.rounds}: phonekeys${others.length ? ` (and ${others.join(', ')})` : ''}, then bare Express`);
+      // BENCH_CPU_PROF=<file>: a CPU profile of the server over its last hmac phase (it slows the server: for hot spots, not figures).
       const profile = round === options.rounds ? process.env.BENCH_CPU_PROF : undefined;
-      if (profile) await server.call('profileStart');
-      productRuns.push(await measuredPhase(options.database, product.handle, product.url, phones, options.connections, amount));
-      if (profile) progress(`CPU profile: ${await server.call('profileStop', profile)}`);
-      edRuns.push(await measuredPhase(options.database, product.handle, product.url, edPhones, options.connections, amount));
+      const measureProduct = async () => {
+        if (profile) await product.handle.call('profileStart');
+        productRuns.push(await phase(product, phones));
+        if (profile) progress(`CPU profile: ${await product.handle.call('profileStop', profile)}`);
+      };
+      // With --compare, which version goes first alternates, so neither always follows the bare phase.
+      if (other && round % 2 === 0) compareRuns.push(await phase(other, phones));
+      await measureProduct();
+      if (other && round % 2 === 1) compareRuns.push(await phase(other, phones));
+      if (options.ed25519) edRuns.push(await phase(product, edPhones));
+      bareRuns.push(await phase(baseline, phones));
     }
     const eventsAfter = await storedHeartbeats();
-    const edPhase = phaseReport(edRuns, ['202']);
 
     progress('revocation under load');
-    const revocation = await revokeUnderLoad(bench, product.url, phones, options.connections);
+    const revocation = await revokeUnderLoad(bench, product.url, phones, connections);
 
-    const productPhase = phaseReport(productRuns, ['202']);
+    const perRound = productRuns.map((run, i) => roundReport(run, [bareRuns[i]!, bareRuns[i + 1]!], edRuns[i], compareRuns[i]));
+    const productPhase = phaseReport(productRuns, ACCEPTED);
     const accepted = productPhase.statuses['202'] ?? 0;
-    const barePhase = phaseReport(bareRuns, ['200']);
+    const barePhase = phaseReport(bareRuns, OK);
     const commands = productRuns.map((run) => run.commands!).reduce(sumCommands);
     const productWindow = productRuns.reduce((sum, run) => sum + run.windowSeconds, 0);
     const databaseCpu = productRuns.reduce((sum, run) => sum + run.databaseCpuSeconds, 0);
+    const ratios = spread(perRound.map((r) => r.cpuRatio));
+    const comparePhase = other ? phaseReport(compareRuns, ACCEPTED) : undefined;
+    const edPhase = options.ed25519 ? phaseReport(edRuns, ACCEPTED) : undefined;
     return {
       phones: phones.length,
-      connections: options.connections,
+      connections,
       rounds: options.rounds,
       requestsPerPhase: amount,
-      product: { ...productPhase, accepted, storedEvents: eventsAfter - eventsBefore },
+      pinning: options.cpus.note,
+      // Stored: by this checkout and, with --compare, the other one (same keys, same database).
+      product: { ...productPhase, accepted, storedEvents: eventsAfter - eventsBefore - (comparePhase?.statuses['202'] ?? 0) },
       bare: barePhase,
-      cpuRatio: productPhase.cpuMicrosPerRequest / barePhase.cpuMicrosPerRequest,
-      ed25519: {
+      cpuRatio: ratios.median,
+      cpuRatioSpread: ratios,
+      cpuRatioOfTotals: productPhase.cpuMicrosPerRequest / barePhase.cpuMicrosPerRequest,
+      ed25519: edPhase && {
         ...edPhase,
         accepted: edPhase.statuses['202'] ?? 0,
-        cpuRatio: edPhase.cpuMicrosPerRequest / barePhase.cpuMicrosPerRequest,
+        cpuRatio: spread(perRound.map((r) => r.ed25519CpuRatio!)).median,
+        cpuRatioSpread: spread(perRound.map((r) => r.ed25519CpuRatio!)),
       },
-      perRound: productRuns.map((run, i) => roundReport(run, bareRuns[i]!, edRuns[i]!)),
+      compare: comparePhase && {
+        ...comparePhase,
+        root: options.compare!,
+        accepted: comparePhase.statuses['202'] ?? 0,
+        cpuRatio: comparePhase.cpuMicrosPerRequest / barePhase.cpuMicrosPerRequest,
+        toProduct: spread(perRound.map((r) => r.compareToProduct!)),
+      },
+      perRound,
       throughputRatio: productPhase.perSecond / barePhase.perSecond,
       databaseCpuMicrosPerHeartbeat: (databaseCpu * 1e6) / accepted,
       commands: {
@@ -184,9 +238,30 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
       revocation,
     };
   } finally {
-    await Promise.all([server?.stop(), bare?.stop()]);
+    await Promise.all(servers.map((server) => server.stop()));
     await bench.database.close();
   }
+}
+
+function roundReport(product: MeasuredRun, bare: [MeasuredRun, MeasuredRun], ed25519?: MeasuredRun, compare?: MeasuredRun): RoundReport {
+  const productCpuMicros = cpuMicrosPer(product, ACCEPTED);
+  const bareCpuMicros = (cpuMicrosPer(bare[0], OK) + cpuMicrosPer(bare[1], OK)) / 2;
+  const report: RoundReport = {
+    cpuRatio: round2(productCpuMicros / bareCpuMicros),
+    productCpuMicros: Math.round(productCpuMicros),
+    bareCpuMicros: Math.round(bareCpuMicros),
+    productSeconds: Math.round(product.load.seconds * 10) / 10,
+    databaseCpuMicros: Math.round((product.databaseCpuSeconds * 1e6) / (product.load.statuses['202'] ?? 0)),
+  };
+  if (ed25519) {
+    report.ed25519CpuMicros = Math.round(cpuMicrosPer(ed25519, ACCEPTED));
+    report.ed25519CpuRatio = round2(cpuMicrosPer(ed25519, ACCEPTED) / bareCpuMicros);
+  }
+  if (compare) {
+    report.compareCpuMicros = Math.round(cpuMicrosPer(compare, ACCEPTED));
+    report.compareToProduct = Math.round((cpuMicrosPer(compare, ACCEPTED) / productCpuMicros) * 1000) / 1000;
+  }
+  return report;
 }
 
 // ── setup ─────────────────────────────────────────────────────────────────
@@ -227,173 +302,4 @@ async function registerPhones(baseUrl: string, phones: BenchPhone[]): Promise<vo
   } finally {
     agent.destroy();
   }
-}
-
-function post(baseUrl: string, phone: BenchPhone, body: string, agent?: http.Agent): Promise<{ status: number; text: string }> {
-  const headers = signWebhook({ key: phone.key, body });
-  return new Promise((resolve, reject) => {
-    const request = http.request(`${baseUrl}${WEBHOOK_PATH}`, { method: 'POST', headers, agent }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-// ── measured phases ───────────────────────────────────────────────────────
-
-/** What a server reports (the bare one counts no commands). */
-type Snapshot = Omit<ServerSnapshot, 'commands'> & Partial<Pick<ServerSnapshot, 'commands'>>;
-
-interface MeasuredRun {
-  load: LoadResult;
-  cpuSeconds: number;
-  /** The database process's CPU over the same window. */
-  databaseCpuSeconds: number;
-  windowSeconds: number;
-  commands?: CommandCounts;
-}
-
-const cpuSecondsBetween = (before: NodeJS.CpuUsage, after: NodeJS.CpuUsage) =>
-  (after.user - before.user + (after.system - before.system)) / 1e6;
-
-/** CPU (and commands) of the server from just before the first request to just after the last response. */
-async function measuredPhase(
-  database: ChildHandle<DatabaseReady>,
-  target: ChildHandle<ServerReady>,
-  baseUrl: string,
-  phones: BenchPhone[],
-  connections: number,
-  amount: number,
-): Promise<MeasuredRun> {
-  const [before, databaseBefore] = await Promise.all([target.call<Snapshot>('snapshot'), database.call<NodeJS.CpuUsage>('cpu')]);
-  let after: Snapshot | undefined;
-  let databaseAfter: NodeJS.CpuUsage | undefined;
-  const load = await runLoad({
-    baseUrl,
-    phones,
-    connections,
-    amount,
-    onAllAnswered: async () => {
-      [after, databaseAfter] = await Promise.all([target.call<Snapshot>('snapshot'), database.call<NodeJS.CpuUsage>('cpu')]);
-    },
-  });
-  const end = after!;
-  return {
-    load,
-    cpuSeconds: cpuSecondsBetween(before.cpu, end.cpu),
-    databaseCpuSeconds: cpuSecondsBetween(databaseBefore, databaseAfter!),
-    windowSeconds: (end.at - before.at) / 1000,
-    commands: before.commands && end.commands ? commandsBetween(before.commands, end.commands) : undefined,
-  };
-}
-
-/** Totals over the rounds; `counted`: the statuses that count as done (product: 202 only). */
-function phaseReport(runs: MeasuredRun[], counted: string[]): PhaseReport {
-  const statuses: Record<string, number> = {};
-  const latencies: number[] = [];
-  for (const run of runs) {
-    for (const [status, count] of Object.entries(run.load.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
-    for (const status of counted) latencies.push(...(run.load.latencies[status] ?? []));
-  }
-  const done = counted.reduce((sum, status) => sum + (statuses[status] ?? 0), 0);
-  const seconds = runs.reduce((sum, run) => sum + run.load.seconds, 0);
-  const cpuSeconds = runs.reduce((sum, run) => sum + run.cpuSeconds, 0);
-  return {
-    requests: runs.reduce((sum, run) => sum + run.load.responses, 0),
-    statuses,
-    errors: runs.reduce((sum, run) => sum + run.load.errors + run.load.timeouts, 0),
-    seconds,
-    perSecond: done / seconds,
-    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
-    cpuSeconds,
-    cpuMicrosPerRequest: (cpuSeconds * 1e6) / done,
-  };
-}
-
-function roundReport(product: MeasuredRun, bare: MeasuredRun, ed25519: MeasuredRun): RoundReport {
-  const accepted = product.load.statuses['202'] ?? 0;
-  const productCpuMicros = (product.cpuSeconds * 1e6) / accepted;
-  const bareCpuMicros = (bare.cpuSeconds * 1e6) / bare.load.responses;
-  const ed25519CpuMicros = (ed25519.cpuSeconds * 1e6) / (ed25519.load.statuses['202'] ?? 0);
-  return {
-    cpuRatio: Math.round((productCpuMicros / bareCpuMicros) * 100) / 100,
-    productCpuMicros: Math.round(productCpuMicros),
-    ed25519CpuRatio: Math.round((ed25519CpuMicros / bareCpuMicros) * 100) / 100,
-    ed25519CpuMicros: Math.round(ed25519CpuMicros),
-    bareCpuMicros: Math.round(bareCpuMicros),
-    productSeconds: Math.round(product.load.seconds * 10) / 10,
-    bareSeconds: Math.round(bare.load.seconds * 10) / 10,
-    databaseCpuMicros: Math.round((product.databaseCpuSeconds * 1e6) / accepted),
-  };
-}
-
-function sumCommands(a: CommandCounts, b: CommandCounts): CommandCounts {
-  const add = (x: Record<string, number>, y: Record<string, number>) => {
-    const out = { ...x };
-    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  return {
-    total: a.total + b.total,
-    byName: add(a.byName, b.byName),
-    keyLookups: a.keyLookups + b.keyLookups,
-    keyPolls: a.keyPolls + b.keyPolls,
-    docsReturned: add(a.docsReturned, b.docsReturned),
-    updateStatements: add(a.updateStatements, b.updateStatements),
-  };
-}
-
-// ── revocation ────────────────────────────────────────────────────────────
-
-export interface RevocationReport {
-  /** From `revoke` returning to the first probe sent after which every probe was refused (401). */
-  refusedAfterMs: number;
-  /** The last probe accepted (202) was sent this long after `revoke` returned (negative: none after). */
-  lastAcceptedAfterMs: number;
-  probes: number;
-  underLoad: true;
-}
-
-/**
- * While the fleet keeps posting, the bench revokes one phone's key through its own KeyService, as
- * `/keys delete` on another instance would (this server learns of it only from the database),
- * and sends that phone's heartbeats every 25 ms without waiting for answers. Times are by when a
- * probe was sent, not answered: requests are slow under this load, and what counts is which
- * requests are still let through.
- */
-async function revokeUnderLoad(bench: AppContext, baseUrl: string, phones: BenchPhone[], connections: number): Promise<RevocationReport> {
-  const victim = phones[0]!;
-  const others = phones.slice(1);
-  const load = runLoad({ baseUrl, phones: others, connections: Math.min(connections, others.length), seconds: 5 });
-  await sleep(1000);
-  const before = await post(baseUrl, victim, heartbeatBody(victim));
-  if (before.status !== 202) throw new Error(`the phone to revoke was refused before revocation: ${before.status} ${before.text}`);
-  const publicId = /^(pk_[a-z2-7]{8})_/.exec(victim.key)![1]!;
-  await bench.domain.keys.revoke(publicId, 'UBENCH');
-  const revokedAt = performance.now();
-  const agent = new http.Agent({ keepAlive: true });
-  const probes: Promise<{ sentAfterMs: number; status: number }>[] = [];
-  while (performance.now() - revokedAt < 2500) {
-    const sentAfterMs = performance.now() - revokedAt;
-    probes.push(post(baseUrl, victim, heartbeatBody(victim), agent).then(({ status }) => ({ sentAfterMs, status })));
-    await sleep(25);
-  }
-  const answered = await Promise.all(probes);
-  agent.destroy();
-  await load;
-  const unexpected = answered.find((p) => p.status !== 202 && p.status !== 401);
-  if (unexpected) throw new Error(`a revocation probe was answered ${unexpected.status}`);
-  const lastAccepted = Math.max(-1, ...answered.filter((p) => p.status === 202).map((p) => p.sentAfterMs));
-  const firstRefused = answered.find((p) => p.status === 401 && p.sentAfterMs > lastAccepted);
-  return {
-    refusedAfterMs: Math.round(firstRefused?.sentAfterMs ?? Number.POSITIVE_INFINITY),
-    lastAcceptedAfterMs: Math.round(lastAccepted),
-    probes: answered.length,
-    underLoad: true,
-  };
 }

@@ -4,7 +4,7 @@
  * A child runs a repo TypeScript entry through tsx; it says `ready` (with what it has to say,
  * e.g. its port) once it listens, and answers requests by name.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,14 +32,23 @@ export interface StartChildOptions {
   /** Where the child's stdout and stderr go (a file; default: inherited stderr only for stderr). */
   logFile?: string;
   startTimeoutMs?: number;
+  /** Run on these CPUs only (a taskset CPU list, bench/cpus.ts); anywhere when unset. */
+  cpus?: string;
+  /** The checkout to run `script` from (another version of the product, for `--compare`); default this one. */
+  root?: string;
+  /** Node's own flags (e.g. the Procfile's, bench/setup.ts). */
+  nodeFlags?: string[];
 }
 
 /** Starts `script` (relative to the repo) with `node --import tsx` and waits for its `ready`. */
 export async function startChild<Ready>(script: string, options: StartChildOptions = {}): Promise<ChildHandle<Ready>> {
   const logFd = options.logFile ? openSync(options.logFile, 'w') : undefined;
-  const child = fork(resolve(REPO_ROOT, script), [], {
-    cwd: REPO_ROOT,
-    execArgv: ['--import', 'tsx'],
+  const root = options.root ?? REPO_ROOT;
+  const node = [process.execPath, ...(options.nodeFlags ?? []), '--import', 'tsx', resolve(root, script)];
+  // taskset execs node in place: same pid, and the IPC channel's descriptor is inherited.
+  const [command, ...args] = options.cpus ? ['taskset', '--cpu-list', options.cpus, ...node] : node;
+  const child = spawn(command!, args, {
+    cwd: root,
     env: { ...process.env, ...options.env },
     stdio: logFd === undefined ? ['ignore', 'ignore', 'inherit', 'ipc'] : ['ignore', logFd, logFd, 'ipc'],
   });

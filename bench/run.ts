@@ -6,12 +6,14 @@
  * Ratios and counts within one run, not absolute times: the machines are shared and noisy.
  *
  * Knobs (environment): BENCH_PHONES (1000), BENCH_CONNECTIONS (= phones), BENCH_REQUESTS_PER_CONNECTION
- * (8, per measured phase), BENCH_ROUNDS (3), BENCH_FLEETS (1000,100000), BENCH_CPU_PROF=<file>.
+ * (8, per measured phase), BENCH_ROUNDS (5), BENCH_FLEETS (1000,100000), BENCH_PIN (1), BENCH_CPU_PROF=<file>.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pinBench } from './cpus.js';
 import type { DatabaseReady } from './databaseProcess.js';
 import { benchIngest, type IngestReport } from './ingest.js';
 import { REPO_ROOT, startChild } from './ipc.js';
@@ -20,28 +22,40 @@ import { benchSilentScaling, type SilentScalingReport } from './silentScaling.js
 import { benchSlackAck, type SlackAckReport } from './slackAck.js';
 import { formatTable, type Row } from './table.js';
 
-const USAGE = `Usage: npm run bench [-- --save | --out <file>]
+const USAGE = `Usage: npm run bench [-- --save | --out <file>] [--only ingest] [--compare <checkout>]
 
-Runs the performance benchmark (about 2-3 minutes on 2 cores): a database process, the server,
+Runs the performance benchmark (about 4 minutes on 2 cores): a database process, the server,
 a bare Express baseline and a fake Slack Web API on loopback. Prints a table of ratios and counts
 measured within this run and writes it, with every detail, to a JSON file.
 
 Options:
-  --save        write the results to bench/results.json (committed: the README quotes it)
-  --out <file>  write them to <file> instead (default: bench/results.local.json, untracked)
-  -h, --help    print this and exit
+  --save                write the results to bench/results.json (committed: the README quotes it)
+  --out <file>          write them to <file> instead (default: bench/results.local.json, untracked)
+  --only ingest         measure the phone webhooks only (parts 1-3), not the Slack acks or the silent-phones job
+  --compare <checkout>  A/B: also run the product from another checkout (e.g. a git worktree of an older
+                        commit, with its node_modules) on the same database, and measure both in every round
+                        with the same requests; implies --only ingest, without the ed25519 fleet
+  -h, --help            print this and exit
 
 Environment: BENCH_PHONES (1000), BENCH_CONNECTIONS (= phones), BENCH_REQUESTS_PER_CONNECTION (8),
-BENCH_ROUNDS (3), BENCH_FLEETS (1000,100000), BENCH_CPU_PROF=<file> (a CPU profile of the server);
-MONGODB_URI or MONGOMS_SYSTEM_BINARY for a real MongoDB. Details: bench/README.md.
+BENCH_ROUNDS (5), BENCH_FLEETS (1000,100000), BENCH_PIN=0 (do not pin processes to CPUs),
+BENCH_CPU_PROF=<file> (a CPU profile of the server); MONGODB_URI or MONGOMS_SYSTEM_BINARY for a real
+MongoDB. Details: bench/README.md.
 `;
 
-let options: { save?: boolean; out?: string; help?: boolean };
+let options: { save?: boolean; out?: string; only?: string; compare?: string; help?: boolean };
 try {
   ({ values: options } = parseArgs({
-    options: { save: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      save: { type: 'boolean' },
+      out: { type: 'string' },
+      only: { type: 'string' },
+      compare: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   }));
+  if (options.only !== undefined && options.only !== 'ingest') throw new Error(`--only takes "ingest", not "${options.only}"`);
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
   process.exit(2);
@@ -54,6 +68,8 @@ if (options.save && options.out) {
   process.stderr.write(`--save and --out are alternatives: choose one.\n\n${USAGE}`);
   process.exit(2);
 }
+const compare = options.compare === undefined ? undefined : resolve(options.compare);
+const ingestOnly = options.only === 'ingest' || compare !== undefined;
 
 const RESULTS_FILE = options.save
   ? join(REPO_ROOT, 'bench', 'results.json')
@@ -76,7 +92,7 @@ const settings = {
   phones,
   connections: setting('BENCH_CONNECTIONS', phones),
   requestsPerConnection: setting('BENCH_REQUESTS_PER_CONNECTION', 8),
-  rounds: setting('BENCH_ROUNDS', 3),
+  rounds: setting('BENCH_ROUNDS', 5),
   fleets: (process.env.BENCH_FLEETS ?? '1000,100000').split(',').map(Number),
   silentDue: 100,
   slackDelayMs: 2000,
@@ -84,26 +100,48 @@ const settings = {
   slackIntervalMs: 100,
 };
 
-const database = await startChild<DatabaseReady>('bench/databaseProcess.ts', { logFile: logFile('database') });
+/** The commit measured, with a mark when the checkout has changes (for the JSON and --compare's report). */
+const commitOf = (root: string): string => {
+  try {
+    const head = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    return dirty ? `${head} (with changes)` : head;
+  } catch {
+    return 'unknown';
+  }
+};
+
+const cpuPlan = pinBench();
+const loadBefore = loadavg()[0]!;
+const database = await startChild<DatabaseReady>('bench/databaseProcess.ts', { logFile: logFile('database'), cpus: cpuPlan.load });
 console.log(`database: ${database.ready.kind}${database.ready.note ? ` — ${database.ready.note}` : ''}`);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, node ${process.version}; process logs in ${LOG_DIR}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, node ${process.version}; load average ${loadBefore.toFixed(2)}; process logs in ${LOG_DIR}`,
+);
+console.log(`CPUs: ${cpuPlan.note}`);
+if (loadBefore >= 1.5)
+  console.log('warning: the machine is busy (load average ≥ 1.5): other processes share the CPUs, so rounds will spread more');
 
 let ingest: IngestReport;
-let slackAck: SlackAckReport;
-let silent: SilentScalingReport;
+let slackAck: SlackAckReport | undefined;
+let silent: SilentScalingReport | undefined;
 try {
-  ingest = await benchIngest({ database, ...settings, progress });
-  slackAck = await benchSlackAck({
-    databaseUri: database.ready.uri,
-    requests: settings.slackRequests,
-    intervalMs: settings.slackIntervalMs,
-    slackDelayMs: settings.slackDelayMs,
-    progress,
-  });
-  silent = await benchSilentScaling({ database, sizes: settings.fleets, due: settings.silentDue, progress });
+  ingest = await benchIngest({ database, ...settings, cpus: cpuPlan, ed25519: compare === undefined, compare, progress });
+  if (!ingestOnly) {
+    slackAck = await benchSlackAck({
+      databaseUri: database.ready.uri,
+      requests: settings.slackRequests,
+      intervalMs: settings.slackIntervalMs,
+      slackDelayMs: settings.slackDelayMs,
+      cpus: cpuPlan.measured,
+      progress,
+    });
+    silent = await benchSilentScaling({ database, sizes: settings.fleets, due: settings.silentDue, progress });
+  }
 } finally {
   await database.stop();
 }
+const loadAfter = loadavg()[0]!;
 
 const rows = tableRows(ingest, slackAck, silent, database.ready);
 const seconds = Math.round((performance.now() - started) / 1000);
@@ -121,7 +159,16 @@ writeFileSync(
     {
       generatedAt: new Date().toISOString(),
       seconds,
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, platform: process.platform },
+      commit: commitOf(REPO_ROOT),
+      compare: compare && { root: compare, commit: commitOf(compare) },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        node: process.version,
+        platform: process.platform,
+        pinning: cpuPlan.note,
+        loadAverage: { before: loadBefore, after: loadAfter },
+      },
       database: { kind: database.ready.kind, realMongod: database.ready.realMongod, note: database.ready.note },
       settings,
       table: rows,
@@ -134,27 +181,52 @@ writeFileSync(
 
 // ── the table ───────────────────────────────────────────────────────────────
 
-function tableRows(ingest: IngestReport, ack: SlackAckReport, silent: SilentScalingReport, db: DatabaseReady): Row[] {
+function tableRows(
+  ingest: IngestReport,
+  ack: SlackAckReport | undefined,
+  silent: SilentScalingReport | undefined,
+  db: DatabaseReady,
+): Row[] {
   const { product, bare, commands, revocation } = ingest;
   const ms = (n: number) => `${Math.round(n)} ms`;
   const fixed = (n: number, digits = 2) => n.toFixed(digits);
   const yes = (ok: boolean) => (ok ? 'yes' : 'no');
-  const [small, large] = [silent.runs[0]!, silent.runs[silent.runs.length - 1]!];
   const load = `${ingest.phones} phones, ${ingest.connections} connections`;
+  const ratios = ingest.cpuRatioSpread;
   const rows: Row[] = [
     { metric: 'database', value: db.kind, target: '', met: '' },
     {
       metric: `1. ingest CPU ratio (${load})`,
-      value: `${fixed(ingest.cpuRatio)} (${Math.round(product.cpuMicrosPerRequest)} µs per accepted heartbeat / ${Math.round(bare.cpuMicrosPerRequest)} µs per bare request; rounds ${ingest.perRound.map((r) => r.cpuRatio).join(', ')})`,
-      target: '≤ 2.0',
-      met: yes(ingest.cpuRatio <= 2.0),
+      value: `${fixed(ingest.cpuRatio)}, the median of ${ingest.rounds} rounds (${Math.round(product.cpuMicrosPerRequest)} µs per accepted heartbeat / ${Math.round(bare.cpuMicrosPerRequest)} µs per bare request over the run)`,
+      target: '≤ 1.5',
+      met: yes(ingest.cpuRatio <= 1.5),
     },
     {
+      metric: '1. its rounds',
+      value: `${ingest.perRound.map((r) => fixed(r.cpuRatio)).join(', ')}: ${fixed(ratios.min)}–${fixed(ratios.max)}, all within ±${fixed(ratios.maxDeviationPercent, 1)} % of the median (${ingest.pinning})`,
+      target: 'within ±15 %',
+      met: yes(ratios.maxDeviationPercent <= 15),
+    },
+  ];
+  if (ingest.ed25519) {
+    const ed = ingest.ed25519;
+    rows.push({
       metric: '1. ingest CPU, ed25519 keys (v1a)',
-      value: `${Math.round(ingest.ed25519.cpuMicrosPerRequest)} µs per accepted heartbeat (ratio ${fixed(ingest.ed25519.cpuRatio)}; rounds ${ingest.perRound.map((r) => r.ed25519CpuRatio).join(', ')}), beside ${Math.round(product.cpuMicrosPerRequest)} µs for hmac keys; ${ingest.ed25519.requests - ingest.ed25519.accepted} of ${ingest.ed25519.requests} not 202`,
+      value: `${Math.round(ed.cpuMicrosPerRequest)} µs per accepted heartbeat (ratio ${fixed(ed.cpuRatio)}, median; rounds ${fixed(ed.cpuRatioSpread.min)}–${fixed(ed.cpuRatioSpread.max)}), beside ${Math.round(product.cpuMicrosPerRequest)} µs for hmac keys; ${ed.requests - ed.accepted} of ${ed.requests} not 202`,
       target: 'reported',
       met: '',
-    },
+    });
+  }
+  if (ingest.compare) {
+    const other = ingest.compare;
+    rows.push({
+      metric: `A/B: ${other.root}`,
+      value: `${Math.round(other.cpuMicrosPerRequest)} µs per accepted heartbeat against ${Math.round(product.cpuMicrosPerRequest)} µs here: ×${fixed(other.toProduct.median, 3)} (median of rounds; ${ingest.perRound.map((r) => fixed(r.compareToProduct!, 3)).join(', ')}); ${other.requests - other.accepted} of ${other.requests} not 202`,
+      target: 'reported',
+      met: '',
+    });
+  }
+  rows.push(
     {
       metric: '2. throughput ratio',
       value: `${fixed(ingest.throughputRatio)} (${Math.round(product.perSecond)} accepted heartbeats/s / ${Math.round(bare.perSecond)} bare requests/s; the database process spent ${Math.round(ingest.databaseCpuMicrosPerHeartbeat)} µs CPU per heartbeat)`,
@@ -195,10 +267,18 @@ function tableRows(ingest: IngestReport, ack: SlackAckReport, silent: SilentScal
     },
     {
       metric: '3. revocation on another instance, under load',
-      value: `refused from ${ms(revocation.refusedAfterMs)} after revoke (last accepted probe sent at ${ms(revocation.lastAcceptedAfterMs)}; ${revocation.probes} probes)`,
+      value: `refused from ${ms(revocation.refusedAfterMs)} after revoke (last accepted probe sent at ${ms(revocation.lastAcceptedAfterMs)}; ${revocation.probes} probes${revocation.unavailable ? `, ${revocation.unavailable} answered 503` : ''})`,
       target: '≤ 1000 ms',
       met: yes(revocation.refusedAfterMs <= 1000),
     },
+  );
+  if (ack) rows.push(...ackRows(ack, ms, yes));
+  if (silent) rows.push(...silentRows(silent, ms, fixed, yes));
+  return rows;
+}
+
+function ackRows(ack: SlackAckReport, ms: (n: number) => string, yes: (ok: boolean) => Row['met']): Row[] {
+  return [
     {
       metric: `4. Slack ack, /keys list (Slack API ${ack.slackDelayMs / 1000} s per call)`,
       value: `p50 ${ms(ack.keysList.p50)}, p99 ${ms(ack.keysList.p99)} (${ack.keysList.requests} requests, ${ack.rate} per second; ${ack.keysList.notAcked} not acked)`,
@@ -211,6 +291,17 @@ function tableRows(ingest: IngestReport, ack: SlackAckReport, silent: SilentScal
       target: 'p99 ≤ 100 ms',
       met: yes(ack.createSubmission.p99 <= 100 && ack.createSubmission.notAcked === 0),
     },
+  ];
+}
+
+function silentRows(
+  silent: SilentScalingReport,
+  ms: (n: number) => string,
+  fixed: (n: number, digits?: number) => string,
+  yes: (ok: boolean) => Row['met'],
+): Row[] {
+  const [small, large] = [silent.runs[0]!, silent.runs[silent.runs.length - 1]!];
+  const rows: Row[] = [
     {
       metric: `5. silent-phones run, ${small.phones} vs ${large.phones} phones (${small.due} due)`,
       value: `${ms(small.runMs)} vs ${ms(large.runMs)} (×${fixed(silent.runTimeRatio, 1)}); ${small.commands} vs ${large.commands} commands; phone documents returned ${small.phoneDocsReturned} vs ${large.phoneDocsReturned}; alerts posted ${small.posted} vs ${large.posted}`,

@@ -4,7 +4,7 @@
  * creates keys and revokes them, as an admin would from Slack on another server).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildContext } from '../src/bootstrap.js';
@@ -49,4 +49,20 @@ export function productEnv(mongodbUri: string, slackApiUrl: string): Record<stri
 export async function benchContext(env: Record<string, string>): Promise<AppContext> {
   const config = loadConfig({ ...env, LOG_LEVEL: 'error' });
   return buildContext(config, { logger: createLogger({ level: config.logLevel }), slackRetries: { retries: 0 } });
+}
+
+/**
+ * The Node flags production gives the web process: those of the Procfile's `web:` line
+ * (`web: node --flag … dist/src/main.js`), so the measured server runs as deployed.
+ */
+export function webNodeFlags(root: string): string[] {
+  const procfile = join(root, 'Procfile');
+  if (!existsSync(procfile)) return [];
+  const web = /^web:\s*node\s+(.*)$/m.exec(readFileSync(procfile, 'utf8'))?.[1] ?? '';
+  const flags: string[] = [];
+  for (const token of web.split(/\s+/)) {
+    if (!token.startsWith('--')) break;
+    flags.push(token);
+  }
+  return flags;
 }

@@ -10,9 +10,9 @@ import { encodeMetadata } from '../src/bot/metadata.js';
 import { createKeyModal } from '../src/slack/blocks/createKeyModal.js';
 import { startFakeSlack } from '../test/support/fakeSlack.js';
 import { fillView, type SlackHttpResponse, type SlackTestClient, slackClient } from '../test/support/slackRequests.js';
-import { startChild } from './ipc.js';
+import { REPO_ROOT, startChild } from './ipc.js';
 import type { ServerReady } from './server.js';
-import { benchContext, benchDatabaseUri, logFile, productEnv } from './setup.js';
+import { benchContext, benchDatabaseUri, logFile, productEnv, webNodeFlags } from './setup.js';
 import { percentile } from './stats.js';
 
 export interface SlackAckOptions {
@@ -22,6 +22,8 @@ export interface SlackAckOptions {
   /** One request every this many ms. */
   intervalMs: number;
   slackDelayMs: number;
+  /** The server's CPUs (bench/cpus.ts). */
+  cpus?: string;
   progress(line: string): void;
 }
 
@@ -50,7 +52,12 @@ export async function benchSlackAck(options: SlackAckOptions): Promise<SlackAckR
   const fake = await startFakeSlack({ delayMs: options.slackDelayMs });
   const env = productEnv(benchDatabaseUri(options.databaseUri, 'slack'), fake.url);
   const bench = await benchContext(env);
-  const server = await startChild<ServerReady>('bench/server.ts', { env, logFile: logFile('slack-server') });
+  const server = await startChild<ServerReady>('bench/server.ts', {
+    env,
+    logFile: logFile('slack-server'),
+    cpus: options.cpus,
+    nodeFlags: webNodeFlags(REPO_ROOT),
+  });
   try {
     // Something to list: 50 keys.
     for (let i = 0; i < 50; i++) await bench.domain.keys.create({ name: `ack-seed-${i}`, ipLock: { mode: 'off' }, actor: 'UBENCH' });
