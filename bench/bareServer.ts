@@ -5,6 +5,9 @@
  */
 import express from 'express';
 import { failStart, serveBench } from './ipc.js';
+import { watchProcess } from './processStats.js';
+
+const processStats = watchProcess();
 
 try {
   const app = express();
@@ -23,7 +26,7 @@ try {
   serveBench(
     { port, pid: process.pid },
     {
-      snapshot: () => ({ cpu: process.cpuUsage(), at: Date.now() }),
+      snapshot: processStats,
     },
   );
 } catch (error) {

@@ -61,12 +61,18 @@ export interface RoundReport {
   bareCpuMicros: number;
   productSeconds: number;
   databaseCpuMicros: number;
+  /** The product's main-thread GC pauses per accepted heartbeat, µs. */
+  productGcMicros?: number;
+  /** Times the product's server was preempted by another process, per phase (bare: the mean of its two). */
+  productInvoluntarySwitches?: number;
+  bareInvoluntarySwitches?: number;
   /** The ed25519 fleet's phase (when measured). */
   ed25519CpuRatio?: number;
   ed25519CpuMicros?: number;
   /** The `--compare` checkout's phase, and its CPU per heartbeat ÷ this checkout's in the same round. */
   compareCpuMicros?: number;
   compareToProduct?: number;
+  compareGcMicros?: number;
 }
 
 export interface IngestReport {
@@ -253,6 +259,11 @@ function roundReport(product: MeasuredRun, bare: [MeasuredRun, MeasuredRun], ed2
     productSeconds: Math.round(product.load.seconds * 10) / 10,
     databaseCpuMicros: Math.round((product.databaseCpuSeconds * 1e6) / (product.load.statuses['202'] ?? 0)),
   };
+  report.productGcMicros = gcMicrosPer(product);
+  report.productInvoluntarySwitches = product.involuntarySwitches;
+  if (bare[0].involuntarySwitches !== undefined && bare[1].involuntarySwitches !== undefined) {
+    report.bareInvoluntarySwitches = Math.round((bare[0].involuntarySwitches + bare[1].involuntarySwitches) / 2);
+  }
   if (ed25519) {
     report.ed25519CpuMicros = Math.round(cpuMicrosPer(ed25519, ACCEPTED));
     report.ed25519CpuRatio = round2(cpuMicrosPer(ed25519, ACCEPTED) / bareCpuMicros);
@@ -260,8 +271,16 @@ function roundReport(product: MeasuredRun, bare: [MeasuredRun, MeasuredRun], ed2
   if (compare) {
     report.compareCpuMicros = Math.round(cpuMicrosPer(compare, ACCEPTED));
     report.compareToProduct = Math.round((cpuMicrosPer(compare, ACCEPTED) / productCpuMicros) * 1000) / 1000;
+    report.compareGcMicros = gcMicrosPer(compare);
   }
   return report;
+}
+
+/** Main-thread GC pauses per accepted heartbeat, µs (undefined for a server that does not report them). */
+function gcMicrosPer(run: MeasuredRun): number | undefined {
+  if (!run.gcMs) return undefined;
+  const ms = Object.values(run.gcMs).reduce((sum, kind) => sum + kind, 0);
+  return Math.round((ms * 1000) / (run.load.statuses['202'] ?? 0));
 }
 
 // ── setup ─────────────────────────────────────────────────────────────────

@@ -26,8 +26,8 @@ export interface PhaseReport {
   cpuMicrosPerRequest: number;
 }
 
-/** What a server reports (the bare one counts no commands). */
-type Snapshot = Omit<ServerSnapshot, 'commands'> & Partial<Pick<ServerSnapshot, 'commands'>>;
+/** What a server reports (the bare one counts no commands; an older checkout's, under --compare, may lack gc and context switches). */
+type Snapshot = Pick<ServerSnapshot, 'cpu' | 'at'> & Partial<Pick<ServerSnapshot, 'commands' | 'gc' | 'contextSwitches'>>;
 
 export interface MeasuredRun {
   load: LoadResult;
@@ -36,6 +36,10 @@ export interface MeasuredRun {
   databaseCpuSeconds: number;
   windowSeconds: number;
   commands?: CommandCounts;
+  /** Main-thread GC pauses during the phase, ms by kind. */
+  gcMs?: Record<string, number>;
+  /** Times the server was made to give up its CPU to another process during the phase. */
+  involuntarySwitches?: number;
 }
 
 export interface PhaseTarget {
@@ -73,7 +77,14 @@ export async function measuredPhase(
     databaseCpuSeconds: cpuSecondsBetween(databaseBefore, databaseAfter!),
     windowSeconds: (end.at - before.at) / 1000,
     commands: before.commands && end.commands ? commandsBetween(before.commands, end.commands) : undefined,
+    gcMs: before.gc && end.gc ? gcBetween(before.gc, end.gc) : undefined,
+    involuntarySwitches:
+      before.contextSwitches && end.contextSwitches ? end.contextSwitches.involuntary - before.contextSwitches.involuntary : undefined,
   };
+}
+
+function gcBetween(before: NonNullable<Snapshot['gc']>, after: NonNullable<Snapshot['gc']>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([kind, { ms }]) => [kind, Math.round(ms - (before[kind]?.ms ?? 0))]));
 }
 
 /** Responses of these statuses (product: 202 only; bare: 200). */

@@ -13,20 +13,19 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { CommandCounter, type CommandCounts } from './commandCounter.js';
 import { failStart, serveBench } from './ipc.js';
+import { type ProcessStats, watchProcess } from './processStats.js';
 
 export interface ServerReady {
   port: number;
   pid: number;
 }
 
-export interface ServerSnapshot {
-  /** process.cpuUsage(), microseconds. */
-  cpu: NodeJS.CpuUsage;
+export interface ServerSnapshot extends ProcessStats {
   commands: CommandCounts;
-  at: number;
 }
 
 let profiler: Session | undefined;
+const processStats = watchProcess();
 
 try {
   const config = loadConfig(process.env);
@@ -44,7 +43,7 @@ try {
     );
   });
   serveBench({ port, pid: process.pid } satisfies ServerReady, {
-    snapshot: (): ServerSnapshot => ({ cpu: process.cpuUsage(), commands: counter.snapshot(), at: Date.now() }),
+    snapshot: (): ServerSnapshot => ({ ...processStats(), commands: counter.snapshot() }),
     // For finding hot spots (BENCH_CPU_PROF): a CPU profile of exactly one load phase.
     profileStart: async () => {
       profiler ??= new Session();
