@@ -18,30 +18,35 @@ export type RequestLogLevel = 'debug' | 'info' | 'warn';
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    // The path as requested (routers rewrite req.path on the way), without the query string, and
-    // without a key or token someone put in it by mistake (the API refuses those, but logs the request).
-    const path = scrubSecrets(req.originalUrl.split('?')[0]!.slice(0, 200));
     res.locals.log = {} as Record<string, unknown>;
     res.once('close', () => {
-      const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
       const aborted = !res.writableFinished;
-      const fields = {
-        method: req.method,
-        path,
-        status: res.headersSent ? res.statusCode : null,
-        latencyMs: Math.round(latencyMs * 10) / 10,
-        ...(aborted ? { aborted } : {}),
-        ...res.locals.log,
-      };
+      const status = res.headersSent ? res.statusCode : null;
+      // The path as requested (routers rewrite req.path on the way), without the query string.
+      const rawPath = req.originalUrl.split('?')[0]!;
       const level: RequestLogLevel =
-        typeof fields.status === 'number' && fields.status >= 500
+        status !== null && status >= 500
           ? 'warn'
           : aborted
             ? 'info'
-            : QUIET_PATHS.has(path)
+            : QUIET_PATHS.has(rawPath)
               ? 'debug'
               : ((res.locals.logLevel as RequestLogLevel | undefined) ?? 'info');
-      logger[level](fields, 'request');
+      // Accepted heartbeats are debug lines, off in production: a line not written costs nothing more.
+      if (!logger.isLevelEnabled(level)) return;
+      const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+      logger[level](
+        {
+          method: req.method,
+          // Without a key or token someone put in it by mistake (the API refuses those, but logs the request).
+          path: scrubSecrets(rawPath.slice(0, 200)),
+          status,
+          latencyMs: Math.round(latencyMs * 10) / 10,
+          ...(aborted ? { aborted } : {}),
+          ...res.locals.log,
+        },
+        'request',
+      );
     });
     next();
   };
