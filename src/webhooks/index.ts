@@ -8,7 +8,7 @@ import { type IngestOptions, type IngestStats, IngestUnavailableError, PhoneEven
 import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from './keyCache.js';
 import { RefusalRecorder } from './refusals.js';
 import { closeAfterAnswer, framingRefusal, readBody, sinceFirstByte } from './request.js';
-import { checkSignature, checkTimestamp, type Refusal, readSignedHeaders } from './verify.js';
+import { checkSignature, checkTimestamp, type Refusal, readSignedHeaders, signedHeaderLines } from './verify.js';
 
 export { MAX_BODY_BYTES } from './request.js';
 
@@ -90,7 +90,7 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
     const receivedAt = clock();
     const ip = clientIp(req);
 
-    const signed = readSignedHeaders(req.headersDistinct);
+    const signed = readSignedHeaders(signedHeaderLines(req.rawHeaders));
     if ('status' in signed) return refuse(req, res, signed);
     const { keyId } = signed;
     log.keyId = publicIdOf(keyId);

@@ -71,14 +71,32 @@ const MAX_SIGNATURES = 10;
 const refuse401 = (reason: RefusalReason, message: string): Refusal => ({ status: 401, reason, message });
 
 const SIGNED_HEADERS = [WEBHOOK_ID_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_SIGNATURE_HEADER, PHONE_KEY_ID_HEADER];
+const SIGNED_HEADER_NAMES = new Set(SIGNED_HEADERS);
+const NO_LINES: readonly string[] = [];
+
+/**
+ * Every occurrence of the four headers, from Node's raw list (`req.rawHeaders`: name, value, …):
+ * what readSignedHeaders needs, without `req.headersDistinct`'s copy of every header of every request.
+ */
+export function signedHeaderLines(rawHeaders: readonly string[]): Record<string, string[]> {
+  const lines: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (SIGNED_HEADER_NAMES.has(name)) (lines[name] ??= []).push(rawHeaders[i + 1]!);
+  }
+  return lines;
+}
 
 /**
  * Reads and checks the form of the four headers, given each header's every occurrence
- * (`req.headersDistinct`). A header sent twice is refused, whichever its values: joined, two
+ * (`signedHeaderLines`, or `req.headersDistinct`). A header sent twice is refused, whichever its values: joined, two
  * `webhook-signature` lines would be judged by their order. Values are never echoed: one could be a key.
  */
 export function readSignedHeaders(headers: Record<string, string | string[] | undefined>): SignedHeaders | Refusal {
-  const values = (name: string): string[] => [headers[name] ?? []].flat();
+  const values = (name: string): readonly string[] => {
+    const lines = headers[name];
+    return typeof lines === 'string' ? [lines] : (lines ?? NO_LINES);
+  };
   const value = (name: string) => values(name)[0];
   const missing = SIGNED_HEADERS.find((name) => !value(name)?.trim());
   if (missing) return refuse401('missing_header', `the ${missing} header is missing`);

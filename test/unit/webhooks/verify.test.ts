@@ -7,7 +7,7 @@ import { Webhook } from 'svix';
 import { describe, expect, it } from 'vitest';
 import { ed25519PublicKey, ed25519PublicKeyOf, generateKey } from '../../../src/domain/keyMaterial.js';
 import { signWebhook, webhookSignature } from '../../../src/webhooks/signing.js';
-import { checkSignature, checkTimestamp, readSignedHeaders, type SignedHeaders } from '../../../src/webhooks/verify.js';
+import { checkSignature, checkTimestamp, readSignedHeaders, type SignedHeaders, signedHeaderLines } from '../../../src/webhooks/verify.js';
 
 const KEY = `pk_abcdefgh_${'A1b2C3d4-_'.repeat(6)}Zz9_`;
 const OTHER_KEY = `pk_abcdefgh_${'Q'.repeat(64)}`;
@@ -122,6 +122,19 @@ describe('readSignedHeaders', () => {
       expect(readSignedHeaders({ ...headers, [name]: [value] })).not.toHaveProperty('status');
     },
   );
+
+  it("reads the four headers from Node's raw list whatever their case, every occurrence kept, others left out", () => {
+    const headers = signWebhook({ key: KEY, body: BODY, webhookId: 'msg_1', timestamp: AT });
+    // As a client may spell them: Webhook-Id, WEBHOOK-TIMESTAMP, …
+    const spelled = Object.entries(headers).flatMap(([name, value], i) => [i % 2 ? name.toUpperCase() : name, value]);
+    const raw = ['Host', '127.0.0.1', ...spelled, 'Accept', '*/*'];
+    const lines = signedHeaderLines(raw);
+    expect(Object.keys(lines).sort()).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp', 'x-phone-key-id']);
+    expect(readSignedHeaders(lines)).toEqual(read());
+    const doubled = signedHeaderLines([...raw, 'Webhook-Signature', svix(OTHER_KEY).sign('msg_1', AT, BODY)]);
+    expect(doubled['webhook-signature']).toHaveLength(2);
+    expect(readSignedHeaders(doubled)).toMatchObject({ status: 401, reason: 'malformed_header' });
+  });
 
   it('takes up to ten space-separated signatures, in any order', () => {
     const good = svix(KEY).sign('msg_1', AT, BODY);
