@@ -195,19 +195,34 @@ const MAX_DEPTH = 16;
  * Extra fields are stored as they come, so they must be storable: no field name that
  * MongoDB reads as an operator or a path (`$…`, `a.b`), no absurd nesting. A database
  * error here would be a 503, and the phone would retry forever.
+ * `path` is where `value` is; it is extended in place while walking (every request walks its body).
  */
 function unstorableField(value: unknown, path: (string | number)[]): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   if (path.length > MAX_DEPTH) return `${fieldPath(path)}: nested too deep (at most ${MAX_DEPTH} levels)`;
-  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
-  for (const [name, child] of entries) {
-    if (typeof name === 'string' && (name.startsWith('$') || name.includes('.') || name.includes('\0'))) {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const problem = within(path, index, value[index]);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  for (const name of Object.keys(value)) {
+    if (name.startsWith('$') || name.includes('.') || name.includes('\0')) {
       return `${fieldPath(path)}: field name ${JSON.stringify(name.slice(0, 40))} may not start with "$" or contain "."`;
     }
-    const problem = unstorableField(child, [...path, name]);
+    const problem = within(path, name, (value as Record<string, unknown>)[name]);
     if (problem) return problem;
   }
   return undefined;
+}
+
+function within(path: (string | number)[], step: string | number, child: unknown): string | undefined {
+  if (typeof child !== 'object' || child === null) return undefined;
+  path.push(step);
+  const problem = unstorableField(child, path);
+  path.pop();
+  return problem;
 }
 
 /** ['data', 'phone_numbers', 0] → `data.phone_numbers[0]` */
