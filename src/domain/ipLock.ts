@@ -90,13 +90,25 @@ function normalize(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv
   return address;
 }
 
+/**
+ * Recent answers of normalizeIp: a server sees the same client addresses over and over (every
+ * request of a phone, and each check of one request), and parsing one (ipaddr.js) costs ~1–4 µs
+ * where a lookup costs ~0.1. Bounded, so addresses that come and go cannot grow it.
+ */
+const normalized = new LRUCache<string, string>({ max: 4096 });
+
 /** The canonical text of a client IP ('' when unparseable). */
 export function normalizeIp(ip: string): string {
+  const known = normalized.get(ip);
+  if (known !== undefined) return known;
+  let text: string;
   try {
-    return normalize(ipaddr.parse(ip)).toString();
+    text = normalize(ipaddr.parse(ip)).toString();
   } catch {
-    return '';
+    text = '';
   }
+  normalized.set(ip, text);
+  return text;
 }
 
 export function ipMatches(ip: string, entries: readonly string[]): boolean {
