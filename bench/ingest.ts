@@ -27,7 +27,16 @@ import type { CpuPlan } from './cpus.js';
 import type { DatabaseReady } from './databaseProcess.js';
 import { type ChildHandle, REPO_ROOT, startChild } from './ipc.js';
 import { type BenchPhone, runLoad } from './load.js';
-import { cpuMicrosPer, type MeasuredRun, measuredPhase, type PhaseReport, type PhaseTarget, phaseReport, sumCommands } from './phases.js';
+import {
+  counted,
+  cpuMicrosPer,
+  type MeasuredRun,
+  measuredPhase,
+  type PhaseReport,
+  type PhaseTarget,
+  phaseReport,
+  sumCommands,
+} from './phases.js';
 import { post, type RevocationReport, revokeUnderLoad } from './revocation.js';
 import type { ServerReady } from './server.js';
 import { benchContext, benchDatabaseUri, logFile, productEnv, webNodeFlags } from './setup.js';
@@ -60,6 +69,9 @@ export interface RoundReport {
   /** Mean of the bare phases before and after. */
   bareCpuMicros: number;
   productSeconds: number;
+  /** Of productCpuMicros and bareCpuMicros, the kernel's share (system time), µs per request. */
+  productSystemMicros: number;
+  bareSystemMicros: number;
   databaseCpuMicros: number;
   /** The product's main-thread GC pauses per accepted heartbeat, µs. */
   productGcMicros?: number;
@@ -257,6 +269,10 @@ function roundReport(product: MeasuredRun, bare: [MeasuredRun, MeasuredRun], ed2
     productCpuMicros: Math.round(productCpuMicros),
     bareCpuMicros: Math.round(bareCpuMicros),
     productSeconds: Math.round(product.load.seconds * 10) / 10,
+    productSystemMicros: Math.round((product.systemSeconds * 1e6) / counted(product, ACCEPTED)),
+    bareSystemMicros: Math.round(
+      ((bare[0].systemSeconds * 1e6) / counted(bare[0], OK) + (bare[1].systemSeconds * 1e6) / counted(bare[1], OK)) / 2,
+    ),
     databaseCpuMicros: Math.round((product.databaseCpuSeconds * 1e6) / (product.load.statuses['202'] ?? 0)),
   };
   report.productGcMicros = gcMicrosPer(product);

@@ -32,6 +32,8 @@ type Snapshot = Pick<ServerSnapshot, 'cpu' | 'at'> & Partial<Pick<ServerSnapshot
 export interface MeasuredRun {
   load: LoadResult;
   cpuSeconds: number;
+  /** Of cpuSeconds, the time spent in the kernel on the server's behalf (sockets, epoll). */
+  systemSeconds: number;
   /** The database process's CPU over the same window. */
   databaseCpuSeconds: number;
   windowSeconds: number;
@@ -74,6 +76,7 @@ export async function measuredPhase(
   return {
     load,
     cpuSeconds: cpuSecondsBetween(before.cpu, end.cpu),
+    systemSeconds: (end.cpu.system - before.cpu.system) / 1e6,
     databaseCpuSeconds: cpuSecondsBetween(databaseBefore, databaseAfter!),
     windowSeconds: (end.at - before.at) / 1000,
     commands: before.commands && end.commands ? commandsBetween(before.commands, end.commands) : undefined,
