@@ -187,10 +187,14 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
       progress(`round ${round}/${options.rounds}: phonekeys${others.length ? ` (and ${others.join(', ')})` : ''}, then bare Express`);
       // BENCH_CPU_PROF=<file>: a CPU profile of the server over its last hmac phase (it slows the server: for hot spots, not figures).
       const profile = round === options.rounds ? process.env.BENCH_CPU_PROF : undefined;
+      // BENCH_HEAP_PROF=<file>: the allocations of that phase, sampled (a .heapprofile for Chrome's DevTools).
+      const heapProfile = round === options.rounds ? process.env.BENCH_HEAP_PROF : undefined;
       const measureProduct = async () => {
         if (profile) await product.handle.call('profileStart');
+        if (heapProfile) await product.handle.call('heapProfileStart');
         productRuns.push(await phase(product, phones));
         if (profile) progress(`CPU profile: ${await product.handle.call('profileStop', profile)}`);
+        if (heapProfile) progress(`heap profile: ${await product.handle.call('heapProfileStop', heapProfile)}`);
       };
       // With --compare, which version goes first alternates, so neither always follows the bare phase.
       if (other && round % 2 === 0) compareRuns.push(await phase(other, phones));

@@ -51,6 +51,22 @@ try {
       await profiler.post('Profiler.enable');
       await profiler.post('Profiler.start');
     },
+    // BENCH_HEAP_PROF: every allocation of one load phase, sampled (what the collector has to clean up).
+    heapProfileStart: async () => {
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    },
+    heapProfileStop: async (file: unknown) => {
+      const { profile } = await profiler!.post('HeapProfiler.stopSampling');
+      writeFileSync(String(file), JSON.stringify(profile));
+      profiler!.disconnect();
+      return String(file);
+    },
     profileStop: async (file: unknown) => {
       const { profile } = await profiler!.post('Profiler.stop');
       writeFileSync(String(file), JSON.stringify(profile));
