@@ -20,6 +20,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     amount?: number;
+    /** Requests per second over all connections (unset: as fast as the server answers). */
+    overallRate?: number;
     timeout?: number;
     method?: string;
     headers?: Record<string, string>;

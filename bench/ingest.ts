@@ -51,6 +51,8 @@ export interface IngestBenchOptions {
   connections: number;
   /** Requests each connection sends per measured phase (all phases send the same requests). */
   requestsPerConnection: number;
+  /** Requests per second of every measured phase, product and bare alike (BENCH_RATE); unset: closed loop. */
+  rate?: number;
   /** Product phases, each between two bare ones. */
   rounds: number;
   /** Which CPUs the servers run on. */
@@ -90,6 +92,8 @@ export interface RoundReport {
 export interface IngestReport {
   phones: number;
   connections: number;
+  /** BENCH_RATE: requests per second of each measured phase (undefined: closed loop). */
+  rate?: number;
   rounds: number;
   requestsPerPhase: number;
   /** Where the processes ran (bench/cpus.ts). */
@@ -156,8 +160,11 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
     // The other version runs as a second instance on the same database: same keys, same phones.
     const other = options.compare ? await start('compare-server', 'bench/server.ts', env, options.compare) : undefined;
 
-    progress(`registering ${phones.length + edPhones.length} phones (phone.registered)`);
+    progress(`registering ${phones.length + edPhones.length} phones (phone.registered)${other ? ', through each version' : ''}`);
     await registerPhones(product.url, [...phones, ...edPhones]);
+    // The same work done by both versions before the phases, so neither is measured with the other's history
+    // (the second registration re-links each number to the key it is already linked to).
+    if (other) await registerPhones(other.url, phones);
 
     // Every phase sends the same number of requests, all of them answered inside its window.
     const amount = options.requestsPerConnection * connections;
@@ -173,7 +180,8 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
       if (target && fleet.length > 0) await runLoad({ baseUrl: target.url, phones: fleet, connections, amount });
     }
 
-    const phase = (target: PhaseTarget, fleet: BenchPhone[]) => measuredPhase(options.database, target, fleet, connections, amount);
+    const phase = (target: PhaseTarget, fleet: BenchPhone[]) =>
+      measuredPhase(options.database, target, fleet, connections, amount, options.rate);
     // The hmac fleet's heartbeats only (the ed25519 fleet's keys are counted in its own report).
     const hmacKeyIds = phones.map((phone) => phone.key.slice(3, 11));
     const storedHeartbeats = () => bench.models.PhoneEvent.countDocuments({ type: 'phone.heartbeat', keyId: { $in: hmacKeyIds } });
@@ -221,6 +229,7 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
     return {
       phones: phones.length,
       connections,
+      rate: options.rate,
       rounds: options.rounds,
       requestsPerPhase: amount,
       pinning: options.cpus.note,

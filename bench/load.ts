@@ -33,6 +33,8 @@ export interface LoadOptions {
   amount?: number;
   /** … or seconds. */
   seconds?: number;
+  /** Requests per second over all connections (BENCH_RATE); unset: each connection sends as soon as it is answered. */
+  rate?: number;
   /** Called once every request of an `amount` phase is answered (before autocannon's own end-of-run tick). */
   onAllAnswered?: () => Promise<void> | void;
 }
@@ -78,6 +80,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? 10 }),
     timeout: 30,
+    ...(options.rate ? { overallRate: options.rate } : {}),
     setupClient,
   });
   const latencies: Record<string, number[]> = {};

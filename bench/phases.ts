@@ -59,6 +59,7 @@ export async function measuredPhase(
   phones: BenchPhone[],
   connections: number,
   amount: number,
+  rate?: number,
 ): Promise<MeasuredRun> {
   const [before, databaseBefore] = await Promise.all([target.handle.call<Snapshot>('snapshot'), database.call<NodeJS.CpuUsage>('cpu')]);
   let after: Snapshot | undefined;
@@ -68,6 +69,7 @@ export async function measuredPhase(
     phones,
     connections,
     amount,
+    rate,
     onAllAnswered: async () => {
       [after, databaseAfter] = await Promise.all([target.handle.call<Snapshot>('snapshot'), database.call<NodeJS.CpuUsage>('cpu')]);
     },

@@ -92,6 +92,7 @@ const settings = {
   phones,
   connections: setting('BENCH_CONNECTIONS', phones),
   requestsPerConnection: setting('BENCH_REQUESTS_PER_CONNECTION', 8),
+  rate: process.env.BENCH_RATE ? setting('BENCH_RATE', 0) : undefined,
   rounds: setting('BENCH_ROUNDS', 5),
   fleets: (process.env.BENCH_FLEETS ?? '1000,100000').split(',').map(Number),
   silentDue: 100,
@@ -191,7 +192,7 @@ function tableRows(
   const ms = (n: number) => `${Math.round(n)} ms`;
   const fixed = (n: number, digits = 2) => n.toFixed(digits);
   const yes = (ok: boolean) => (ok ? 'yes' : 'no');
-  const load = `${ingest.phones} phones, ${ingest.connections} connections`;
+  const load = `${ingest.phones} phones, ${ingest.connections} connections${ingest.rate ? `, ${ingest.rate} requests/s` : ''}`;
   const ratios = ingest.cpuRatioSpread;
   const rows: Row[] = [
     { metric: 'database', value: db.kind, target: '', met: '' },
