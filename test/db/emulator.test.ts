@@ -145,3 +145,74 @@ it('keeps enforcing a unique index over 20,000 documents (a lookup per write, no
   await expect(coll.insertOne({ key: 'k19999' })).rejects.toMatchObject({ code: 11000 });
   expect(await coll.countDocuments()).toBe(20_000);
 });
+
+/** Counts the documents CongoDB reads to answer queries (every query goes through findAll). */
+function countReads(emulator: Emulator): () => number {
+  const storage = emulator.storage;
+  const findAll = storage.findAll.bind(storage);
+  let read = 0;
+  storage.findAll = async (db, coll) => {
+    const documents = await findAll(db, coll);
+    read += documents.length;
+    return documents;
+  };
+  return () => {
+    const n = read;
+    read = 0;
+    return n;
+  };
+}
+
+it('answers equality on a unique index with a lookup, like mongod, and everything else as before', async () => {
+  const { emulator, db } = await open();
+  const phones = db.collection('phones');
+  await phones.createIndex({ number: 1 }, { unique: true });
+  await phones.createIndex({ keyId: 1, at: 1 }, { unique: true });
+  await phones.createIndex({ name: 1 }, { unique: true, partialFilterExpression: { live: true } });
+  await phones.insertMany(
+    Array.from({ length: 500 }, (_, i) => ({
+      number: `+1555${i}`,
+      keyId: `k${i % 50}`,
+      at: new Date(i * 1000),
+      name: `n${i}`,
+      live: i % 2 === 0,
+    })),
+  );
+  const reads = countReads(emulator);
+
+  expect(await phones.findOne({ number: '+15557' }, { projection: { _id: 0, keyId: 1 } })).toEqual({ keyId: 'k7' });
+  expect(reads()).toBe(1);
+  expect(await phones.countDocuments({ number: { $in: ['+15551', '+15552', '+1555999'] } })).toBe(2);
+  expect(reads()).toBe(2);
+  // The whole filter still decides: the candidate is read, then refused.
+  expect(await phones.findOne({ number: '+15557', keyId: 'k8' })).toBeNull();
+  expect(reads()).toBe(1);
+  expect(await phones.findOne({ keyId: 'k3', at: new Date(3000) })).toMatchObject({ number: '+15553' });
+  expect(reads()).toBe(1);
+  const byId = await phones.findOne({ number: '+155542' });
+  expect(await phones.findOne({ _id: byId!._id })).toMatchObject({ number: '+155542' });
+  expect(reads()).toBe(2);
+
+  // Shapes a lookup cannot answer read the collection: a range, part of a compound index, a partial index.
+  expect(await phones.countDocuments({ at: { $gte: new Date(489_000) } })).toBe(11);
+  expect(await phones.countDocuments({ keyId: 'k3' })).toBe(10);
+  expect(await phones.countDocuments({ name: 'n3' })).toBe(1); // n3 is not live: outside the partial index, matched all the same
+  expect(reads()).toBe(1500);
+
+  // Each statement sees what the statements before it wrote; a changed key is found under its new value only.
+  await phones.bulkWrite([
+    { updateOne: { filter: { number: '+1999' }, update: { $inc: { n: 1 } }, upsert: true } },
+    { updateOne: { filter: { number: '+1999' }, update: { $inc: { n: 1 } }, upsert: true } },
+    { updateOne: { filter: { number: '+15550' }, update: { $set: { number: '+15550-moved' } } } },
+  ]);
+  expect(await phones.find({ number: '+1999' }).toArray()).toMatchObject([{ n: 2 }]);
+  expect(await phones.findOne({ number: '+15550' })).toBeNull();
+  expect(await phones.findOne({ number: '+15550-moved' })).toMatchObject({ keyId: 'k0' });
+  await phones.deleteOne({ number: '+15550-moved' });
+  expect(await phones.findOne({ number: '+15550-moved' })).toBeNull();
+  await phones.insertOne({ number: '+15550-moved', keyId: 'k0', at: new Date(-1) });
+  expect(await phones.findOneAndUpdate({ number: '+15550-moved' }, { $set: { back: true } }, { returnDocument: 'after' })).toMatchObject({
+    back: true,
+  });
+  expect(reads()).toBeLessThan(20);
+});

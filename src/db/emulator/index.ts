@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CongoServer } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { EmulatorJournal, type LoadResult } from './journal.js';
+import { servePointLookups } from './pointLookups.js';
 import type { Handlers, Storage } from './storage.js';
 import { supportTtl } from './ttl.js';
 import { enforceUniqueIndexes } from './uniqueIndexes.js';
@@ -9,8 +10,8 @@ import { enforceUniqueIndexes } from './uniqueIndexes.js';
 /**
  * The development emulator: CongoDB (an in-process MongoDB wire-protocol server, a
  * devDependency) with the gaps the product relies on closed — unique indexes enforced, index
- * metadata per server, TTL indexes (collMod and expiry) — and, given a folder, its data kept
- * there across restarts. The one module that knows the emulator: the embedded-database fallback
+ * metadata per server, TTL indexes (collMod and expiry), equality on a unique index answered by
+ * a lookup as mongod does (pointLookups.ts) — and, given a folder, its data kept there across restarts. The one module that knows the emulator: the embedded-database fallback
  * (src/db/embedded.ts) and the test harness both start it through here.
  * What CongoDB does and does not support: test/README.md (Database).
  */
@@ -42,7 +43,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const internals = server as unknown as { commandRouter: { handlers: Handlers }; server: { address(): AddressInfo } | null };
   const storage = server.getStorage() as unknown as Storage;
   const handlers = internals.commandRouter.handlers;
-  enforceUniqueIndexes(storage, handlers);
+  const unique = enforceUniqueIndexes(storage, handlers);
+  servePointLookups(storage, handlers, unique.owners);
   const ttl = supportTtl(storage, handlers);
   let journal: EmulatorJournal | undefined;
   let loaded: Emulator['loaded'];

@@ -37,7 +37,7 @@ function valuesAt(value: unknown, path: string[]): unknown[] {
 }
 
 /** A string equal for values mongod's index treats as equal (1 == 1.0, ObjectIds by hex, ...). */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (v === undefined || v === null) return 'null';
   if (v === EMPTY_ARRAY) return 'undefined';
   if (typeof v === 'number' || typeof v === 'bigint') return `n:${Number(v)}`;

@@ -26,6 +26,7 @@ export interface Storage {
   databases: Databases;
   /** db -> collection -> index specs (the `_id_` index first). */
   indexes: Map<string, Map<string, IndexSpec[]>>;
+  findAll(db: string, coll: string): Promise<Doc[]>;
   insertOne(db: string, coll: string, doc: Doc): Promise<Doc>;
   updateById(db: string, coll: string, id: ObjectIdLike, doc: Doc): Promise<boolean>;
   deleteById(db: string, coll: string, id: ObjectIdLike): Promise<boolean>;
@@ -42,6 +43,8 @@ export interface HandlerContext {
   storage: Storage;
   database: string;
   command: Doc;
+  /** OP_MSG document sequences (e.g. a bulk write's `updates`), by name. */
+  documentSequences?: Map<string, Doc[]>;
 }
 
 export interface Handler {

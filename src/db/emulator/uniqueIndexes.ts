@@ -52,6 +52,8 @@ export class DuplicateKeyError extends Error {
 export interface UniqueIndexes {
   /** Duplicate-key errors thrown by storage writes, by message, for the handlers to report with details. */
   raised: Map<string, DuplicateKeyError>;
+  /** A unique index's key -> owner `_id` map, kept current by every write (pointLookups.ts reads it). */
+  owners(db: string, coll: string, index: IndexSpec): Map<string, string>;
 }
 
 /** Patches the storage's write primitives and the command handlers of one server. */
@@ -138,7 +140,7 @@ export function enforceUniqueIndexes(storage: Storage, handlers: Handlers): Uniq
           : dropIndexes(ctx),
   };
   for (const name of ['createIndexes', 'listIndexes', 'dropIndexes']) handlers.set(name, indexCommands);
-  return { raised };
+  return { raised, owners: (db, coll, index) => stateOf(db, coll, index).owners };
 }
 
 function add(state: UniqueState, id: string, keys: string[]): void {
