@@ -5,7 +5,7 @@
  *
  * What one run examined: on a real mongod, `explain('executionStats')` of the due query
  * (PhoneMonitor.dueQuery, through its partial index of linked phones); on the
- * emulator, which has no explain and no index use (every query reads its whole collection), the
+ * emulator, which has no explain and reads the whole collection for anything but equality on a unique index, the
  * documents it read, counted inside the database process. Either way also the documents the
  * job's queries returned to the app (driver command monitoring).
  */
@@ -40,7 +40,7 @@ export interface FleetRun {
   /** Real mongod: totalDocsExamined of the due query (explain). */
   dueQueryDocsExamined?: number;
   dueQueryKeysExamined?: number;
-  /** Emulator: phone documents it read for the whole run (it scans: no index use). */
+  /** Emulator: phone documents it read for the whole run (it scans the collection for the due query's range). */
   emulatorPhoneDocsScanned?: number;
 }
 
