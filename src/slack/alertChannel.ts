@@ -31,7 +31,7 @@ export interface AlertChannelStatus {
 }
 
 export class AlertChannel {
-  /** This instance's last write per channel, so a healthy channel costs no write per post. */
+  /** This instance's last write per channel, so a healthy channel is not rewritten at every post. */
   private readonly known = new Map<string, boolean>();
 
   constructor(
@@ -68,15 +68,19 @@ export class AlertChannel {
 
   /** A post there went through. */
   async reportOk(channel: string): Promise<void> {
-    if (this.known.get(channel) === true) return;
-    await this.models.SlackChannel.updateOne(
-      { channel },
-      { $set: { ok: true, error: null, brokenSince: null, checkedAt: this.clock() } },
-      { upsert: true },
-    ).catch((error: unknown) => {
-      if (!isDuplicateKeyError(error)) throw error;
-    });
-    if (this.known.get(channel) === false) this.logger.info({ channel }, 'alerts can be posted in ALERT_CHANNEL_ID again');
+    const set = { $set: { ok: true, error: null, brokenSince: null, checkedAt: this.clock() } };
+    const wasKnown = this.known.get(channel);
+    if (wasKnown === undefined) {
+      await this.models.SlackChannel.updateOne({ channel }, set, { upsert: true }).catch((error: unknown) => {
+        if (!isDuplicateKeyError(error)) throw error;
+      });
+    } else {
+      // Another instance may have recorded the channel broken since this one last wrote: a healthy
+      // channel costs one indexed update that matches nothing, not a write.
+      const turned = await this.models.SlackChannel.updateOne({ channel, ok: false }, set);
+      if (wasKnown === true && turned.modifiedCount === 0) return;
+    }
+    if (wasKnown !== undefined) this.logger.info({ channel }, 'alerts can be posted in ALERT_CHANNEL_ID again');
     this.known.set(channel, true);
   }
 

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { runJob } from '../../src/jobs/index.js';
+import { AlertChannel } from '../../src/slack/alertChannel.js';
 import { type FakeSlack, startFakeSlack } from '../support/fakeSlack.js';
 import { sampleValue, scrape } from '../support/prometheus.js';
 import { ALERT_CHANNEL, startTestApp, type TestApp, testClock } from '../support/testApp.js';
@@ -90,4 +91,19 @@ describe('the bot is not in ALERT_CHANNEL_ID', () => {
     expect(app.logs.some((line) => line.includes('"level":"error"') && line.includes('ADMIN_USER_IDS is empty'))).toBe(true);
     expect((await readyz(app)).body.alert_channel).toMatchObject({ state: 'broken' });
   });
+});
+
+test('a channel another instance found broken reads ok again once this instance posts there', async () => {
+  const fake = await startFakeSlack();
+  const app = await startTestApp({ fake });
+  started.push({ app, fake });
+  const { config, models, domain, clock, logger } = app.context;
+  // Two instances on one database: this app's, and a second one's view of the same channel.
+  const other = new AlertChannel(config, models, domain.outbox, clock, logger);
+  await app.context.alertChannel.reportOk(ALERT_CHANNEL);
+  await other.reportBroken(ALERT_CHANNEL, 'not_in_channel');
+  expect((await app.context.alertChannel.status()).state).toBe('broken');
+
+  await app.context.alertChannel.reportOk(ALERT_CHANNEL);
+  expect(await app.context.alertChannel.status()).toMatchObject({ state: 'ok', error: null });
 });
