@@ -137,18 +137,22 @@ export class HealthMonitor {
     return true;
   }
 
-  /** Finishes alerts linked but not announced (a crash between the writes). */
+  /** Finishes alerts linked but not announced (a crash between the writes); returns how many it announced. */
   async finishPending(): Promise<number> {
     const pending = await this.models.Alert.find({ pendingSince: { $lte: this.clock() }, kind: { $in: ['failing', 'battery'] } })
       .limit(BATCH)
       .lean<AlertRecord[]>();
+    let opened = 0;
     for (const alert of pending) {
       const field = FIELDS[alert.kind as HealthKind].alert;
       const phone = await this.models.Phone.findOne({ number: alert.phoneNumber }, { [field]: 1 }).lean<TroubledPhone>();
-      if (phone?.[field]?.equals(alert._id)) await this.incidents.open(alert.incidentId, alert.kind, alert.detectedAt);
+      if (phone?.[field]?.equals(alert._id)) {
+        await this.incidents.open(alert.incidentId, alert.kind, alert.detectedAt);
+        opened++;
+      }
       // Not linked: the next detection links it (same episode, same alert) or closes it unseen.
     }
-    return pending.length;
+    return opened;
   }
 
   /**

@@ -80,7 +80,8 @@ export class IncidentService {
     const detailSet = Object.fromEntries(Object.entries(details).map(([k, v]) => [`details.${k}`, v]));
     const done = await this.models.Alert.updateOne(
       { _id: alert._id, resolvedAt: null },
-      { $set: { resolvedAt: at, resolution, ...detailSet } },
+      // A resolved alert is announced by its resolution, if at all: no longer pending.
+      { $set: { resolvedAt: at, resolution, ...detailSet }, $unset: { pendingSince: 1 } },
     );
     const closed = await this.models.Alert.findById(alert._id).lean<AlertRecord>();
     // Resolved by another run just now: it brings the incident up to date (or, had it died, this settles it).
