@@ -151,8 +151,8 @@ export class Metrics {
 /** A scrape must not wait for a database that does not answer: the gauges' reads get this long. */
 const SCRAPE_BUDGET_MS = 1_000;
 
-/** The result, or undefined when it failed or took longer than the scrape budget. */
-async function withinScrapeBudget<T>(work: Promise<T>): Promise<T | undefined> {
+/** The result, or undefined when it failed or took longer than the scrape budget (1 s). */
+export async function withinScrapeBudget<T>(work: Promise<T>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), SCRAPE_BUDGET_MS)));
   try {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Database } from '../db/connect.js';
+import { withinScrapeBudget } from '../metrics.js';
 
 /**
  * /healthz: the process runs. /readyz: MongoDB answers and the process is not draining
@@ -22,7 +23,8 @@ export function healthRouter(
       return;
     }
     const ready = await database.ping(1000);
-    const more = ready ? await details().catch(() => ({})) : {};
+    // Like the ping, bounded: a database that stalls after it must not hang the probe.
+    const more = ready ? ((await withinScrapeBudget(details())) ?? {}) : {};
     res.status(ready ? 200 : 503).json(ready ? { status: 'ready', ...more } : { status: 'unavailable', error: 'MongoDB does not answer' });
   });
   return router;
