@@ -52,7 +52,6 @@ apiTokenSchema.index({ tokenId: 1 }, { unique: true });
 apiTokenSchema.index({ hash: 1 }, { unique: true }); // authentication: one lookup by hash
 apiTokenSchema.index({ nameLower: 1 }, { unique: true, sparse: true });
 apiTokenSchema.index({ status: 1, createdAt: -1 }); // /keys token list
-apiTokenSchema.index({ 'reveal.redactedAt': 1, 'reveal.expiresAt': 1 }); // reveal DMs due for redaction
 
 export type ApiTokenModel = Model<ApiTokenFields>;
 

@@ -12,7 +12,7 @@ export interface RevealFields {
   redactedAt: Date | null;
 }
 
-/** The subdocument's schema definition (index `reveal.expiresAt` on the owner: the redaction sweep). */
+/** The subdocument's schema definition. Redactions are owed through the Slack outbox, which keeps their due time. */
 export const revealDefinition = {
   userId: { type: String, default: null },
   channel: { type: String, default: null },
