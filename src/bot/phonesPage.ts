@@ -17,11 +17,16 @@ export async function phonesPage(context: AppContext, state: PhonesPageState & {
   const { domain } = context;
   let filter: PhoneFilter = {};
   let title: string | undefined;
-  let keyId = state.keyId;
-  if (state.key !== undefined) keyId = (await domain.keys.get(state.key)).keyId;
-  if (keyId !== undefined) {
-    const key = await domain.keys.get(`pk_${keyId}`);
-    filter = { keyId };
+  // A key typed in the command (name or id), or the id a button carries: read once.
+  const key =
+    state.key !== undefined
+      ? await domain.keys.get(state.key)
+      : state.keyId !== undefined
+        ? await domain.keys.get(`pk_${state.keyId}`)
+        : undefined;
+  const keyId = key?.keyId;
+  if (key) {
+    filter = { keyId: key.keyId };
     title = `Phones of ${keyLabel(key)}`;
   } else if (state.status !== undefined) {
     filter = filterOf(state.status);
