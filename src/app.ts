@@ -8,6 +8,7 @@ import { createManagementApi } from './api/index.js';
 import { botAuthorization } from './bot/authorize.js';
 import { registerListeners } from './bot/index.js';
 import { slackRequestLabels } from './bot/requestLabels.js';
+import { PHONE_WEBHOOK_PATH } from './config.js';
 import type { AppContext } from './context.js';
 import { limitConnectionsPerIp } from './http/connectionLimit.js';
 import { healthRouter } from './http/health.js';
@@ -88,7 +89,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
   });
 
   const webhooks = createPhoneWebhookReceiver(context);
-  app.use('/webhooks/phone', webhooks.router);
+  app.use(PHONE_WEBHOOK_PATH, webhooks.router);
   app.use('/api/v1', createManagementApi(context));
 
   // Slack reaches Bolt either over HTTP at /slack/events, or (SLACK_APP_TOKEN) by Socket Mode: a

@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PHONE_WEBHOOK_PATH } from '../config.js';
 import { KEY_PATTERN } from '../domain/keyMaterial.js';
 import { isE164 } from '../domain/phoneNumbers.js';
 import { signWebhook } from '../webhooks/signing.js';
@@ -64,7 +65,7 @@ export async function simulate(argv: string[], out: Output = console, env: NodeJ
     return usageError(out, 'the key must be a whole phone key: pk_<id>_<secret> (76 characters, or 55 for an ed25519 key)');
   let url: URL;
   try {
-    url = new URL('/webhooks/phone', values.url ?? env.PHONEKEYS_URL ?? 'http://127.0.0.1:3000');
+    url = new URL(PHONE_WEBHOOK_PATH, values.url ?? env.PHONEKEYS_URL ?? 'http://127.0.0.1:3000');
   } catch {
     return usageError(out, `not a URL: ${values.url}`);
   }

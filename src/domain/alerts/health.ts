@@ -3,8 +3,7 @@ import type { AlertKind, AlertRecord, Models } from '../../models/index.js';
 import type { Clock } from '../clock.js';
 import { isDuplicateKeyError } from '../errors.js';
 import type { IncidentService } from './incidents.js';
-import { LIVE } from './silent.js';
-import { watchedKeys } from './watched.js';
+import { BATCH, LIVE, MAX_PER_RUN, unpausedAt, watchedKeys } from './watched.js';
 
 /**
  * phone-health (README: Scheduled jobs and alerts), without Slack: phones that keep failing to
@@ -25,12 +24,8 @@ export interface HealthOptions {
   failingAfterSends: number;
 }
 
-const BATCH = 100;
-const MAX_PER_RUN = 5000;
 const SEND_OK = ['message.phone.sent', 'message.phone.delivered'];
 const SEND_FAILED = ['message.send.failed', 'message.send.expired'];
-
-const unpausedAt = (now: Date) => ({ $or: [{ pausedUntil: null }, { pausedUntil: { $lte: now } }] });
 
 type HealthKind = Extract<AlertKind, 'failing' | 'battery'>;
 

@@ -3,7 +3,7 @@ import { type AlertRecord, LINKED, type Models, SILENT_CHECK_INDEX } from '../..
 import type { Clock } from '../clock.js';
 import { isDuplicateKeyError } from '../errors.js';
 import type { IncidentService } from './incidents.js';
-import { watchedKeys } from './watched.js';
+import { BATCH, LIVE, MAX_PER_RUN, unpausedAt, watchedKeys } from './watched.js';
 
 /**
  * The silent-phone state machine (README: Scheduled jobs and alerts), without Slack:
@@ -41,15 +41,6 @@ export interface DetectResult {
   /** Incidents opened: one per alert, or one for a group. */
   incidents: number;
 }
-
-/** How many documents one query returns; runs loop over batches. */
-const BATCH = 100;
-/** Upper bound per pass and run, so one run stays short; the next run carries on. */
-const MAX_PER_RUN = 5000;
-
-const unpausedAt = (now: Date) => ({ $or: [{ pausedUntil: null }, { pausedUntil: { $lte: now } }] });
-/** Phones of live keys (and phones stored before environments existed): the only ones that ever page on-call. */
-export const LIVE = { environment: { $in: ['live' as const, null] } };
 
 interface DownPhone {
   _id: Types.ObjectId;
