@@ -295,6 +295,7 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
     if (method === 'conversations.replies' && !a.ts) return missing('ts');
     const channel = channelOf(a.channel);
     if (channels.get(channel)?.exists === false) return refusal('channel_not_found');
+    if (channels.get(channel)?.isMember === false) return refusal('not_in_channel');
     const all = [...messages.values()].filter((m) => !m.deleted && m.channel === channel);
     const chosen =
       method === 'conversations.history'
@@ -428,6 +429,9 @@ export async function startFakeSlack({ delayMs = 0 }: { delayMs?: number } = {})
       case 'files.completeUploadExternal': {
         const list: Array<{ id: string; title?: string }> = Array.isArray(a.files) ? a.files : [];
         if (list.length === 0) return missing('files');
+        // Sharing in a channel is posting there: refused like chat.postMessage.
+        const sharedRefused = a.channel_id ? channelRefusal(channelOf(a.channel_id)) : undefined;
+        if (sharedRefused) return sharedRefused;
         const done: FakeFile[] = [];
         for (const { id, title } of list) {
           const file = files.get(id);
