@@ -24,7 +24,6 @@ import { silentPhonesJob } from './silentPhones.js';
 /** The jobs `npm run job -- <name>` runs. */
 export const JOB_NAMES = ['silent-phones', 'phone-health', 'key-rotation', 'expire-rotated-keys', 'fleet-report'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
-export type TaskName = JobName;
 
 /** The outbox's own tick (node-cron, seconds field). */
 const OUTBOX_CRON = '*/10 * * * * *';
@@ -32,7 +31,7 @@ const OUTBOX_CRON = '*/10 * * * * *';
 export type JobOutcome = 'ok' | 'failed' | 'skipped';
 
 export interface JobRunResult {
-  name: TaskName;
+  name: JobName;
   outcome: JobOutcome;
   /** Wall-clock duration of the run (not the injectable clock). */
   seconds: number;
@@ -47,7 +46,7 @@ export function isJobName(name: string): name is JobName {
 }
 
 /** Each task returns counts of what it did (its run's summary). */
-const TASKS: Record<TaskName, (context: AppContext) => Promise<object>> = {
+const TASKS: Record<JobName, (context: AppContext) => Promise<object>> = {
   'silent-phones': silentPhonesJob,
   'phone-health': phoneHealthJob,
   'key-rotation': keyRotationJob,
@@ -65,7 +64,7 @@ function report(result: JobRunResult, context: AppContext): JobRunResult {
 // ── one run ─────────────────────────────────────────────────────────────
 
 /** Runs one job once, through its lease. Never throws; the result says what happened. */
-export async function runJob(name: TaskName, context: AppContext): Promise<JobRunResult> {
+export async function runJob(name: JobName, context: AppContext): Promise<JobRunResult> {
   const log = context.logger.child({ job: name });
   const started = performance.now();
   const seconds = () => Math.round(performance.now() - started) / 1000;
@@ -116,7 +115,7 @@ export interface Scheduler {
 }
 
 export interface Schedule {
-  name: TaskName;
+  name: JobName;
   expression: string;
 }
 
@@ -138,7 +137,7 @@ export function createScheduler(context: AppContext): Scheduler {
   const running = new Set<Promise<JobRunResult>>();
   let stopped = false;
 
-  const trigger = (name: TaskName): Promise<JobRunResult> | undefined => {
+  const trigger = (name: JobName): Promise<JobRunResult> | undefined => {
     if (stopped) return undefined;
     const run = runJob(name, context).finally(() => running.delete(run));
     running.add(run);

@@ -68,14 +68,7 @@ export function createOutboxClient(
     fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
   return new CountingWebClient(
     config.slack.botToken,
-    {
-      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-      retryConfig: NO_RETRIES,
-      rejectRateLimitedCalls: true,
-      timeout: OUTBOX_TIMEOUT_MS,
-      logLevel: LogLevel.ERROR,
-      fetch: abortable,
-    },
+    { ...slackClientOptions(config), timeout: OUTBOX_TIMEOUT_MS, fetch: abortable },
     onError,
   );
 }

@@ -127,8 +127,9 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
 
     // `first` mode: the first IP whose request is accepted locks the key; of two at once one wins.
     // A request about to be refused as not linked must not take the lock (it is not a use).
+    const phoneNumbers = phoneNumbersOf(event);
     if (decision.claimFirstIp && event.type !== 'phone.registered') {
-      const unlinked = await domain.keyCheck.firstUnlinked(keyId, phoneNumbersOf(event));
+      const unlinked = await domain.keyCheck.firstUnlinked(keyId, phoneNumbers);
       if (unlinked) return refuse(req, res, notLinked(unlinked, keyId), keyId);
     }
     if (decision.claimFirstIp && !(await domain.keyCheck.claimFirstIp(keyId, ip))) {
@@ -140,7 +141,7 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       keyId,
       webhookId: signed.webhookId,
       type: event.type,
-      phoneNumbers: phoneNumbersOf(event),
+      phoneNumbers,
       data: event.data as Record<string, unknown>,
       occurredAt: new Date(event.timestamp),
       receivedAt,

@@ -19,7 +19,7 @@ import type { PhoneService } from '../phones.js';
  */
 
 /** How long Pause 1 h pauses. */
-export const PAUSE_BUTTON_MINUTES = 60;
+const PAUSE_BUTTON_MINUTES = 60;
 
 export interface IncidentOptions {
   /** SILENT_REMIND_MINUTES in ms; 0: no reminders. */

@@ -38,8 +38,6 @@ export interface DetectResult {
   created: AlertRecord[];
   /** Alerts reopened by this run. */
   reopened: number;
-  /** Incidents opened: one per alert, or one for a group. */
-  incidents: number;
 }
 
 interface DownPhone {
@@ -138,7 +136,7 @@ export class PhoneMonitor {
       }
       if (due.length < BATCH) break;
     }
-    return { created: await this.alertFor(down, now), reopened, incidents: down.length >= this.options.groupMin ? 1 : down.length };
+    return { created: await this.alertFor(down, now), reopened };
   }
 
   /**
@@ -256,7 +254,7 @@ export class PhoneMonitor {
   }
 
   /** When the phone's first heartbeat after `since` arrived (server time), if it is on record. */
-  async firstHeartbeatAfter(phoneNumber: string, since: Date): Promise<Date | null> {
+  private async firstHeartbeatAfter(phoneNumber: string, since: Date): Promise<Date | null> {
     const event = await this.models.PhoneEvent.findOne(
       { phoneNumbers: phoneNumber, receivedAt: { $gt: since }, type: 'phone.heartbeat' },
       { receivedAt: 1 },

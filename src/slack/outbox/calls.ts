@@ -131,7 +131,7 @@ function isOurs(message: HistoryMessage, at: Pick<StepContext, 'id' | 'step'>): 
 }
 
 /** `report.png` → `report-<outbox id>.png`: how a lookup recognises an uploaded file. */
-export function taggedFilename(filename: string, at: Pick<StepContext, 'id' | 'step'>): string {
+function taggedFilename(filename: string, at: Pick<StepContext, 'id' | 'step'>): string {
   const dot = filename.lastIndexOf('.');
   const tag = `-${at.id}${at.step ? `-${at.step}` : ''}`;
   return dot > 0 ? `${filename.slice(0, dot)}${tag}${filename.slice(dot)}` : `${filename}${tag}`;

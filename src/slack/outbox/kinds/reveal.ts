@@ -3,7 +3,7 @@ import { redactedRevealMessage, redactedTokenRevealMessage } from '../../blocks/
 import type { Delivery, OutboxKind as Kind, Step } from '../kind.js';
 
 /** Who redacted a reveal when nobody pressed its button. */
-export const REVEAL_EXPIRY_ACTOR = 'system:reveal-expiry';
+const REVEAL_EXPIRY_ACTOR = 'system:reveal-expiry';
 
 interface RevealPayload {
   /** `key` or `token`. */
