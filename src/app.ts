@@ -12,6 +12,7 @@ import { PHONE_WEBHOOK_PATH } from './config.js';
 import type { AppContext } from './context.js';
 import { limitConnectionsPerIp } from './http/connectionLimit.js';
 import { healthRouter } from './http/health.js';
+import { plainRoute } from './http/plainRoute.js';
 import { requestLog } from './http/requestLog.js';
 import { slackTimestampWindow } from './http/slackTimestamp.js';
 import { createScheduler, type Scheduler } from './jobs/index.js';
@@ -88,8 +89,8 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     res.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
   });
 
+  // Served ahead of this app (listen below): see src/http/plainRoute.ts.
   const webhooks = createPhoneWebhookReceiver(context);
-  app.use(PHONE_WEBHOOK_PATH, webhooks.router);
   app.use('/api/v1', createManagementApi(context));
 
   // Slack reaches Bolt either over HTTP at /slack/events, or (SLACK_APP_TOKEN) by Socket Mode: a
@@ -145,7 +146,14 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     scheduler,
     webhooks,
     async listen(port, host) {
-      server = createServer(HTTP_TIMEOUTS, app);
+      const listener = plainRoute({
+        express: app,
+        logger,
+        path: PHONE_WEBHOOK_PATH,
+        handler: webhooks.handle,
+        draining: () => shuttingDown,
+      });
+      server = createServer(HTTP_TIMEOUTS, listener);
       // Behind a proxy every connection comes from the proxy: the cap belongs there instead.
       if (config.trustProxy === undefined) {
         limitConnectionsPerIp(server, options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP, logger);

@@ -1,8 +1,8 @@
-import { type Request, type Response, Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.js';
-import { normalizeIp } from '../domain/ipLock.js';
 import { firstIpTaken, judgeEvent } from '../domain/keyCheck.js';
 import { publicIdOf } from '../domain/keyMaterial.js';
+import { type Exchange, type PlainHandler, sendJson } from '../http/plainRoute.js';
 import { parseWebhookEvent, phoneNumbersOf } from './events.js';
 import { type IngestOptions, type IngestStats, IngestUnavailableError, PhoneEventIngest } from './ingest.js';
 import { KeyCache, type KeyCacheOptions, type KeyCacheStats } from './keyCache.js';
@@ -13,8 +13,8 @@ import { checkSignature, checkTimestamp, type Refusal, readSignedHeaders, signed
 export { MAX_BODY_BYTES } from './request.js';
 
 export interface PhoneWebhookReceiver {
-  /** Mounted at /webhooks/phone; brings its own raw-body parser. */
-  router: Router;
+  /** Serves PHONE_WEBHOOK_PATH, ahead of Express (src/http/plainRoute.ts); reads its own body. */
+  handle: PlainHandler;
   /** Flushes anything buffered (accepted events, refusal counts) before shutdown. */
   close(): Promise<void>;
   /** Counters for benchmarks and diagnostics. */
@@ -40,7 +40,12 @@ export interface PhoneWebhookReceiverOptions {
 /** The 503 of the README's answers: the phone retries. */
 const DEFAULT_DEADLINE_MS = 4_000;
 
-type Log = Record<string, unknown>;
+/** One request on its way: Node's request and response, and what the HTTP layer said of it. */
+interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  exchange: Exchange;
+}
 
 /** Strict UTF-8 (invalid bytes throw); stateless between calls, so one serves every request. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -68,47 +73,51 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
   });
   const refusals = new RefusalRecorder(models.WebhookRefusal, clock, logger, options.refusalFlushMs);
 
-  const logOf = (res: Response): Log => (res.locals.log ??= {}) as Log;
-  const clientIp = (req: Request) => normalizeIp(req.ip ?? '') || req.ip || '';
+  /** Every answer: JSON, and the connection closed once the server is shutting down. */
+  const answer = ({ res, exchange }: Call, status: number, body: unknown) => {
+    if (exchange.draining()) res.setHeader('Connection', 'close');
+    sendJson(res, status, body);
+  };
 
   /**
    * `keyId` only once the key is known to exist: counting refusals by whatever id a request
    * names would let random ids grow the refusal records without bound.
    */
-  const refuse = (req: Request, res: Response, refusal: Refusal, keyId: string | null = null) => {
+  const refuse = (call: Call, refusal: Refusal, keyId: string | null = null) => {
     // Already answered (the deadline passed): the phone was told to retry; nothing more to say or count.
-    if (res.headersSent) return;
-    const log = logOf(res);
+    if (call.res.headersSent) return;
+    const log = call.exchange.record.fields;
     log.reason = refusal.reason;
     if (keyId) log.keyId = publicIdOf(keyId);
-    refusals.count({ ...refusal, keyId, ip: clientIp(req) || null });
-    res.status(refusal.status).json({ error: refusal.message });
+    refusals.count({ ...refusal, keyId, ip: call.exchange.ip || null });
+    answer(call, refusal.status, { error: refusal.message });
   };
 
-  const receive = async (req: Request, res: Response, body: Buffer): Promise<void> => {
-    const log = logOf(res);
+  const receive = async (call: Call, body: Buffer): Promise<void> => {
+    const { req, res, exchange } = call;
+    const log = exchange.record.fields;
     const receivedAt = clock();
-    const ip = clientIp(req);
+    const { ip } = exchange;
 
     const signed = readSignedHeaders(signedHeaderLines(req.rawHeaders));
-    if ('status' in signed) return refuse(req, res, signed);
+    if ('status' in signed) return refuse(call, signed);
     const { keyId } = signed;
     log.keyId = publicIdOf(keyId);
     log.webhookId = signed.webhookId;
     const stale = checkTimestamp(signed.timestamp, receivedAt);
-    if (stale) return refuse(req, res, stale);
+    if (stale) return refuse(call, stale);
 
     const snapshot = await keyCache.get(keyId);
-    if (!snapshot) return refuse(req, res, { status: 401, reason: 'unknown_key', message: `unknown key id ${publicIdOf(keyId)}` });
+    if (!snapshot) return refuse(call, { status: 401, reason: 'unknown_key', message: `unknown key id ${publicIdOf(keyId)}` });
     const badSignature = checkSignature(snapshot, signed, body);
-    if (badSignature) return refuse(req, res, badSignature, keyId);
+    if (badSignature) return refuse(call, badSignature, keyId);
     // Only a request signed with the key is labelled with its environment (metrics, log line).
     log.environment = snapshot.environment;
 
     const decision = domain.keyCheck.judge(snapshot, ip, receivedAt);
     if (!decision.ok) {
       const status = decision.reason === 'ip_not_allowed' ? 403 : 401;
-      return refuse(req, res, { status, reason: decision.reason, message: decision.message }, keyId);
+      return refuse(call, { status, reason: decision.reason, message: decision.message }, keyId);
     }
 
     let json: unknown;
@@ -116,25 +125,25 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       json = JSON.parse(UTF8.decode(body));
     } catch (error) {
       const detail = error instanceof SyntaxError ? error.message.slice(0, 200) : 'not valid UTF-8';
-      return refuse(req, res, { status: 400, reason: 'invalid_json', message: `the body is not JSON: ${detail}` }, keyId);
+      return refuse(call, { status: 400, reason: 'invalid_json', message: `the body is not JSON: ${detail}` }, keyId);
     }
     const parsed = parseWebhookEvent(json);
-    if (!parsed.ok) return refuse(req, res, { status: 400, reason: parsed.reason, message: parsed.message }, keyId);
+    if (!parsed.ok) return refuse(call, { status: 400, reason: parsed.reason, message: parsed.message }, keyId);
     const { event } = parsed;
     log.eventType = event.type;
     const outOfScope = judgeEvent(snapshot, event.type);
-    if (outOfScope) return refuse(req, res, { status: 403, reason: 'scope', message: outOfScope }, keyId);
+    if (outOfScope) return refuse(call, { status: 403, reason: 'scope', message: outOfScope }, keyId);
 
     // `first` mode: the first IP whose request is accepted locks the key; of two at once one wins.
     // A request about to be refused as not linked must not take the lock (it is not a use).
     const phoneNumbers = phoneNumbersOf(event);
     if (decision.claimFirstIp && event.type !== 'phone.registered') {
       const unlinked = await domain.keyCheck.firstUnlinked(keyId, phoneNumbers);
-      if (unlinked) return refuse(req, res, notLinked(unlinked, keyId), keyId);
+      if (unlinked) return refuse(call, notLinked(unlinked, keyId), keyId);
     }
     if (decision.claimFirstIp && !(await domain.keyCheck.claimFirstIp(keyId, ip))) {
       keyCache.invalidate(keyId);
-      return refuse(req, res, { status: 403, reason: 'ip_not_allowed', message: firstIpTaken(keyId, ip) }, keyId);
+      return refuse(call, { status: 403, reason: 'ip_not_allowed', message: firstIpTaken(keyId, ip) }, keyId);
     }
 
     const result = await ingest.record({
@@ -148,28 +157,27 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       ip,
     });
     if (result.outcome === 'not_linked') {
-      return refuse(req, res, notLinked(result.phoneNumber, keyId), keyId);
+      return refuse(call, notLinked(result.phoneNumber, keyId), keyId);
     }
     if (res.headersSent) return;
     // Hundreds of phones heartbeat every 30–60 s: their routine lines are at debug (README: Logs).
-    if (event.type === 'phone.heartbeat') res.locals.logLevel = 'debug';
+    if (event.type === 'phone.heartbeat') exchange.record.level = 'debug';
     if (result.outcome === 'duplicate') {
       log.duplicate = true;
-      res.status(200).json({
+      answer(call, 200, {
         status: 'duplicate',
         webhook_id: signed.webhookId,
         message: 'this webhook-id was already received; nothing was stored again',
       });
       return;
     }
-    res.status(202).json({ status: 'accepted', webhook_id: signed.webhookId });
+    answer(call, 202, { status: 'accepted', webhook_id: signed.webhookId });
   };
 
-  const router = Router();
   // Metrics: every request by event type and status; refusals by reason (also 503s).
-  router.use((_req, res, next) => {
-    res.on('finish', () => {
-      const log = logOf(res);
+  const countWhenAnswered = ({ res, exchange }: Call) => {
+    res.once('finish', () => {
+      const log = exchange.record.fields;
       context.metrics.webhookRequests.inc({
         type: typeof log.eventType === 'string' ? log.eventType : 'unknown',
         status: String(res.statusCode),
@@ -177,10 +185,11 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       });
       if (typeof log.reason === 'string') context.metrics.webhookRefusals.inc({ reason: log.reason });
     });
-    next();
-  });
+  };
+
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  router.post('/', async (req, res) => {
+  const post = async (call: Call): Promise<void> => {
+    const { req, res } = call;
     let bodyRead = false;
     const deadline = setTimeout(
       () => {
@@ -188,10 +197,10 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
         if (!bodyRead) {
           closeAfterAnswer(res);
           const seconds = deadlineMs / 1000;
-          return refuse(req, res, { status: 408, reason: 'request_timeout', message: `the request did not arrive within ${seconds} s` });
+          return refuse(call, { status: 408, reason: 'request_timeout', message: `the request did not arrive within ${seconds} s` });
         }
-        logOf(res).reason = 'database_timeout';
-        res.status(503).json({ error: `the database did not answer within ${deadlineMs / 1000} s; retry later` });
+        call.exchange.record.fields.reason = 'database_timeout';
+        answer(call, 503, { error: `the database did not answer within ${deadlineMs / 1000} s; retry later` });
       },
       Math.max(0, deadlineMs - sinceFirstByte(req)),
     );
@@ -199,34 +208,41 @@ export function createPhoneWebhookReceiver(context: AppContext, options: PhoneWe
       const framing = framingRefusal(req);
       if (framing) {
         closeAfterAnswer(res);
-        return refuse(req, res, framing);
+        return refuse(call, framing);
       }
       const body = await readBody(req, (refusal) => {
         closeAfterAnswer(res);
-        refuse(req, res, refusal);
+        refuse(call, refusal);
       });
       if (!body) return;
       bodyRead = true;
       if (res.headersSent) return;
-      await receive(req, res, body);
+      await receive(call, body);
     } catch (error) {
       if (res.headersSent) return;
       // Anything thrown here came from the database (key lookup, IP claim, ingest): the phone retries.
-      logOf(res).reason = 'database_unavailable';
+      call.exchange.record.fields.reason = 'database_unavailable';
       if (!(error instanceof IngestUnavailableError)) logger.warn({ err: error }, 'webhook could not be processed: the database failed');
       const why = error instanceof IngestUnavailableError ? error.message : 'the database is unavailable';
-      res.status(503).json({ error: `${why}; retry later` });
+      answer(call, 503, { error: `${why}; retry later` });
     } finally {
       clearTimeout(deadline);
     }
-  });
-  router.all('/', (_req, res) => {
+  };
+
+  const handle: PlainHandler = (req, res, exchange) => {
+    const call: Call = { req, res, exchange };
+    countWhenAnswered(call);
+    if (req.method === 'POST') {
+      post(call).catch((error: unknown) => logger.error({ err: error }, 'unhandled error in a phone webhook'));
+      return;
+    }
     res.setHeader('Allow', 'POST');
-    res.status(405).json({ error: 'use POST' });
-  });
+    answer(call, 405, { error: 'use POST' });
+  };
 
   return {
-    router,
+    handle,
     stats: () => ({ keyCache: keyCache.stats(), ingest: ingest.stats() }),
     async close() {
       unsubscribe();

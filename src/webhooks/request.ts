@@ -2,7 +2,7 @@
  * The framing of a phone's request, before any header or key is looked at: content type,
  * content encoding, the body's size and the time it takes to arrive.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
 import type { Refusal } from './verify.js';
 
@@ -16,7 +16,7 @@ const tooLarge: Refusal = {
 };
 
 /** 415 for anything but (uncompressed) UTF-8 JSON, and 413 at once for a declared length over the limit. */
-export function framingRefusal(req: Request): Refusal | undefined {
+export function framingRefusal(req: IncomingMessage): Refusal | undefined {
   const contentType = req.headers['content-type'];
   if (!contentType) return unsupported('Content-Type is missing: send application/json');
   const [mediaType = '', ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
@@ -44,7 +44,7 @@ const unsupported = (message: string): Refusal => ({ status: 415, reason: 'unsup
  * When it cannot be read, `refuse` is called at once (synchronously, so a client that hung up
  * is logged with the answer it would have had) and the result is undefined.
  */
-export function readBody(req: Request, refuse: (refusal: Refusal) => void): Promise<Buffer | undefined> {
+export function readBody(req: IncomingMessage, refuse: (refusal: Refusal) => void): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     getRawBody(req, { length: req.headers['content-length'], limit: MAX_BODY_BYTES }, (error, body) => {
       if (!error) return resolve(body);
@@ -64,7 +64,7 @@ export function readBody(req: Request, refuse: (refusal: Refusal) => void): Prom
  * keeps that moment for its own `headersTimeout`/`requestTimeout`; `duration()` is not a
  * documented API, so where it is missing this counts from the end of the headers instead.
  */
-export function sinceFirstByte(req: Request): number {
+export function sinceFirstByte(req: IncomingMessage): number {
   const parser = (req.socket as { parser?: { duration?: () => number } | null }).parser;
   const elapsed = typeof parser?.duration === 'function' ? parser.duration() : 0;
   return Number.isFinite(elapsed) && elapsed > 0 ? elapsed : 0;
@@ -74,6 +74,6 @@ export function sinceFirstByte(req: Request): number {
  * A request answered before its body was read closes its connection: the rest of the body
  * (possibly never sent, if its length was a lie) is not waited for.
  */
-export function closeAfterAnswer(res: Response): void {
+export function closeAfterAnswer(res: ServerResponse): void {
   if (!res.headersSent) res.setHeader('Connection', 'close');
 }
