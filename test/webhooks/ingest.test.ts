@@ -90,6 +90,23 @@ it('splits at maxBatch', async () => {
   await ingest.close();
 });
 
+it('under load, waits longer for a batch: events 50 ms apart share one', async () => {
+  const ingest = ingestWith({ flushWindowMs: 0, busyFlushWindowMs: 300, busyAbovePerSecond: 5 });
+  // Quiet: each event is written on its own.
+  await ingest.record(heartbeat(numbers[0]!));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await ingest.record(heartbeat(numbers[1]!));
+  expect(ingest.stats()).toMatchObject({ batches: 2, stored: 2 });
+  await Promise.all(numbers.slice(2, 5).map((n) => ingest.record(heartbeat(n))));
+  // Five events this second: busy. Two more, 50 ms apart, go in one batch.
+  const first = ingest.record(heartbeat(numbers[5]!));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const second = ingest.record(heartbeat(numbers[6]!));
+  expect((await Promise.all([first, second])).map((r) => r.outcome)).toEqual(['stored', 'stored']);
+  expect(ingest.stats()).toMatchObject({ batches: 4, stored: 7 });
+  await ingest.close();
+});
+
 it('close() writes what is still waiting for its window, then refuses new events', async () => {
   const ingest = ingestWith({ flushWindowMs: 60_000 });
   const pending = numbers.slice(0, 5).map((n) => ingest.record(heartbeat(n)));
