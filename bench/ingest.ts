@@ -35,6 +35,7 @@ import {
   type PhaseReport,
   type PhaseTarget,
   phaseReport,
+  pooled,
   sumCommands,
 } from './phases.js';
 import { post, type RevocationReport, revokeUnderLoad } from './revocation.js';
@@ -53,8 +54,10 @@ export interface IngestBenchOptions {
   requestsPerConnection: number;
   /** Requests per second of every measured phase, product and bare alike (BENCH_RATE); unset: closed loop. */
   rate?: number;
-  /** Product phases, each between two bare ones. */
+  /** Rounds of `pairs` bare and product phases each. */
   rounds: number;
+  /** Bare/product phase pairs per round (BENCH_PAIRS): a round's ratio pools them. */
+  pairs: number;
   /** Which CPUs the servers run on. */
   cpus: CpuPlan;
   /** Measure the ed25519 fleet too (each round, after the hmac one). */
@@ -95,6 +98,8 @@ export interface IngestReport {
   /** BENCH_RATE: requests per second of each measured phase (undefined: closed loop). */
   rate?: number;
   rounds: number;
+  /** Bare/product phase pairs per round. */
+  pairs: number;
   requestsPerPhase: number;
   /** Where the processes ran (bench/cpus.ts). */
   pinning: string;
@@ -186,51 +191,64 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
     const hmacKeyIds = phones.map((phone) => phone.key.slice(3, 11));
     const storedHeartbeats = () => bench.models.PhoneEvent.countDocuments({ type: 'phone.heartbeat', keyId: { $in: hmacKeyIds } });
     const eventsBefore = await storedHeartbeats();
-    const bareRuns: MeasuredRun[] = [await phase(baseline, phones)];
-    const productRuns: MeasuredRun[] = [];
+    const bareRuns: MeasuredRun[][] = [];
+    const productRuns: MeasuredRun[][] = [];
     const edRuns: MeasuredRun[] = [];
-    const compareRuns: MeasuredRun[] = [];
+    const compareRuns: MeasuredRun[][] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const others = [other ? 'the other checkout' : '', options.ed25519 ? 'ed25519 keys' : ''].filter(Boolean);
-      progress(`round ${round}/${options.rounds}: phonekeys${others.length ? ` (and ${others.join(', ')})` : ''}, then bare Express`);
-      // BENCH_CPU_PROF=<file>: a CPU profile of the server over its last hmac phase (it slows the server: for hot spots, not figures).
-      const profile = round === options.rounds ? process.env.BENCH_CPU_PROF : undefined;
-      // BENCH_HEAP_PROF=<file>: the allocations of that phase, sampled (a .heapprofile for Chrome's DevTools).
-      const heapProfile = round === options.rounds ? process.env.BENCH_HEAP_PROF : undefined;
-      const measureProduct = async () => {
+      progress(
+        `round ${round}/${options.rounds}: ${options.pairs} × (bare Express, phonekeys${other ? ', the other checkout' : ''})${others.includes('ed25519 keys') ? ', then ed25519 keys' : ''}`,
+      );
+      const bareOfRound: MeasuredRun[] = [];
+      const productOfRound: MeasuredRun[] = [];
+      const compareOfRound: MeasuredRun[] = [];
+      for (let pair = 1; pair <= options.pairs; pair++) {
+        // BENCH_CPU_PROF=<file>: a CPU profile of the server over its very last hmac phase (it slows the server: for hot spots, not figures).
+        const last = round === options.rounds && pair === options.pairs;
+        const profile = last ? process.env.BENCH_CPU_PROF : undefined;
+        // BENCH_HEAP_PROF=<file>: the allocations of that phase, sampled (a .heapprofile for Chrome's DevTools).
+        const heapProfile = last ? process.env.BENCH_HEAP_PROF : undefined;
+        bareOfRound.push(await phase(baseline, phones));
+        // With --compare, which version goes first alternates, so neither always follows the bare phase.
+        if (other && pair % 2 === 0) compareOfRound.push(await phase(other, phones));
         if (profile) await product.handle.call('profileStart');
         if (heapProfile) await product.handle.call('heapProfileStart');
-        productRuns.push(await phase(product, phones));
+        productOfRound.push(await phase(product, phones));
         if (profile) progress(`CPU profile: ${await product.handle.call('profileStop', profile)}`);
         if (heapProfile) progress(`heap profile: ${await product.handle.call('heapProfileStop', heapProfile)}`);
-      };
-      // With --compare, which version goes first alternates, so neither always follows the bare phase.
-      if (other && round % 2 === 0) compareRuns.push(await phase(other, phones));
-      await measureProduct();
-      if (other && round % 2 === 1) compareRuns.push(await phase(other, phones));
+        if (other && pair % 2 === 1) compareOfRound.push(await phase(other, phones));
+      }
       if (options.ed25519) edRuns.push(await phase(product, edPhones));
-      bareRuns.push(await phase(baseline, phones));
+      bareRuns.push(bareOfRound);
+      productRuns.push(productOfRound);
+      compareRuns.push(compareOfRound);
     }
     const eventsAfter = await storedHeartbeats();
 
     progress('revocation under load');
     const revocation = await revokeUnderLoad(bench, product.url, phones, connections);
 
-    const perRound = productRuns.map((run, i) => roundReport(run, [bareRuns[i]!, bareRuns[i + 1]!], edRuns[i], compareRuns[i]));
-    const productPhase = phaseReport(productRuns, ACCEPTED);
+    // A round's figures pool its phases: per-phase noise (how a second's arrivals happen to fall) averages out.
+    const perRound = productRuns.map((runs, i) =>
+      roundReport(pooled(runs), pooled(bareRuns[i]!), edRuns[i], other ? pooled(compareRuns[i]!) : undefined),
+    );
+    const allProduct = productRuns.flat();
+    const productPhase = phaseReport(allProduct, ACCEPTED);
     const accepted = productPhase.statuses['202'] ?? 0;
-    const barePhase = phaseReport(bareRuns, OK);
-    const commands = productRuns.map((run) => run.commands!).reduce(sumCommands);
-    const productWindow = productRuns.reduce((sum, run) => sum + run.windowSeconds, 0);
-    const databaseCpu = productRuns.reduce((sum, run) => sum + run.databaseCpuSeconds, 0);
+    const barePhase = phaseReport(bareRuns.flat(), OK);
+    const commands = allProduct.map((run) => run.commands!).reduce(sumCommands);
+    const productWindow = allProduct.reduce((sum, run) => sum + run.windowSeconds, 0);
+    const databaseCpu = allProduct.reduce((sum, run) => sum + run.databaseCpuSeconds, 0);
     const ratios = spread(perRound.map((r) => r.cpuRatio));
-    const comparePhase = other ? phaseReport(compareRuns, ACCEPTED) : undefined;
+    const comparePhase = other ? phaseReport(compareRuns.flat(), ACCEPTED) : undefined;
     const edPhase = options.ed25519 ? phaseReport(edRuns, ACCEPTED) : undefined;
     return {
       phones: phones.length,
       connections,
       rate: options.rate,
       rounds: options.rounds,
+      pairs: options.pairs,
       requestsPerPhase: amount,
       pinning: options.cpus.note,
       // Stored: by this checkout and, with --compare, the other one (same keys, same database).
@@ -274,25 +292,21 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
   }
 }
 
-function roundReport(product: MeasuredRun, bare: [MeasuredRun, MeasuredRun], ed25519?: MeasuredRun, compare?: MeasuredRun): RoundReport {
+function roundReport(product: MeasuredRun, bare: MeasuredRun, ed25519?: MeasuredRun, compare?: MeasuredRun): RoundReport {
   const productCpuMicros = cpuMicrosPer(product, ACCEPTED);
-  const bareCpuMicros = (cpuMicrosPer(bare[0], OK) + cpuMicrosPer(bare[1], OK)) / 2;
+  const bareCpuMicros = cpuMicrosPer(bare, OK);
   const report: RoundReport = {
     cpuRatio: round2(productCpuMicros / bareCpuMicros),
     productCpuMicros: Math.round(productCpuMicros),
     bareCpuMicros: Math.round(bareCpuMicros),
     productSeconds: Math.round(product.load.seconds * 10) / 10,
     productSystemMicros: Math.round((product.systemSeconds * 1e6) / counted(product, ACCEPTED)),
-    bareSystemMicros: Math.round(
-      ((bare[0].systemSeconds * 1e6) / counted(bare[0], OK) + (bare[1].systemSeconds * 1e6) / counted(bare[1], OK)) / 2,
-    ),
+    bareSystemMicros: Math.round((bare.systemSeconds * 1e6) / counted(bare, OK)),
     databaseCpuMicros: Math.round((product.databaseCpuSeconds * 1e6) / (product.load.statuses['202'] ?? 0)),
   };
   report.productGcMicros = gcMicrosPer(product);
   report.productInvoluntarySwitches = product.involuntarySwitches;
-  if (bare[0].involuntarySwitches !== undefined && bare[1].involuntarySwitches !== undefined) {
-    report.bareInvoluntarySwitches = Math.round((bare[0].involuntarySwitches + bare[1].involuntarySwitches) / 2);
-  }
+  report.bareInvoluntarySwitches = bare.involuntarySwitches;
   if (ed25519) {
     report.ed25519CpuMicros = Math.round(cpuMicrosPer(ed25519, ACCEPTED));
     report.ed25519CpuRatio = round2(cpuMicrosPer(ed25519, ACCEPTED) / bareCpuMicros);

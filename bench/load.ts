@@ -50,9 +50,65 @@ export interface LoadResult {
   seconds: number;
   /** Time to response of every answered request, ms, by status. */
   latencies: Record<string, number[]>;
+  /** When the last response came (performance.now()). */
+  endedAt: number;
 }
 
+/**
+ * Paced phases (BENCH_RATE) are sent by this many autocannon instances, started evenly across a
+ * second. autocannon paces each connection by a budget of requests per second, renewed for all
+ * of them at the same moment, so one instance sends its whole second's worth in one burst; the
+ * server's CPU per request then depends on how tightly the bursts happen to line up (a bare
+ * Express handler: 195–349 µs per request between phases of one run). Staggered instances give
+ * arrivals spread over the second, as a fleet of phones on their own clocks sends them.
+ */
+const PACED_GROUPS = 20;
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const groups = options.rate && options.amount ? Math.min(PACED_GROUPS, options.connections) : 1;
+  if (groups === 1) return runCannon(options);
+  const amount = options.amount!;
+  let answered = 0;
+  let allAnswered: Promise<void> | undefined;
+  const onAnswered = () => {
+    if (++answered === amount) allAnswered = Promise.resolve(options.onAllAnswered?.());
+  };
+  const share = (total: number, group: number) => Math.floor(total / groups) + (group < total % groups ? 1 : 0);
+  const startedAt = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: groups }, async (_, group) => {
+      await new Promise((resolve) => setTimeout(resolve, (group * 1000) / groups));
+      return runCannon({
+        ...options,
+        phones: options.phones.filter((_, i) => i % groups === group),
+        connections: share(options.connections, group),
+        amount: share(amount, group),
+        rate: options.rate! / groups,
+        onAllAnswered: undefined,
+        onResponse: onAnswered,
+      });
+    }),
+  );
+  await allAnswered;
+  const latencies: Record<string, number[]> = {};
+  const statuses: Record<string, number> = {};
+  for (const result of results) {
+    for (const [status, values] of Object.entries(result.latencies)) (latencies[status] ??= []).push(...values);
+    for (const [status, count] of Object.entries(result.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  }
+  const lastResponseAt = Math.max(...results.map((r) => r.endedAt));
+  return {
+    responses: results.reduce((sum, r) => sum + r.responses, 0),
+    statuses,
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
+    seconds: (lastResponseAt - startedAt) / 1000,
+    latencies,
+    endedAt: lastResponseAt,
+  };
+}
+
+async function runCannon(options: LoadOptions & { onResponse?: () => void }): Promise<LoadResult> {
   let nextClient = 0;
   const setupClient = (client: Client) => {
     const index = nextClient++;
@@ -88,6 +144,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     (latencies[status] ??= []).push(responseTime);
     responses++;
     lastResponseAt = performance.now();
+    options.onResponse?.();
     if (options.amount && responses === options.amount) allAnswered = Promise.resolve(options.onAllAnswered?.());
   });
   const result = await instance;
@@ -102,5 +159,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     timeouts: result.timeouts,
     seconds: (lastResponseAt - startedAt) / 1000,
     latencies,
+    endedAt: lastResponseAt,
   };
 }

@@ -136,3 +136,38 @@ export function sumCommands(a: CommandCounts, b: CommandCounts): CommandCounts {
     updateStatements: add(a.updateStatements, b.updateStatements),
   };
 }
+
+/** Several phases of one server taken as one: their requests, CPU, commands and pauses added up. */
+export function pooled(runs: MeasuredRun[]): MeasuredRun {
+  const add = (x: Record<string, number> = {}, y: Record<string, number> = {}) => {
+    const out = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return runs.reduce((a, b) => ({
+    load: {
+      responses: a.load.responses + b.load.responses,
+      statuses: add(a.load.statuses, b.load.statuses),
+      errors: a.load.errors + b.load.errors,
+      timeouts: a.load.timeouts + b.load.timeouts,
+      seconds: a.load.seconds + b.load.seconds,
+      latencies: Object.fromEntries(
+        [...new Set([...Object.keys(a.load.latencies), ...Object.keys(b.load.latencies)])].map((s) => [
+          s,
+          [...(a.load.latencies[s] ?? []), ...(b.load.latencies[s] ?? [])],
+        ]),
+      ),
+      endedAt: Math.max(a.load.endedAt, b.load.endedAt),
+    },
+    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+    systemSeconds: a.systemSeconds + b.systemSeconds,
+    databaseCpuSeconds: a.databaseCpuSeconds + b.databaseCpuSeconds,
+    windowSeconds: a.windowSeconds + b.windowSeconds,
+    commands: a.commands && b.commands ? sumCommands(a.commands, b.commands) : undefined,
+    gcMs: a.gcMs && b.gcMs ? add(a.gcMs, b.gcMs) : undefined,
+    involuntarySwitches:
+      a.involuntarySwitches !== undefined && b.involuntarySwitches !== undefined
+        ? a.involuntarySwitches + b.involuntarySwitches
+        : undefined,
+  }));
+}
