@@ -1,21 +1,27 @@
 /**
  * Parts 1–3 of the bench: heartbeats from a fleet of phones, each with its own key, against the
- * real product and against a bare Express handler, at the same concurrency, in the same run.
+ * real product and against a bare Express handler, offered the same load, in the same run.
  *
+ *  - Load: by default both servers are offered 1,000 requests/s, spread over each second
+ *    (bench/load.ts), because a server's CPU per request depends on the load it runs at (at
+ *    saturation it answers many requests per wakeup): closed loop would compare the product at
+ *    its database's pace with bare Express at the load generator's. BENCH_RATE=0: closed loop.
  *  - CPU: each server process reports process.cpuUsage() just before and just after a phase
  *    of the same requests. The servers run on a CPU of their own (bench/cpus.ts); the database
  *    and the load generator (autocannon, in the bench's process) on the others.
- *  - Rounds: bare phases bracket the product's, B P B P … B, and each round's ratio divides the
- *    product's CPU per accepted heartbeat by the mean of the bare phases just before and after
- *    it, so a machine that gets busier or quieter during the run moves both sides alike. The
- *    figure is the median of the rounds, with their min–max.
+ *  - Rounds: each round is `pairs` short bare/product phase pairs, B P B P …, and its ratio is
+ *    the product's CPU per accepted heartbeat over the round ÷ the bare CPU per request over the
+ *    round: one phase's CPU per request moves by up to ±15 % from the next on its own (how the
+ *    arrivals of its seconds fall), pooling a few averages that out, and alternating keeps a
+ *    machine that gets busier or quieter moving both sides alike. The figure is the median of
+ *    the rounds, with their min–max.
  *  - Database commands: the product's server counts every command its driver sends (command
  *    monitoring), by command and collection; key lookups (`find keys` by keyId) apart from the key
  *    cache's polls (`find keys` by changedAt).
  *  - Algorithms: a second fleet of the same size has ed25519 keys (v1a signatures); each round
- *    measures it right after the hmac fleet, so the two CPU figures come from the same run.
+ *    ends with one phase of it, so the two CPU figures come from the same run.
  *  - A/B (`--compare <checkout>`): another version of the product, on the same database, measured
- *    beside this one in every round (the order alternating), with the same requests.
+ *    beside this one in every pair (the order alternating), with the same requests.
  *  - Revocation: under load, the bench (another instance on the same database) revokes a key and
  *    probes the server with it until it is refused.
  */
@@ -175,14 +181,15 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestRe
     const amount = options.requestsPerConnection * connections;
     // One unmeasured phase each first: the key cache fills, and both processes' code gets hot
     // (a cold Express process spends a third more CPU per request on its first few thousand).
-    progress(`warming up: ${amount} requests to each`);
+    const warmUp = amount * options.pairs;
+    progress(`warming up: ${warmUp} requests to each`);
     for (const [target, fleet] of [
       [product, phones],
       [product, edPhones],
       [other, phones],
       [baseline, phones],
     ] as const) {
-      if (target && fleet.length > 0) await runLoad({ baseUrl: target.url, phones: fleet, connections, amount });
+      if (target && fleet.length > 0) await runLoad({ baseUrl: target.url, phones: fleet, connections, amount: warmUp });
     }
 
     const phase = (target: PhaseTarget, fleet: BenchPhone[]) =>
