@@ -24,6 +24,8 @@ export const LIMITS = {
   fieldText: 2000,
   headerText: 150,
   buttonText: 75,
+  /** A button's value, which Slack echoes back on a press. */
+  buttonValue: 2000,
   optionText: 75,
   confirmTitle: 100,
   confirmText: 300,

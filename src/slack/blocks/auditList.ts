@@ -1,22 +1,17 @@
 import { AUDIT_PAGE_SIZE, type AuditItem } from '../../domain/auditPages.js';
 import { publicIdOf } from '../../domain/keyMaterial.js';
-import { decodeButtonState, encodeButtonState } from '../buttonState.js';
+import { type CursorPageState, decodeButtonState, pagerBlock } from '../buttonState.js';
 import { escapeText, type KeyRef, keyLabel } from '../format.js';
 import { ActionId } from '../ids.js';
-import { type Block, button, context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
+import { type Block, context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
 import { actorText, auditLine, phoneRunLine } from './auditSentences.js';
 
 /** Which entries a page of `/keys audit` shows, as its "Older" button carries it. */
-export interface AuditPageState {
+export interface AuditPageState extends CursorPageState {
   keyId?: string;
   /** Exact actor: a Slack user ID, `api:<token name>`, `system:<job>`, `phone:pk_<id>`. */
   actor?: string;
-  cursor?: string;
-  /** The page's number, from 1. */
-  page?: number;
 }
-
-export const encodeAuditPage = (state: AuditPageState): string => encodeButtonState(state);
 
 export const decodeAuditPage = (value: string | undefined): AuditPageState => decodeButtonState(value, ['keyId', 'actor', 'cursor']);
 
@@ -56,15 +51,7 @@ export function auditListPage({
     return { text: none, blocks: [section(page > 1 ? `${none} (no more pages)` : none)] };
   }
   const lines = items.map((item) => (item.kind === 'entry' ? auditLine(item.entry, keyNames) : phoneRunLine(item.entries, keyNames)));
-  const pager: Block[] = next
-    ? [
-        {
-          type: 'actions',
-          block_id: 'audit_pager',
-          elements: [button('Older', ActionId.auditPage, encodeAuditPage({ ...next, page: page + 1 }))],
-        },
-      ]
-    : [];
+  const pager: Block[] = next ? [pagerBlock('audit_pager', 'Older', ActionId.auditPage, { ...next, page: page + 1 })] : [];
   const top: Block[] = [
     header(plain),
     context(

@@ -1,8 +1,8 @@
 import type { PhoneStatus, PhoneView } from '../../domain/phones.js';
-import { decodeButtonState, encodeButtonState } from '../buttonState.js';
+import { type CursorPageState, decodeButtonState, pagerBlock } from '../buttonState.js';
 import { escapeText, slackDate } from '../format.js';
 import { ActionId } from '../ids.js';
-import { type Block, button, context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
+import { type Block, context, header, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
 
 const STATUS_ICON: Record<PhoneStatus, string> = {
   online: ':large_green_circle: online',
@@ -46,16 +46,11 @@ export function alertsFirst(phones: PhoneView[]): PhoneView[] {
 }
 
 /** Which phones a page shows, as its "Next page" button carries it (a status word or a key id; the cursor). */
-export interface PhonesPageState {
+export interface PhonesPageState extends CursorPageState {
   /** The status word as typed (`silent`, `failing`…), or absent. */
   status?: string;
   keyId?: string;
-  cursor?: string;
-  /** The page's number, from 1. */
-  page?: number;
 }
-
-export const encodePhonesPage = (state: PhonesPageState): string => encodeButtonState(state);
 
 export const decodePhonesPage = (value: string | undefined): PhonesPageState => decodeButtonState(value, ['status', 'keyId', 'cursor']);
 
@@ -89,12 +84,6 @@ export function phoneListPage({
     // Within a page, phones with open alerts first.
     ...linesToSections(alertsFirst(phones).map(phoneLine)),
   ];
-  if (next) {
-    blocks.push({
-      type: 'actions',
-      block_id: 'phones_pager',
-      elements: [button('Next page', ActionId.phonesPage, encodePhonesPage({ ...next, page: page + 1 }))],
-    });
-  }
+  if (next) blocks.push(pagerBlock('phones_pager', 'Next page', ActionId.phonesPage, { ...next, page: page + 1 }));
   return { text: `${title.replace(/[*`]/g, '')} (page ${page})`, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }
