@@ -124,7 +124,7 @@ keySchema.index({ status: 1, rotationDue: 1, createdAt: 1 }); // rotation check 
 keySchema.index({ status: 1, graceEndsAt: 1 }); // expiry of rotated keys
 keySchema.index({ rotationWarnedAt: 1, status: 1, createdAt: 1 }); // rotation warnings still to give
 keySchema.index({ changedAt: 1 }); // receiver cache invalidation
-// The management API's key list, newest first, paged by (createdAt, _id), with each of its filters.
+// The key list (management API and /keys list), newest first, paged by (createdAt, _id), with each of its filters.
 keySchema.index({ createdAt: -1, _id: -1 });
 keySchema.index({ status: 1, createdAt: -1, _id: -1 });
 keySchema.index({ createdBy: 1, status: 1, createdAt: -1, _id: -1 });

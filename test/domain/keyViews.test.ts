@@ -31,5 +31,7 @@ it('lists the first numbers of a key in order and counts them all', async () => 
   const listed = await keys.list();
   expect(listed.find((k) => k.keyId === view.keyId)).toMatchObject({ phoneCount: numbers.length });
   expect(listed.find((k) => k.keyId === lonely.keyId)).toMatchObject({ phoneCount: 1, phoneNumbers: ['+2348077999999'] });
-  expect(JSON.stringify(keyListPage([fetched], 0).blocks)).toContain(`${numbers.slice(0, 20).join(', ')} and ${numbers.length - 20} more`);
+  expect(JSON.stringify(keyListPage({ keys: [fetched], next: null }).blocks)).toContain(
+    `${numbers.slice(0, 20).join(', ')} and ${numbers.length - 20} more`,
+  );
 });

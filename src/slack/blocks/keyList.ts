@@ -1,5 +1,6 @@
 import { publicIdOf } from '../../domain/keyMaterial.js';
 import type { KeyView } from '../../domain/keys.js';
+import { type CursorPageState, decodeButtonState, pagerBlock } from '../buttonState.js';
 import { escapeText, ipLockText, keyLabel, mention, slackDate, someOf } from '../format.js';
 import { ActionId } from '../ids.js';
 import { type Block, button, confirmDialog, context, divider, header, type SlackMessage, section } from '../kit.js';
@@ -74,24 +75,27 @@ export function deleteButton(key: Pick<KeyView, 'keyId' | 'name' | 'status' | 'p
   });
 }
 
-/** One page of `/keys list`, newest first, with a "Next page" button when more remain. */
-export function keyListPage(keys: KeyView[], page: number): SlackMessage {
-  const pages = Math.max(1, Math.ceil(keys.length / KEYS_PER_PAGE));
-  const current = Math.min(Math.max(0, page), pages - 1);
-  const shown = keys.slice(current * KEYS_PER_PAGE, (current + 1) * KEYS_PER_PAGE);
+/** Which keys a page of `/keys list` shows, as its "Next page" button carries it: every key not revoked, from a cursor. */
+export type KeysPageState = CursorPageState;
+
+export const decodeKeysPage = (value: string | undefined): KeysPageState => decodeButtonState(value, ['cursor']);
+
+/**
+ * One page of `/keys list` (README: Using /keys), newest first, with a "Next page" button while
+ * more remain. `next` is the state of the next page, when there is one.
+ */
+export function keyListPage({ keys, next, page = 1 }: { keys: KeyView[]; next: KeysPageState | null; page?: number }): SlackMessage {
   if (keys.length === 0) {
-    const text = 'No phone keys yet. Create one with `/keys create [name]`.';
+    // A later page is empty when the keys after the previous one were deleted meanwhile.
+    const text =
+      page > 1 ? 'No more keys. `/keys list` starts over from the newest.' : 'No phone keys yet. Create one with `/keys create [name]`.';
     return { text, blocks: [section(text)] };
   }
   const blocks: Block[] = [
     header('Phone keys'),
-    context(
-      `${keys.length} key${keys.length === 1 ? '' : 's'}, newest first${pages > 1 ? ` · page ${current + 1} of ${pages}` : ''}. \`&lt;key&gt;\` in commands is the pk_ id or the name.`,
-    ),
+    context(`Page ${page}, newest first. \`&lt;key&gt;\` in commands is the pk_ id or the name.`),
   ];
-  for (const key of shown) blocks.push(section(keyDetails(key)), keyActions(key), divider());
-  if (current + 1 < pages) {
-    blocks.push({ type: 'actions', block_id: 'keys_pager', elements: [button('Next page', ActionId.listPage, String(current + 1))] });
-  }
-  return { text: `Phone keys (${keys.length})`, blocks };
+  for (const key of keys) blocks.push(section(keyDetails(key)), keyActions(key), divider());
+  if (next) blocks.push(pagerBlock('keys_pager', 'Next page', ActionId.listPage, { ...next, page: page + 1 }));
+  return { text: `Phone keys (page ${page})`, blocks };
 }

@@ -23,7 +23,7 @@ import { createKeyModal } from '../../../src/slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../src/slack/blocks/deleteConfirmation.js';
 import { fleetReportMessage } from '../../../src/slack/blocks/fleetReport.js';
 import { homeView } from '../../../src/slack/blocks/home.js';
-import { KEYS_PER_PAGE, keyListPage } from '../../../src/slack/blocks/keyList.js';
+import { decodeKeysPage, KEYS_PER_PAGE, keyListPage } from '../../../src/slack/blocks/keyList.js';
 import { lockKeyModal } from '../../../src/slack/blocks/lockKeyModal.js';
 import { noticeModal } from '../../../src/slack/blocks/noticeModal.js';
 import { decodePhonesPage, PHONES_PER_PAGE, phoneListPage } from '../../../src/slack/blocks/phoneList.js';
@@ -84,13 +84,28 @@ describe('/keys answers', () => {
     }
   });
 
-  it('/keys list: every page of 500 keys, each with 100 IPs and 100 phones, and a page past the end', () => {
+  it('/keys list: every page of 500 keys, each with 100 IPs and 100 phones, its "Next page" value; empty pages', () => {
     const keys = hostileKeys(500);
-    const pages = Math.ceil(keys.length / KEYS_PER_PAGE);
-    for (let page = 0; page <= pages; page++) expectSlackAccepts(keyListPage(keys, page));
-    expectSlackAccepts(keyListPage([], 0));
-    const last = keyListPage(keys, pages + 5);
-    expect(JSON.stringify(last.blocks)).toContain(`page ${pages} of ${pages}`);
+    const cursor = 'MTc2NDQ5NjAwMDAwMC42NTRhMmIzYzRkNWU2ZjcwODE5MmEzYjRj';
+    for (let page = 1; (page - 1) * KEYS_PER_PAGE < keys.length; page++) {
+      const shown = keys.slice((page - 1) * KEYS_PER_PAGE, page * KEYS_PER_PAGE);
+      const next = page * KEYS_PER_PAGE < keys.length ? { cursor } : null;
+      const message = keyListPage({ keys: shown, next, page });
+      expectSlackAccepts(message);
+      expect(message.text).toBe(`Phone keys (page ${page})`);
+      const pager = message.blocks!.at(-1) as { block_id?: string; elements: { action_id: string; value: string }[] };
+      if (next) expect(decodeKeysPage(pager.elements[0]!.value)).toEqual({ cursor, page: page + 1 });
+      else expect(pager.block_id).not.toBe('keys_pager');
+    }
+    expect(keyListPage({ keys: [], next: null }).text).toContain('No phone keys yet');
+    expect(keyListPage({ keys: [], next: null, page: 4 }).text).toContain('No more keys');
+    // A value from the user's client: only a string cursor and a page from 1 survive; an offset-paged value is the first page.
+    expect(decodeKeysPage('{"cursor":{"$gt":""},"page":0}')).toEqual({});
+    expect(decodeKeysPage('3')).toEqual({});
+  });
+
+  it("a paging button never carries more than Slack's 2,000 characters", () => {
+    expect(() => keyListPage({ keys: hostileKeys(1), next: { cursor: 'x'.repeat(2000) } })).toThrow(/2000/);
   });
 
   it('/keys phones: 1,000 phones with hostile key names', () => {

@@ -25,7 +25,7 @@ const key: KeyView = {
 };
 
 test('the /keys list header escapes `<key>` (Slack would read a bare <key> as markup and drop it)', () => {
-  const header = JSON.stringify(keyListPage([key], 0).blocks!.find((b) => b.type === 'context'));
+  const header = JSON.stringify(keyListPage({ keys: [key], next: null }).blocks!.find((b) => b.type === 'context'));
   expect(header).toContain('`&lt;key&gt;` in commands is the pk_ id or the name');
   expect(header).not.toMatch(/<key>/);
 });

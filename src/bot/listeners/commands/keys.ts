@@ -4,12 +4,12 @@ import { alreadyRevoked, keyIsRevoked } from '../../../slack/blocks/answers.js';
 import { createKeyModal } from '../../../slack/blocks/createKeyModal.js';
 import { deleteConfirmation } from '../../../slack/blocks/deleteConfirmation.js';
 import { editKeyModal } from '../../../slack/blocks/editKeyModal.js';
-import { keyListPage } from '../../../slack/blocks/keyList.js';
 import { tokenList } from '../../../slack/blocks/tokens.js';
 import { usageMessage } from '../../../slack/blocks/usage.js';
 import type { SlackMessage } from '../../../slack/kit.js';
 import { auditPage } from '../../auditPage.js';
 import { type KeysCommand, parseKeysCommand } from '../../commandParser.js';
+import { keysPage } from '../../keysPage.js';
 import { encodeMetadata } from '../../metadata.js';
 import * as operations from '../../operations.js';
 import { phonesPage } from '../../phonesPage.js';
@@ -50,7 +50,7 @@ async function run(context: AppContext, request: KeysCommand, command: CommandAr
       return;
     }
     case 'list':
-      return keyListPage(await domain.keys.list(), 0);
+      return keysPage(context, {});
     case 'edit': {
       const key = await domain.keys.get(request.key);
       if (key.status === 'revoked') return keyIsRevoked(key);
