@@ -121,10 +121,10 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
     }
   });
   registerListeners(bolt, context);
-  // A key revoked on this instance (from Slack, the API or a job) made Slack messages due at once
-  // (its reveal DM's redaction, its phones' alerts closed): an outbox pass now rather than at the
-  // next tick.
-  const stopRedactingRevoked = context.domain.keyChanges.subscribeRevoked(() => context.slackOutbox.kick());
+  // A key revoked or a number unlinked on this instance (from Slack, the API or a job) made Slack
+  // messages due at once (a reveal DM's redaction, alerts closed): an outbox pass now rather than
+  // at the next tick.
+  const stopFollowingUp = context.domain.keyChanges.subscribeFollowUps(() => context.slackOutbox.kick());
 
   // Anything else: JSON 404 rather than Express's HTML page.
   app.use((_req, res) => {
@@ -186,7 +186,7 @@ export function createPhonekeys(context: AppContext, options: PhonekeysOptions =
         const started = performance.now();
         const left = () => Math.max(0, SHUTDOWN_GRACE_MS - (performance.now() - started));
         shuttingDown = true;
-        stopRedactingRevoked();
+        stopFollowingUp();
         // No new job runs from now on; runs in progress finish (stop() waits for them below). Slack
         // calls of the outbox are aborted at once: their messages are left for the next run.
         const outboxStopped = context.slackOutbox.stop();

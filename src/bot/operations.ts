@@ -26,8 +26,8 @@ export async function setIpLock(context: AppContext, ref: string, lock: IpLockIn
 }
 
 export async function unlinkPhone(context: AppContext, ref: string, phoneNumber: string, actor: string): Promise<SlackMessage> {
-  const { view, number } = await context.domain.keys.unlinkPhone(ref, phoneNumber, actor);
-  return answers.phoneUnlinked(view, number);
+  const { view, number, alertsClosed } = await context.domain.keys.unlinkPhone(ref, phoneNumber, actor);
+  return answers.phoneUnlinked(view, number, alertsClosed);
 }
 
 /** A management API token, revealed once by DM to whoever created it. */

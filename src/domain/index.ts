@@ -56,9 +56,11 @@ export function createDomain(models: Models, config: Config, clock: Clock): Doma
     rotationGraceMs: config.rotationGraceMs,
     // A revoked key's phones stop being watched at once, and its reveal DM stops showing it.
     onRevoked: async (keyId, actor) => {
-      await incidents.closeForKey(keyId);
+      await incidents.closeForKey(keyId, actor);
       await reveals.makeDue(keyId, actor);
     },
+    // So is an unlinked number: nobody is to be paged about a phone outside the fleet.
+    onUnlinked: (phoneNumber, actor) => incidents.closeForPhone(phoneNumber, actor),
   });
   const keyCheck = new KeyCheck(models, audit, clock, keyChanges, { encryptionKey: config.encryptionKey });
   const reveals = new RevealLedger(keyRevealSubject(models.Key), outbox, audit, clock, { revealTtlMs: config.revealTtlMs });

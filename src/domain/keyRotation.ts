@@ -134,7 +134,7 @@ export class KeyRotation {
     await audit.record({ actor, action: 'key.revoked', keyId, details: { reason } });
     const predecessor = await this.settlePredecessor(record, actor, now);
     await this.deps.onRevoked?.(keyId, actor);
-    changes.notifyRevoked(keyId, actor);
+    changes.notifyFollowUp({ type: 'revoked', keyId, actor });
     const after: KeyRecord = { ...record, status: 'revoked', revokedAt: now, revokedBy: actor, changedAt: now, nameLower: undefined };
     return { record: after, predecessor };
   }

@@ -53,6 +53,8 @@ export class KeyService extends KeyDirectory {
       rotationGraceMs: number;
       /** Called (and awaited) once a key is revoked. */
       onRevoked?: (keyId: string, actor: string) => Promise<unknown>;
+      /** Called (and awaited) once a number is unlinked (or found unlinked by a retry); returns how many alerts it closed. */
+      onUnlinked?: (phoneNumber: string, actor: string) => Promise<number>;
     },
   ) {
     super(models);
@@ -166,17 +168,26 @@ export class KeyService extends KeyDirectory {
     return { view: await this.toView(updated), changes: diff };
   }
 
-  /** Unlinks one number (typed as people type it); returns the key and the number in E.164. */
-  async unlinkPhone(ref: string, rawNumber: string, actor: string): Promise<{ view: KeyView; number: string }> {
+  /**
+   * Unlinks one number (typed as people type it): one conditional update, audited; its open alerts
+   * are then closed (onUnlinked). Returns the key, the number in E.164 and how many alerts closed.
+   */
+  async unlinkPhone(ref: string, rawNumber: string, actor: string): Promise<{ view: KeyView; number: string; alertsClosed: number }> {
     const key = await this.getRecord(ref);
     const number = normalizePhoneNumber(rawNumber);
     if (!number)
       throw new DomainError('invalid', `"${rawNumber}" is not a phone number in E.164 form (like +2348012345678)`, 'phone_number');
     const result = await this.models.Phone.updateOne({ number, keyId: key.keyId }, { $set: { keyId: null, linkedAt: null } });
-    if (result.modifiedCount === 0)
+    if (result.modifiedCount === 0) {
+      // A retry after a crash between the unlink and its alerts' closing finishes the closing (a no-op otherwise).
+      if (await this.options.onUnlinked?.(number, actor))
+        this.changes.notifyFollowUp({ type: 'unlinked', keyId: key.keyId, phoneNumber: number, actor });
       throw new DomainError('not_found', `${number} is not linked to ${publicIdOf(key.keyId)} (${key.name})`, 'phone_number');
+    }
     await this.audit.record({ actor, action: 'phone.unlinked', keyId: key.keyId, phoneNumber: number });
-    return { view: await this.toView(key), number };
+    const alertsClosed = (await this.options.onUnlinked?.(number, actor)) ?? 0;
+    this.changes.notifyFollowUp({ type: 'unlinked', keyId: key.keyId, phoneNumber: number, actor });
+    return { view: await this.toView(key), number, alertsClosed };
   }
 
   /**

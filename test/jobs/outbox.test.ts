@@ -246,7 +246,8 @@ describe('a revoked key', () => {
         return replies().map((r) => r.text);
       })
       .toEqual([expect.stringContaining('no longer watched')]);
-    expect(jobs.app.fake.message(ALERT_CHANNEL, alert!.ts)!.text).toMatch(/Resolved: key .* was deleted/);
+    expect(replies()[0]!.text).toContain('was deleted by <@UADMIN>');
+    expect(jobs.app.fake.message(ALERT_CHANNEL, alert!.ts)!.text).toMatch(/Resolved: key .* was deleted by <@UADMIN> at/);
 
     clock.advance(5 * 60 * MINUTE); // reminders would be due every hour
     await silentPhones();

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import type { AlertKind, AlertRecord, IncidentRecord, Models } from '../../models/index.js';
+import type { AlertClosure, AlertKind, AlertRecord, IncidentRecord, Models } from '../../models/index.js';
 import type { AuditLog } from '../audit.js';
 import type { Clock } from '../clock.js';
 import { DomainError, isDuplicateKeyError } from '../errors.js';
@@ -65,15 +65,16 @@ export class IncidentService {
   }
 
   /**
-   * Resolves an alert (recovered, or its key deleted): the reply announcing it is owed first,
-   * then the alert closed, then its incident brought up to date. Returns the alert as closed (by
-   * this call or an earlier one), and whether this call closed it.
+   * Resolves an alert (recovered, or closed: its phone left the fleet): the reply announcing it is
+   * owed first, then the alert closed, then its incident brought up to date. Returns the alert as
+   * closed (by this call or an earlier one), and whether this call closed it.
    */
   async resolve(
     alert: AlertRecord,
     at: Date,
-    resolution: 'recovered' | 'key deleted',
+    resolution: 'recovered' | AlertClosure,
     details: Record<string, unknown> = {},
+    resolvedBy: string | null = null,
   ): Promise<{ alert: AlertRecord | null; resolvedNow: boolean }> {
     const type: IncidentReplyType = resolution === 'recovered' ? 'recovered' : 'closed';
     await this.owe(alert.incidentId, `${type}:${alert._id}:${alert.reopens}`, { type, alertId: String(alert._id) });
@@ -81,7 +82,7 @@ export class IncidentService {
     const done = await this.models.Alert.updateOne(
       { _id: alert._id, resolvedAt: null },
       // A resolved alert is announced by its resolution, if at all: no longer pending.
-      { $set: { resolvedAt: at, resolution, ...detailSet }, $unset: { pendingSince: 1 } },
+      { $set: { resolvedAt: at, resolution, resolvedBy, ...detailSet }, $unset: { pendingSince: 1 } },
     );
     const closed = await this.models.Alert.findById(alert._id).lean<AlertRecord>();
     // Resolved by another run just now: it brings the incident up to date (or, had it died, this settles it).
@@ -99,7 +100,7 @@ export class IncidentService {
     await this.models.Alert.updateOne(
       { _id: alert._id, resolvedAt: alert.resolvedAt, reopens: alert.reopens },
       {
-        $set: { resolvedAt: null, resolution: null, lastSilentSince: silentSince, lastResolvedAt: alert.resolvedAt },
+        $set: { resolvedAt: null, resolution: null, resolvedBy: null, lastSilentSince: silentSince, lastResolvedAt: alert.resolvedAt },
         $inc: { reopens: 1 },
       },
     );
@@ -211,24 +212,43 @@ export class IncidentService {
     return phones.length > 0 && phones.every((p) => !p.keyId || (p.pausedUntil && p.pausedUntil.getTime() > now.getTime()));
   }
 
-  // ── a revoked key ─────────────────────────────────────────────────────
+  // ── phones that leave the fleet ───────────────────────────────────────
+
+  /** A revoked key's phones stop being watched at once: their open alerts are closed as "key deleted". */
+  closeForKey(keyId: string, actor: string): Promise<number> {
+    return this.closeWatch({ keyId, resolvedAt: null }, { keyId }, 'key deleted', actor);
+  }
 
   /**
-   * A revoked key's phones stop being watched at once: their open alerts are resolved as "key
-   * deleted" (a reply says so), and what would alert again is forgotten.
+   * A number unlinked from its key stops being watched at once: its open alerts (whichever key
+   * they were raised under) are closed as "unlinked". Only while the number is unlinked, so a
+   * late call cannot close the alerts of a phone that registered again meanwhile.
    */
-  async closeForKey(keyId: string): Promise<number> {
+  async closeForPhone(phoneNumber: string, actor: string): Promise<number> {
+    if (!(await this.models.Phone.exists({ number: phoneNumber, keyId: null }))) return 0;
+    return this.closeWatch({ phoneNumber, resolvedAt: null }, { number: phoneNumber, keyId: null }, 'unlinked', actor);
+  }
+
+  /**
+   * Closes the open alerts `alerts` selects, each by one conditional update with a reply that
+   * says why, who and when (owed once per alert, so a repeated call posts nothing more), then
+   * forgets on the phones `phones` selects what would alert again.
+   */
+  private async closeWatch(
+    alerts: Record<string, unknown>,
+    phones: Record<string, unknown>,
+    closure: AlertClosure,
+    actor: string,
+  ): Promise<number> {
     const now = this.clock();
-    const open = await this.models.Alert.find({ keyId, resolvedAt: null }).lean<AlertRecord[]>();
-    for (const alert of open) await this.resolve(alert, now, 'key deleted');
-    await this.models.Phone.updateMany(
-      { keyId },
-      {
-        $set: { alertId: null, failingAlertId: null, batteryAlertId: null },
-        $unset: { sendFailures: 1, firstFailedSendAt: 1, batteryLowSince: 1 },
-      },
-    );
-    return open.length;
+    const open = await this.models.Alert.find(alerts).lean<AlertRecord[]>();
+    let closed = 0;
+    for (const alert of open) if ((await this.resolve(alert, now, closure, {}, actor)).resolvedNow) closed++;
+    await this.models.Phone.updateMany(phones, {
+      $set: { alertId: null, failingAlertId: null, batteryAlertId: null },
+      $unset: { sendFailures: 1, firstFailedSendAt: 1, batteryLowSince: 1 },
+    });
+    return closed;
   }
 
   // ── reading ───────────────────────────────────────────────────────────

@@ -1,4 +1,4 @@
-import type { AlertRecord, IncidentRecord } from '../../models/index.js';
+import { type AlertRecord, type IncidentRecord, isClosure } from '../../models/index.js';
 import { durationText, escapeText, isoTime, type KeyRef, keyLabel, keyPlain, mention, slackDate, someOf } from '../format.js';
 import { ActionId } from '../ids.js';
 import { type Block, button, context, fields, LIMITS, linesToSections, type SlackMessage, section } from '../kit.js';
@@ -98,12 +98,13 @@ function singleMessage(data: IncidentData, alert: AlertRecord): { text: string; 
 
 function resolvedSingle(alert: AlertRecord, key: KeyRef): { text: string; blocks: Block[] } {
   const back = alert.resolvedAt ?? alert.since;
-  if (alert.resolution === 'key deleted') {
-    const text = `:white_check_mark: Resolved: key ${keyPlain(key)} was deleted, so phone ${alert.phoneNumber} is no longer watched.`;
+  if (isClosure(alert.resolution)) {
+    const closed = closure(alert, key);
     return {
-      text,
+      text: `:white_check_mark: Resolved: ${closed.plain}, so phone ${alert.phoneNumber} is no longer watched.`,
       blocks: [
-        section(`:white_check_mark: *Resolved: key ${keyLabel(key)} was deleted*, so phone ${alert.phoneNumber} is no longer watched.`),
+        section(`:white_check_mark: *Resolved: ${closed.title}*${closed.by}, so phone ${alert.phoneNumber} is no longer watched.`),
+        context(closed.next),
       ],
     };
   }
@@ -147,23 +148,30 @@ function groupMessage(data: IncidentData): { text: string; blocks: Block[] } {
   const first = new Date(Math.min(...alerts.map((a) => silentSince(a).getTime())));
   const lines = alerts.slice(0, GROUP_LINES_SHOWN).map((a) => {
     const key = keyLabel(keyOf(data, a));
+    if (isClosure(a.resolution)) return `• ~${a.phoneNumber}~ :heavy_minus_sign: ${a.resolution} ${slackDate(a.resolvedAt)} · ${key}`;
     if (a.resolvedAt) return `• ~${a.phoneNumber}~ :white_check_mark: back ${slackDate(a.resolvedAt)} · ${key}`;
     return `• *${a.phoneNumber}* · ${key} · last heartbeat ${slackDate(silentSince(a))}`;
   });
   const more = alerts.length > GROUP_LINES_SHOWN ? [context(`… and ${alerts.length - GROUP_LINES_SHOWN} more: \`/keys phones\`.`)] : [];
+  // Phones unlinked or whose key was deleted are out of the fleet: neither back nor silent.
+  const gone = alerts.filter((a) => isClosure(a.resolution)).length;
+  const back = alerts.length - open.length - gone;
   if (open.length === 0) {
     const last = incident.resolvedAt ?? data.now;
+    const all = gone === 0 ? `all ${alerts.length} phones are back online` : `none of the ${alerts.length} phones is silent any more`;
+    const counts = gone === 0 ? '' : `: ${back} back online, ${gone} no longer watched`;
     return {
-      text: `:white_check_mark: Resolved: all ${alerts.length} phones are back online (the last at ${isoTime(last)}).`,
+      text: `:white_check_mark: Resolved: ${all}${counts} (the last at ${isoTime(last)}).`,
       blocks: [
-        section(`:white_check_mark: *Resolved: all ${alerts.length} phones are back online* (the last ${slackDate(last)}).`),
+        section(`:white_check_mark: *Resolved: ${all}*${counts} (the last ${slackDate(last)}).`),
         ...linesToSections(lines),
         ...more,
       ],
     };
   }
   const silentFor = durationText(data.now.getTime() - first.getTime());
-  const still = open.length === alerts.length ? '' : ` (${alerts.length - open.length} back, ${open.length} still silent)`;
+  const still =
+    open.length === alerts.length ? '' : ` (${back} back, ${gone ? `${gone} no longer watched, ` : ''}${open.length} still silent)`;
   return {
     text: `:rotating_light: ${alerts.length} phones are silent since ${isoTime(first)}${still}: ${someOf(
       open.map((a) => a.phoneNumber),
@@ -206,11 +214,7 @@ function reasonsText(reasons: unknown): string {
 /** An alert of the incident recovered. */
 export function recoveredReply(data: IncidentData, alert: AlertRecord): SlackMessage {
   const back = alert.resolvedAt ?? data.now;
-  const open = data.alerts.filter((a) => !a.resolvedAt).length;
-  const rest =
-    data.alerts.length > 1
-      ? ` ${open === 0 ? `All ${data.alerts.length} are back.` : `${open} of ${data.alerts.length} still silent.`}`
-      : '';
+  const rest = groupRest(data);
   switch (alert.kind) {
     case 'silent': {
       const outage = durationText(back.getTime() - silentSince(alert).getTime());
@@ -284,13 +288,50 @@ export function reminderReply(data: IncidentData): SlackMessage {
   };
 }
 
-/** The alert's key was deleted: its phone is no longer watched. */
-export function closedReply(data: IncidentData, alert: AlertRecord): SlackMessage {
-  const key = keyOf(data, alert);
+/** In a group's thread: how many phones are still silent, or that none is. */
+function groupRest(data: IncidentData): string {
+  const n = data.alerts.length;
+  if (n <= 1) return '';
+  const open = data.alerts.filter((a) => !a.resolvedAt).length;
+  if (open > 0) return ` ${open} of ${n} still silent.`;
+  return data.alerts.every((a) => a.resolution === 'recovered') ? ` All ${n} are back.` : ` None of the ${n} is silent any more.`;
+}
+
+/** A closed alert's phone left the fleet: how (its key deleted, its number unlinked), by whom and when. */
+function closure(alert: AlertRecord, key: KeyRef): { title: string; by: string; plain: string; phone: string; next: string } {
+  const at = alert.resolvedAt ?? alert.since;
+  const who = alert.resolvedBy ? ` by ${mention(alert.resolvedBy)}` : '';
+  const by = `${who} ${slackDate(at)}`;
+  const plainBy = `${who} at ${isoTime(at)}`;
+  if (alert.resolution === 'unlinked') {
+    return {
+      title: `phone ${alert.phoneNumber} was unlinked`,
+      by: ` from key ${keyLabel(key)}${by}`,
+      plain: `phone ${alert.phoneNumber} was unlinked from key ${keyPlain(key)}${plainBy}`,
+      phone: 'it',
+      next: 'It pages nobody until it registers again with a key: if unlinking it was a mistake, register it again.',
+    };
+  }
   return {
-    text: `:wastebasket: Key ${keyPlain(key)} was deleted: ${alert.phoneNumber} is no longer watched, so this alert is closed.`,
+    title: `key ${keyLabel(key)} was deleted`,
+    by,
+    plain: `key ${keyPlain(key)} was deleted${plainBy}`,
+    phone: alert.phoneNumber,
+    next: 'Its phones are refused from now on and page nobody. To keep this phone in the fleet, register it with another key.',
+  };
+}
+
+/** The alert's phone left the fleet (its key deleted, its number unlinked): no longer watched, so the alert is closed. */
+export function closedReply(data: IncidentData, alert: AlertRecord): SlackMessage {
+  const closed = closure(alert, keyOf(data, alert));
+  const emoji = alert.resolution === 'unlinked' ? ':heavy_minus_sign:' : ':wastebasket:';
+  const rest = groupRest(data);
+  return {
+    text: `${emoji} ${upperFirst(closed.plain)}: ${closed.phone} is no longer watched, so this alert is closed.${rest}`,
     blocks: [
-      section(`:wastebasket: Key ${keyLabel(key)} was deleted: ${alert.phoneNumber} is no longer watched, so this alert is closed.`),
+      section(`${emoji} ${upperFirst(closed.title)}${closed.by}: ${closed.phone} is no longer watched, so this alert is closed.${rest}`),
     ],
   };
 }
+
+const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -47,9 +47,10 @@ export function keyEdited(key: Key, changes: Record<string, { from: unknown; to:
   return { text: `:pencil2: Saved ${keyLabel(key)}: ${changesText(changes)}.` };
 }
 
-export const phoneUnlinked = (key: Key, number: string): SlackMessage => ({
-  text: `:link: Unlinked ${number} from ${keyLabel(key)}. The phone must register again to be linked.`,
-});
+export function phoneUnlinked(key: Key, number: string, alertsClosed = 0): SlackMessage {
+  const closed = alertsClosed ? ` Its ${alertsClosed === 1 ? 'open alert is' : `${alertsClosed} open alerts are`} closed.` : '';
+  return { text: `:link: Unlinked ${number} from ${keyLabel(key)}. The phone must register again to be linked.${closed}` };
+}
 
 export function keyDeleted({ view, predecessor }: Revocation): SlackMessage {
   const n = view.phoneCount;

@@ -288,7 +288,7 @@ describe('job messages', () => {
   });
   const later = new Date(NOW.getTime() + 400 * 24 * 60 * 60_000);
 
-  it('every alert kind, in every state (open, acknowledged, paused, reopened, resolved, key deleted), and its thread replies', () => {
+  it('every alert kind, in every state (open, acknowledged, paused, reopened, resolved, key deleted, unlinked), and its thread replies', () => {
     const failing = { kind: 'failing' as const, details: { failures: 5, reasons: [HOSTILE, HOSTILE.repeat(20), 'expired'] } };
     const battery = { kind: 'battery' as const, details: { battery: 9, charging: false } };
     const acked = { ackedAt: NOW, ackedBy: 'U0ONCALL', pausedUntil: later, pausedBy: 'U0ADMIN' };
@@ -301,7 +301,8 @@ describe('job messages', () => {
         resolution: 'recovered',
         details: { ...(kind.details ?? {}), lost: 7, batteryAtEnd: 40, chargingAtEnd: true },
       });
-      const deleted = alert({ ...kind, resolvedAt: NOW, resolution: 'key deleted' });
+      const deleted = alert({ ...kind, resolvedAt: NOW, resolution: 'key deleted', resolvedBy: 'U0ADMIN' });
+      const unlinked = alert({ ...kind, resolvedAt: NOW, resolution: 'unlinked', resolvedBy: `api:${hostileName()}` });
       for (const message of [
         incidentMessage(data([open])),
         incidentMessage(data([open], acked, later)),
@@ -310,6 +311,8 @@ describe('job messages', () => {
         incidentMessage(data([deleted], { resolvedAt: NOW })),
         recoveredReply(data([resolved]), resolved),
         closedReply(data([deleted]), deleted),
+        incidentMessage(data([unlinked], { resolvedAt: NOW })),
+        closedReply(data([unlinked]), unlinked),
         reopenedReply(alert({ ...kind, reopens: 1, lastResolvedAt: NOW })),
         reminderReply(data([open], {}, later)),
       ])
@@ -330,12 +333,16 @@ describe('job messages', () => {
 
   it('a storm: 1,000 phones silent in one run make one message within Slack’s limits, in every state', () => {
     const alerts = Array.from({ length: 1000 }, (_, i) => alert({}, i));
-    const halfBack = alerts.map((a, i) => (i % 2 ? { ...a, resolvedAt: NOW, resolution: 'recovered' } : a));
-    const allBack = alerts.map((a) => ({ ...a, resolvedAt: NOW, resolution: 'recovered' }));
+    const halfBack = alerts.map((a, i) => (i % 2 ? { ...a, resolvedAt: NOW, resolution: 'recovered' as const } : a));
+    const allBack = alerts.map((a) => ({ ...a, resolvedAt: NOW, resolution: 'recovered' as const }));
+    // A third unlinked by someone whose actor name came from a token's name (escaped), the rest back.
+    const someGone = allBack.map((a, i) => (i % 3 ? a : { ...a, resolution: 'unlinked' as const, resolvedBy: `api:${hostileName()}` }));
     for (const message of [
       incidentMessage(data(alerts)),
       incidentMessage(data(halfBack, { ackedAt: NOW, ackedBy: 'U0ONCALL' })),
       incidentMessage(data(allBack, { resolvedAt: NOW })),
+      incidentMessage(data(someGone, { resolvedAt: NOW })),
+      closedReply(data(someGone), someGone[0]!),
       recoveredReply(data(halfBack), halfBack[1]!),
       reminderReply(data(halfBack, {}, later)),
     ])

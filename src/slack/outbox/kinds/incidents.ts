@@ -1,5 +1,6 @@
 import type { OutboxItem } from '../../../domain/outbox.js';
 import { type IncidentReplyType, incidentMessageRef, OutboxKind } from '../../../domain/outboxRefs.js';
+import { isClosure } from '../../../models/index.js';
 import { closedReply, type IncidentData, incidentMessage, recoveredReply, reminderReply, reopenedReply } from '../../blocks/alerts.js';
 import type { SlackMessage } from '../../kit.js';
 import type { Delivery, OutboxKind as Kind, OutboxContext } from '../kind.js';
@@ -74,7 +75,7 @@ function replyMessage(item: OutboxItem, data: IncidentData): SlackMessage | null
     case 'reopened':
       return alert ? reopenedReply(alert) : null;
     case 'closed':
-      return alert?.resolution === 'key deleted' ? closedReply(data, alert) : null;
+      return alert && isClosure(alert.resolution) ? closedReply(data, alert) : null;
     case 'reminder':
       return data.incident.resolvedAt || data.incident.ackedAt ? null : reminderReply(data);
   }
