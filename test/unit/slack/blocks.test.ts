@@ -7,15 +7,8 @@ import { parseKeysCommand } from '../../../src/bot/commandParser.js';
 import { encodeMetadata } from '../../../src/bot/metadata.js';
 import { groupAutomaticPhoneChanges } from '../../../src/domain/auditPages.js';
 import type { AlertRecord, IncidentRecord } from '../../../src/models/index.js';
-import {
-  closedReply,
-  GROUP_LINES_SHOWN,
-  type IncidentData,
-  incidentMessage,
-  recoveredReply,
-  reminderReply,
-  reopenedReply,
-} from '../../../src/slack/blocks/alerts.js';
+import { closedReply, recoveredReply, reminderReply, reopenedReply } from '../../../src/slack/blocks/alertReplies.js';
+import { GROUP_LINES_SHOWN, type IncidentData, incidentMessage } from '../../../src/slack/blocks/alerts.js';
 import * as answers from '../../../src/slack/blocks/answers.js';
 import { auditListPage, decodeAuditPage } from '../../../src/slack/blocks/auditList.js';
 import { alertChannelBrokenDm, alertChannelFix, phoneTakeoverNotice } from '../../../src/slack/blocks/channelNotices.js';

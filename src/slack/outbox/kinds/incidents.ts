@@ -1,7 +1,8 @@
 import type { OutboxItem } from '../../../domain/outbox.js';
 import { type IncidentReplyType, incidentMessageRef, OutboxKind } from '../../../domain/outboxRefs.js';
 import { isClosure } from '../../../models/index.js';
-import { closedReply, type IncidentData, incidentMessage, recoveredReply, reminderReply, reopenedReply } from '../../blocks/alerts.js';
+import { closedReply, recoveredReply, reminderReply, reopenedReply } from '../../blocks/alertReplies.js';
+import { type IncidentData, incidentMessage } from '../../blocks/alerts.js';
 import type { SlackMessage } from '../../kit.js';
 import type { Delivery, OutboxKind as Kind, OutboxContext } from '../kind.js';
 import { keyRefs } from './keyRefs.js';
