@@ -11,6 +11,7 @@ import { KeyChanges } from './keyChanges.js';
 import { KeyCheck } from './keyCheck.js';
 import { KeyService } from './keys.js';
 import { Outbox } from './outbox.js';
+import { FleetOverview } from './overview.js';
 import { PhoneService } from './phones.js';
 import { keyRevealSubject, RevealLedger } from './reveals.js';
 import { RotationService } from './rotation.js';
@@ -30,6 +31,8 @@ export interface Domain {
   /** The fleet over time: the weekly report and recent online shares, from the hourly totals. */
   fleet: FleetStats;
   phones: PhoneService;
+  /** A summary of a fleet of any size: exact counts, open alerts, phones in trouble first (App Home). */
+  overview: FleetOverview;
   /** The reveal-once DMs of keys. */
   reveals: RevealLedger;
   /** The reveal-once DMs of management API tokens. */
@@ -91,6 +94,7 @@ export function createDomain(models: Models, config: Config, clock: Clock): Doma
     keyChanges,
     fleet,
     phones,
+    overview: new FleetOverview(models, keys, phones),
     reveals,
     tokenReveals,
     monitor,

@@ -78,8 +78,8 @@ alertSchema.index({ kind: 1, phoneNumber: 1, since: 1 }, { unique: true });
 // An incident's alerts (oldest first), and the open ones among them.
 alertSchema.index({ incidentId: 1, since: 1, _id: 1 });
 alertSchema.index({ incidentId: 1, resolvedAt: 1 });
-// Open alerts (App Home, /keys phones), a key's (its revocation closes them) and a number's (its unlinking does).
-alertSchema.index({ resolvedAt: 1, kind: 1 });
+// Open alerts newest first, and their count (App Home); a key's (its revocation closes them) and a number's (its unlinking does).
+alertSchema.index({ resolvedAt: 1, detectedAt: -1 });
 alertSchema.index({ keyId: 1, resolvedAt: 1 });
 alertSchema.index({ phoneNumber: 1, resolvedAt: 1 });
 // Alerts whose incident was not set up yet (a crash between two writes): tiny, sparse.

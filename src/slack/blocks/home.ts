@@ -1,45 +1,31 @@
-import type { KeyView } from '../../domain/keys.js';
-import type { PhoneView } from '../../domain/phones.js';
+import { type Overview, type OverviewLimits, TROUBLE_FIRST } from '../../domain/overview.js';
+import type { PhoneStatus, PhoneView } from '../../domain/phones.js';
 import type { AlertChannelStatus } from '../alertChannel.js';
 import { escapeText, ipLockText, keyLabel, percentText, slackDate } from '../format.js';
 import { type Block, context, divider, type HomeView, header, LIMITS, linesToSections, section } from '../kit.js';
 import { keyStatusText } from './keyList.js';
 
-import { openAlertsText, phoneLine } from './phoneList.js';
+import { ALERT_TEXT, phoneLine } from './phoneList.js';
 import { webhookUrlText } from './revealMessage.js';
 
-const MAX_KEYS = 40;
-const MAX_PHONES = 60;
+/** How many of each list App Home holds: with the headers and counts, within a home view's 100 blocks. */
+export const HOME_LIMITS: OverviewLimits = { alerts: 30, keys: 40, phones: 60 };
 
-const PHONE_ORDER = { silent: 0, failing: 1, 'never seen': 2, paused: 3, online: 4, unlinked: 5 } as const;
-const MAX_ALERTS = 30;
-
-/** Keys due for rotation first, then newest. */
-function homeKeyOrder(keys: KeyView[]): KeyView[] {
-  return [...keys].sort((a, b) => Number(b.rotationDue) - Number(a.rotationDue));
-}
-
-/** Silent phones first, then failing, never seen, paused, online, unlinked; by number within each. */
-function homePhoneOrder(phones: PhoneView[]): PhoneView[] {
-  return [...phones].sort((a, b) => PHONE_ORDER[a.status] - PHONE_ORDER[b.status] || a.number.localeCompare(b.number));
-}
+const count = (n: number): string => n.toLocaleString('en-US');
+const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`;
+/** The `/keys phones` word of a status. */
+const statusWord = (status: PhoneStatus): string => status.replace(' ', '-');
 
 /** The phones App Home lists (the rest are counted): their online shares are all it needs to read. */
-export const homePhones = (phones: PhoneView[]): PhoneView[] => homePhoneOrder(phones).slice(0, MAX_PHONES);
+export const homePhones = (overview: Overview): PhoneView[] => overview.phones.groups.flatMap((g) => g.phones);
 
 /** Linked phones are the fleet; unlinked numbers are counted apart, never among them. */
-function phoneCounts(phones: PhoneView[], silent: number, failing: number): string {
-  const unlinked = phones.filter((p) => p.status === 'unlinked').length;
-  const linked = phones.length - unlinked;
-  return `${linked} linked phone${linked === 1 ? '' : 's'} · ${silent} silent · ${failing} failing${unlinked ? ` · ${unlinked} unlinked` : ''}`;
+function phoneCounts(counts: Record<PhoneStatus, number>): string {
+  const linked = TROUBLE_FIRST.filter((s) => s !== 'unlinked').reduce((sum, s) => sum + counts[s], 0);
+  return `${plural(linked, 'linked phone')} · ${count(counts.silent)} silent · ${count(counts.failing)} failing${counts.unlinked ? ` · ${count(counts.unlinked)} unlinked` : ''}`;
 }
 
 const shareText = (share: number | null | undefined) => (share == null ? '' : ` · online ${percentText(share)} (7 d)`);
-
-/**
- * App Home: a summary of keys (rotation due first) and phones (silent first), each phone with its
- * share of the last 7 days online when known (`onlineShares`, by number).
- */
 
 /** Whether alerts reach the channel; nothing when they do. */
 function alertChannelBlocks(channel: AlertChannelStatus | undefined): Block[] {
@@ -52,21 +38,33 @@ function alertChannelBlocks(channel: AlertChannelStatus | undefined): Block[] {
   ];
 }
 
-/** Phones with an alert open, before anything else. */
-function openAlertBlocks(phones: PhoneView[]): Block[] {
-  const alerting = phones.filter((p) => p.openAlerts.length > 0);
-  if (alerting.length === 0) return [];
-  const lines = homePhoneOrder(alerting)
-    .slice(0, MAX_ALERTS)
-    .map(
-      (p) => `*${p.number}* · ${p.publicId ? `\`${p.publicId}\` (${escapeText(p.keyName ?? '?')})` : '_unlinked_'} · ${openAlertsText(p)}`,
-    );
+/** Open alerts, newest first, before anything else. */
+function openAlertBlocks({ alerts, count: open }: Overview['openAlerts']): Block[] {
+  if (alerts.length === 0) return [];
+  const lines = alerts.map(
+    (a) => `${ALERT_TEXT[a.kind]} · *${a.phoneNumber}* · \`${a.publicId}\` (${escapeText(a.keyName ?? '?')}) · since ${slackDate(a.since)}`,
+  );
   return [
     header('Open alerts'),
+    context(`${plural(open, 'alert')} open, newest first`),
     ...linesToSections(lines),
-    ...(alerting.length > MAX_ALERTS ? [context(`… and ${alerting.length - MAX_ALERTS} more: \`/keys phones\`.`)] : []),
+    ...(open > alerts.length
+      ? [context(`… and ${count(open - alerts.length)} more: \`/keys phones silent\`, \`/keys phones failing\`.`)]
+      : []),
     divider(),
   ];
+}
+
+/** Each status's phones shown, and where to see the rest when the list was cut (a line of its own). */
+function phoneLines(overview: Overview, onlineShares: ReadonlyMap<string, number | null>): string[] {
+  return overview.phones.groups.flatMap(({ status, phones, count: all }) => {
+    const lines = phones.map((p) => `${phoneLine(p)}${shareText(onlineShares.get(p.number))}`);
+    if (all > phones.length) {
+      const what = phones.length ? `and ${count(all - phones.length)} more` : count(all);
+      lines.push(`_… ${what} ${status}:_ \`/keys phones ${statusWord(status)}\``);
+    }
+    return lines;
+  });
 }
 
 /**
@@ -75,46 +73,37 @@ function openAlertBlocks(phones: PhoneView[]): Block[] {
  * online when known (`onlineShares`, by number).
  */
 export function homeView({
-  keys,
-  phones,
+  overview,
   now,
   onlineShares = new Map(),
   webhookUrl,
   alertChannel,
 }: {
-  keys: KeyView[];
-  phones: PhoneView[];
+  overview: Overview;
   now: Date;
   onlineShares?: ReadonlyMap<string, number | null>;
   /** `<PUBLIC_URL>/webhooks/phone`, if PUBLIC_URL is set. */
   webhookUrl?: string;
   alertChannel?: AlertChannelStatus;
 }): HomeView {
-  const due = keys.filter((k) => k.rotationDue).length;
-  const silent = phones.filter((p) => p.status === 'silent').length;
-  const failing = phones.filter((p) => p.status === 'failing').length;
-  const keyLines = homeKeyOrder(keys)
-    .slice(0, MAX_KEYS)
-    .map(
-      (k) =>
-        `${k.rotationDue ? ':warning: ' : ''}${keyLabel(k)}${k.environment === 'test' ? ' `test`' : ''} · ${keyStatusText(k)} · ${k.phoneCount} phone${k.phoneCount === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · ${k.algorithm} · last used ${slackDate(k.lastUsedAt)}`,
-    );
-  const phoneLines = homePhones(phones).map((p) => `${phoneLine(p)}${shareText(onlineShares.get(p.number))}`);
+  const { keys } = overview;
+  const keyLines = keys.shown.map(
+    (k) =>
+      `${k.rotationDue ? ':warning: ' : ''}${keyLabel(k)}${k.environment === 'test' ? ' `test`' : ''} · ${keyStatusText(k)} · ${k.phoneCount} phone${k.phoneCount === 1 ? '' : 's'} · IP lock ${ipLockText(k.ipLock)} · ${k.algorithm} · last used ${slackDate(k.lastUsedAt)}`,
+  );
+  const phones = phoneLines(overview, onlineShares);
   const blocks: Block[] = [
     ...alertChannelBlocks(alertChannel),
-    ...openAlertBlocks(phones),
+    ...openAlertBlocks(overview.openAlerts),
     header('Phone keys'),
-    context(
-      `${keys.length} key${keys.length === 1 ? '' : 's'} · ${due} due for rotation · updated ${slackDate(now)} · \`/keys help\` for commands`,
-    ),
+    context(`${plural(keys.count, 'key')} · ${count(keys.due)} due for rotation · updated ${slackDate(now)} · \`/keys help\` for commands`),
     ...(keyLines.length ? linesToSections(keyLines) : [section('No keys yet. Create one with `/keys create [name]`.')]),
-    ...(keys.length > MAX_KEYS ? [context(`… and ${keys.length - MAX_KEYS} more: \`/keys list\`.`)] : []),
+    ...(keys.count > keys.shown.length ? [context(`… and ${count(keys.count - keys.shown.length)} more: \`/keys list\`.`)] : []),
     divider(),
     header('Phones'),
     context(webhookUrlText(webhookUrl)),
-    context(phoneCounts(phones, silent, failing)),
-    ...(phoneLines.length ? linesToSections(phoneLines) : [section('No phones yet: a phone appears once it registers with a key.')]),
-    ...(phones.length > MAX_PHONES ? [context(`… and ${phones.length - MAX_PHONES} more: \`/keys phones\`.`)] : []),
+    context(phoneCounts(overview.phones.counts)),
+    ...(phones.length ? linesToSections(phones) : [section('No phones yet: a phone appears once it registers with a key.')]),
   ];
   return { type: 'home', blocks: blocks.slice(0, LIMITS.blocksPerView) };
 }

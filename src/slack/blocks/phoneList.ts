@@ -26,7 +26,7 @@ export function phoneLine(phone: PhoneView): string {
   return `*${phone.number}*${test} · ${key} · ${status} · last heartbeat ${slackDate(phone.lastHeartbeatAt)} · ${battery}${charging}${alerts ? ` · ${alerts}` : ''}`;
 }
 
-const ALERT_TEXT = {
+export const ALERT_TEXT = {
   silent: ':rotating_light: silent alert',
   failing: ':warning: failing alert',
   battery: ':battery: battery low alert',

@@ -41,6 +41,7 @@ import {
   hostileKeyNames,
   hostileKeys,
   hostileName,
+  hostileOverview,
   hostilePhones,
   hostileTokens,
   incident,
@@ -232,11 +233,20 @@ describe('modals and App Home', () => {
     expectViewAccepted(noticeModal('Key not created', answers.refused(HOSTILE.repeat(100)).text));
   });
 
-  it('App Home: 500 keys and 1,000 phones', () => {
-    expectViewAccepted(homeView({ keys: hostileKeys(500), phones: hostilePhones(1000), now: NOW }));
+  it('App Home: 500 keys, 1,000 phones and 1,234 open alerts', () => {
+    const overview = hostileOverview(hostileKeys(500), hostilePhones(1000), 1234);
+    const full = homeView({ overview, now: NOW });
+    expectViewAccepted(full);
+    // Every cut list says how many more there are and where they are; nothing is cut off the end.
+    const text = JSON.stringify(full.blocks);
+    expect(text).toContain('… and 1,204 more: `/keys phones silent`');
+    expect(text).toContain('… and 460 more: `/keys list`.');
+    expect(text).toContain('_… and 170 more silent:_ `/keys phones silent`');
+    expect(text).toContain('_… 200 online:_ `/keys phones online`');
+    expect(text).toContain('_… 200 paused:_ `/keys phones paused`');
     const shares = new Map(hostilePhones(1000).map((p, i) => [p.number, i % 3 === 0 ? null : i / 1000]));
-    expectViewAccepted(homeView({ keys: hostileKeys(500), phones: hostilePhones(1000), now: NOW, onlineShares: shares }));
-    expectViewAccepted(homeView({ keys: [], phones: [], now: NOW }));
+    expectViewAccepted(homeView({ overview, now: NOW, onlineShares: shares }));
+    expectViewAccepted(homeView({ overview: hostileOverview([], []), now: NOW }));
     const broken = {
       channel: 'C0ALERTS',
       state: 'broken' as const,
@@ -245,7 +255,7 @@ describe('modals and App Home', () => {
       checkedAt: NOW,
       fix: alertChannelFix(HOSTILE),
     };
-    const home = homeView({ keys: hostileKeys(500), phones: hostilePhones(1000), now: NOW, alertChannel: broken });
+    const home = homeView({ overview, now: NOW, alertChannel: broken });
     expectViewAccepted(home);
     expect(JSON.stringify(home.blocks[0])).toContain('Alerts cannot be posted in <#C0ALERTS>');
   });

@@ -7,9 +7,11 @@ import { Types } from 'mongoose';
 import type { ApiTokenView } from '../../../src/domain/apiTokens.js';
 import type { AuditEntryView } from '../../../src/domain/auditPages.js';
 import type { KeyView } from '../../../src/domain/keyView.js';
+import { type Overview, planGroups, TROUBLE_FIRST } from '../../../src/domain/overview.js';
 import type { PhoneView } from '../../../src/domain/phones.js';
 import type { RotationKey } from '../../../src/domain/rotation.js';
 import type { AlertRecord, IncidentRecord } from '../../../src/models/index.js';
+import { HOME_LIMITS } from '../../../src/slack/blocks/home.js';
 
 export const NOW = new Date('2026-11-22T10:00:00Z');
 const DAY = 24 * 60 * 60_000;
@@ -193,3 +195,33 @@ export const alertKeys = (alerts: AlertRecord[]) => new Map(alerts.map((a, i) =>
 
 export const rotationKeys = (n: number): RotationKey[] =>
   hostileKeys(n).map((k) => ({ keyId: k.keyId, name: k.name, createdBy: k.createdBy, createdAt: k.createdAt, rotationFlaggedAt: NOW }));
+
+/**
+ * What App Home is given for a fleet of these keys and phones, as the domain reads it (planGroups):
+ * the phones in trouble first, `HOME_LIMITS` of each list, with `alerts` open alerts in all.
+ */
+export function hostileOverview(keys: KeyView[], phones: PhoneView[], alerts = 0): Overview {
+  const counts = Object.fromEntries(
+    TROUBLE_FIRST.map((s) => [s, phones.filter((p) => p.status === s).length]),
+  ) as Overview['phones']['counts'];
+  const groups = planGroups(counts, HOME_LIMITS.phones).map(({ status, take }) => ({
+    status,
+    count: counts[status],
+    phones: phones.filter((p) => p.status === status).slice(0, take),
+  }));
+  const shownAlerts = Array.from({ length: Math.min(alerts, HOME_LIMITS.alerts) }, (_, i) => ({
+    kind: (['silent', 'failing', 'battery'] as const)[i % 3]!,
+    phoneNumber: phoneNumber(i),
+    keyId: keyId(i),
+    publicId: `pk_${keyId(i)}`,
+    keyName: i % 4 ? hostileName(i) : null,
+    since: new Date(NOW.getTime() - i * DAY),
+    detectedAt: NOW,
+  }));
+  const due = keys.filter((k) => k.rotationDue);
+  return {
+    openAlerts: { alerts: shownAlerts, count: alerts },
+    keys: { shown: [...due, ...keys.filter((k) => !k.rotationDue)].slice(0, HOME_LIMITS.keys), count: keys.length, due: due.length },
+    phones: { groups, counts },
+  };
+}
