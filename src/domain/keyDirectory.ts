@@ -18,14 +18,6 @@ export class KeyDirectory {
     return this.toView(await this.getRecord(ref));
   }
 
-  /** Newest first. */
-  async list({ includeRevoked = false, limit = 1000 } = {}): Promise<KeyView[]> {
-    const filter = includeRevoked ? {} : { status: { $ne: 'revoked' as const } };
-    // _id breaks ties between keys created in the same millisecond (ObjectIds grow).
-    const records = await this.models.Key.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<KeyRecord[]>();
-    return this.viewsOf(records);
-  }
-
   /** One page of keys, newest first, after an opaque cursor (keyPages.ts). */
   page(query: KeyPageQuery): Promise<KeyPage> {
     return listKeyPage(this.models.Key, query, (records) => this.viewsOf(records));

@@ -141,11 +141,6 @@ export class PhoneService {
     return counts;
   }
 
-  /** Every known phone, by number; unlinked ones have no key. */
-  async list({ limit = 1000 }: { limit?: number } = {}): Promise<PhoneView[]> {
-    return (await this.page({ limit })).phones;
-  }
-
   /**
    * Phones by number, a page at a time, all or those `filter` picks: the cursor is opaque to
    * callers (the last number seen). Each filter is served by an index in number order.

@@ -178,7 +178,12 @@ describe('paging', () => {
         actor: 'UADMIN',
       });
     }
-    const all = await keys().list();
+    const all = [];
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await keys().page({ limit: 100, cursor });
+      all.push(...page.keys);
+      cursor = page.nextCursor ?? undefined;
+    }
     const seen: string[] = [];
     let reply = await command(app, 'list');
     for (let page = 0; ; page++) {

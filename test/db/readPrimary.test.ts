@@ -85,6 +85,6 @@ it('asks the primary for the key check, the link checks, the key cache’s poll 
   expect(mustSeeTheLatest['the link checks'].length).toBeGreaterThanOrEqual(2); // the batch's, the first lock's
 
   // Other reads keep MONGODB_URI's preference (so the check above can tell them apart).
-  const listed = await readsOf(() => app.context.domain.keys.list());
+  const listed = await readsOf(() => app.context.domain.keys.page({}));
   expect(listed.find((r) => r.collection === 'keys')).toMatchObject({ readPreference: undefined });
 });

@@ -47,13 +47,13 @@ describe('test environment', () => {
     expect(await jobs.app.context.models.Alert.countDocuments({ phoneNumber: testNumber })).toBe(0);
 
     // Shown as silent wherever phones are listed, and marked test.
-    const phones = await jobs.app.context.domain.phones.list();
+    const { phones } = await jobs.app.context.domain.phones.page({});
     expect(phones.find((p) => p.number === testNumber)).toMatchObject({ status: 'silent', environment: 'test' });
     expect(phones.find((p) => p.number === liveNumber)).toMatchObject({ status: 'silent', environment: 'live' });
 
     // It comes back and falls silent again: still nothing for on-call.
     expect((await post(jobs.app, clock, { key: sandbox.key, event: heartbeatEvent(clock, [testNumber]) })).status).toBe(202);
-    expect((await jobs.app.context.domain.phones.list()).find((p) => p.number === testNumber)?.status).toBe('online');
+    expect((await jobs.app.context.domain.phones.page({})).phones.find((p) => p.number === testNumber)?.status).toBe('online');
     clock.advance(45 * MINUTE);
     await runJob('silent-phones', jobs.app.context);
     expect(JSON.stringify(alerts())).not.toContain(testNumber);
