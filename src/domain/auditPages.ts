@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { AuditEntryModel, KeyModel } from '../models/index.js';
 import { parsePublicId } from './keyMaterial.js';
+import { keyNames } from './keyNames.js';
 import { decodePosition, encodePosition, olderThan, type PagePosition } from './pageCursor.js';
 
 /** Changes per page of the audit trail, not counting the phones' own registrations (folded into runs). */
@@ -131,7 +132,5 @@ async function keyNamesOf(Key: KeyModel, entries: AuditEntryView[]): Promise<Map
       if (id) ids.add(id);
     }
   }
-  if (ids.size === 0) return new Map();
-  const keys = await Key.find({ keyId: { $in: [...ids] } }, { _id: 0, keyId: 1, name: 1 }).lean();
-  return new Map(keys.map((k) => [k.keyId, k.name]));
+  return keyNames(Key, ids);
 }

@@ -1,5 +1,6 @@
 import type { Models } from '../models/index.js';
 import type { Clock } from './clock.js';
+import { keyNames } from './keyNames.js';
 
 /**
  * The fleet over time (README: Fleet report), read only from the hourly per-phone totals the
@@ -90,14 +91,13 @@ export class FleetStats {
     const live = linked.filter((p) => p.environment !== 'test' && knownSince(p) < period.end.getTime());
     const seen = live.filter((p) => p.lastHeartbeatAt);
     const keyIds = [...new Set(seen.map((p) => p.keyId as string))];
-    const [keys, totals] = await Promise.all([
-      keyIds.length ? Key.find({ keyId: { $in: keyIds } }, { _id: 0, keyId: 1, name: 1 }).lean() : [],
+    const [keyName, totals] = await Promise.all([
+      keyNames(Key, keyIds),
       this.totals(
         seen.map((p) => p.number),
         period,
       ),
     ]);
-    const keyName = new Map(keys.map((k) => [k.keyId, k.name]));
     const phones = seen
       .map((p) => {
         const spanMs = period.end.getTime() - Math.max(period.start.getTime(), knownSince(p));

@@ -1,6 +1,7 @@
 import type { AlertKind, Models } from '../models/index.js';
 import type { KeyRecord } from './keyDirectory.js';
 import { publicIdOf } from './keyMaterial.js';
+import { keyNames } from './keyNames.js';
 import type { KeyService } from './keys.js';
 import type { KeyView } from './keyView.js';
 import type { PhoneService, PhoneStatus, PhoneView } from './phones.js';
@@ -77,9 +78,10 @@ export class FleetOverview {
         .lean(),
       this.models.Alert.countDocuments(open),
     ]);
-    const keyIds = [...new Set(records.map((a) => a.keyId))];
-    const keys = keyIds.length ? await this.models.Key.find({ keyId: { $in: keyIds } }, { keyId: 1, name: 1 }).lean() : [];
-    const names = new Map(keys.map((k) => [k.keyId, k.name]));
+    const names = await keyNames(
+      this.models.Key,
+      records.map((a) => a.keyId),
+    );
     const alerts = records.map((a) => ({
       kind: a.kind,
       phoneNumber: a.phoneNumber,
